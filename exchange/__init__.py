@@ -1,0 +1,173 @@
+"""Peer Exchange: the app factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask, has_request_context, jsonify, render_template, request, session
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from .common import permissions
+from .common.errors import DomainError
+from .common.time import format_local, zone_label
+from .config import load_config
+from .extensions import babel, csrf, db, login_manager, migrate, socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create the app: settings, extensions, blueprints, socket handlers, error pages."""
+    instance_path = os.environ.get("EXCHANGE_INSTANCE") or str(ROOT / "instance")
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True,
+                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app.config.update(load_config(app.instance_path))
+    if config:
+        app.config.update(config)
+        if "SQLALCHEMY_DATABASE_URI" in config and "SQLALCHEMY_ENGINE_OPTIONS" not in config:
+            from .config import engine_options
+
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(config["SQLALCHEMY_DATABASE_URI"])
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_error_handlers(app)
+    _register_template_helpers(app)
+    app.after_request(_security_headers)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401 - every model registered before migrations and create_all look
+    from .accounts.services import load_user
+
+    db.init_app(app)
+    # Batch mode lets Alembic alter tables on SQLite, which has almost no ALTER TABLE.
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=app.config.get("REDIS_URL"),
+        json=None,
+        # Same origin only: the login cookie must not let another site's page into a live room.
+        cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS"),
+        max_http_buffer_size=app.config.get("SOCKETIO_MAX_BUFFER", 64 * 1024),
+        ping_interval=25,
+        ping_timeout=20,
+    )
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .accounts.views import bp as accounts_bp
+    from .mail.views import bp as mail_bp
+    from .main.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(mail_bp)
+
+
+def _select_locale() -> str:
+    languages = list(current_app_config("LANGUAGES"))
+    if not has_request_context():  # command line, background jobs: English unless forced
+        return "en"
+    if current_user and current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
+    if session.get("lang") in languages:
+        return session["lang"]
+    return request.accept_languages.best_match(languages) or "en"
+
+
+def _select_timezone() -> str:
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.timezone or "UTC"
+    return "UTC"
+
+
+def current_app_config(key: str):
+    from flask import current_app
+
+    return current_app.config[key]
+
+
+def viewer_zone() -> str:
+    """Return the zone the current reader sees times in."""
+    return _select_timezone()
+
+
+def _register_template_helpers(app: Flask) -> None:
+    @app.template_global()
+    def can(action: str, obj=None) -> bool:
+        return permissions.can(current_user, action, obj)
+
+    @app.template_filter("localtime")
+    def localtime(value, zone: str | None = None, fmt: str = "medium"):
+        return format_local(value, zone or viewer_zone(), str(get_locale() or "en"), fmt)
+
+    app.jinja_env.globals.update(zone_label=zone_label, get_locale=get_locale, viewer_zone=viewer_zone)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _error_page(status: int, title, message):
+    if _wants_json():
+        return jsonify({"error": {"code": status, "message": str(message)}}), status
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def _register_error_handlers(app: Flask) -> None:
+    pages = {
+        400: (_l("Bad request"), _l("The request could not be understood. Check what you sent and try again.")),
+        403: (_l("Not allowed"), _l("You do not have permission to see this page.")),
+        404: (_l("Page not found"), _l("There is nothing at this address. It may have moved, or never existed.")),
+        405: (_l("Not allowed"), _l("This page cannot be used that way.")),
+        413: (_l("Too large"), _l("What you sent is too large. Send something smaller.")),
+        429: (_l("Slow down"), _l("Too many requests in a short time. Wait a moment and try again.")),
+        500: (_l("Something went wrong"), _l("An error on our side stopped this page. It has been logged; please try again later.")),
+    }
+    for status, (title, message) in pages.items():
+        app.register_error_handler(status, lambda _e, s=status, t=title, m=message: _error_page(s, t, m))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_exc):
+        return _error_page(400, _l("Form expired"),
+                           _l("The form expired or was not sent from this site. Go back, reload the page and try again."))
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        # A missing object and a forbidden one answer alike to people who may not see it.
+        return _error_page(exc.status, pages.get(exc.status, pages[400])[0], exc.message)
+
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+       "connect-src 'self' ws: wss:; frame-src 'self' https:; frame-ancestors 'none'; base-uri 'self'; "
+       "form-action 'self'; object-src 'none'")
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    from flask import current_app
+
+    if current_app.config.get("PRODUCTION"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response

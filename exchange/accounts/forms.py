@@ -1,0 +1,76 @@
+"""Account forms (Flask-WTF: every form carries csrf_token)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from ..common.time import zone_names
+from ..config import SUPPORTED_LANGUAGES
+
+
+def zone_choices() -> list[tuple[str, str]]:
+    return [(z, z.replace("_", " ")) for z in zone_names()]
+
+
+def language_choices() -> list[tuple[str, str]]:
+    return list(SUPPORTED_LANGUAGES.items())
+
+
+class ZoneAndLanguageMixin:
+    timezone = SelectField(_l("Time zone"), choices=zone_choices, validate_choice=False,
+                           description=_l("Times are shown to you in this zone."),
+                           render_kw={"data-detect-zone": "1"})
+    language = SelectField(_l("Language"), choices=language_choices, validate_choice=False)
+
+
+class SignUpForm(ZoneAndLanguageMixin, FlaskForm):
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)], render_kw={"autocomplete": "name"})
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+                       render_kw={"autocomplete": "email"})
+    password = PasswordField(_l("Password"), validators=[DataRequired()],
+                             description=_l("At least 10 characters; a short sentence works well."),
+                             render_kw={"autocomplete": "new-password"})
+    submit = SubmitField(_l("Create account"))
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired()], render_kw={"autocomplete": "username"})
+    password = PasswordField(_l("Password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"})
+    remember = BooleanField(_l("Remember me on this device"))
+    submit = SubmitField(_l("Log in"))
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(check_deliverability=False)],
+                       render_kw={"autocomplete": "email"})
+    submit = SubmitField(_l("Email me a reset link"))
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired()], render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Repeat the new password"),
+                            validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+                            render_kw={"autocomplete": "new-password"})
+    submit = SubmitField(_l("Set new password"))
+
+
+class ProfileForm(ZoneAndLanguageMixin, FlaskForm):
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
+    submit = SubmitField(_l("Save profile"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()],
+                                     render_kw={"autocomplete": "current-password"})
+    password = PasswordField(_l("New password"), validators=[DataRequired()], render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Repeat the new password"),
+                            validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+                            render_kw={"autocomplete": "new-password"})
+    submit = SubmitField(_l("Change password"))
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(_l("New email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"})
+    submit = SubmitField(_l("Change email"))

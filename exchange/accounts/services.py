@@ -1,0 +1,253 @@
+"""Account use cases: sign-up, login, password reset, profile changes. The actor is always passed in."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..common import permissions
+from ..common.errors import Conflict, Forbidden, Invalid, NotFound
+from ..common.time import is_zone, utcnow
+from ..config import SUPPORTED_LANGUAGES
+from ..extensions import db
+from ..mail.services import Recipient, queue_email
+from .models import PasswordResetToken, User
+
+MIN_PASSWORD_LENGTH = 10
+# The most common passwords of public breach lists that are long enough to pass the length rule.
+COMMON_PASSWORDS = frozenset({
+    "1234567890", "12345678910", "1234567891", "0123456789", "qwertyuiop", "1q2w3e4r5t", "qwerty1234",
+    "password12", "password123", "password1234", "iloveyou12", "abcdefghij", "abc1234567", "1111111111",
+    "0000000000", "9876543210", "qwertyuiop1", "passw0rd123", "letmein123", "welcome123", "changeme123",
+    "administrator", "peerexchange", "1qaz2wsx3edc", "asdfghjkl1", "zaq12wsxcde",
+})
+# A fixed hash to check against when no account matches, so a login takes as long either way.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-0")
+
+
+def normalize_email(email: str) -> str:
+    """Return the email trimmed and lower-cased, the form stored and compared."""
+    return (email or "").strip().lower()
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with scrypt (Werkzeug's default)."""
+    return generate_password_hash(password, method="scrypt")
+
+
+def check_password_strength(password: str, *, email: str = "", name: str = "") -> None:
+    """Raise Invalid when `password` is too weak to protect an account."""
+    password = password or ""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(_l("Use at least %(n)d characters for your password.", n=MIN_PASSWORD_LENGTH), field="password")
+    if len(password) > 512:
+        raise Invalid(_l("That password is too long (at most 512 characters)."), field="password")
+    lowered = password.lower()
+    if lowered in COMMON_PASSWORDS or len(set(lowered)) < 4:
+        raise Invalid(_l("That password is too easy to guess. Try a short sentence or several unrelated words."), field="password")
+    local = normalize_email(email).partition("@")[0]
+    if (local and len(local) >= 4 and local in lowered) or (name and name.strip().lower() == lowered):
+        raise Invalid(_l("Your password must not contain your name or email address."), field="password")
+
+
+def _check_choices(timezone: str, language: str) -> None:
+    if not is_zone(timezone):
+        raise Invalid(_l("Unknown time zone “%(zone)s”. Choose one from the list.", zone=timezone or ""), field="timezone")
+    if language not in SUPPORTED_LANGUAGES:
+        raise Invalid(_l("Unknown language. Choose one from the list."), field="language")
+
+
+def _check_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise Invalid(_l("Enter your name."), field="name")
+    if len(name) > 120:
+        raise Invalid(_l("Your name can be at most 120 characters."), field="name")
+    return name
+
+
+def _email_taken(email: str, *, exclude_id: int | None = None) -> bool:
+    query = select(User.id).where(func.lower(User.email) == email)
+    if exclude_id is not None:
+        query = query.where(User.id != exclude_id)
+    return db.session.scalar(query) is not None
+
+
+def _new_user(*, email: str, name: str, password: str, timezone: str, language: str, role: str) -> User:
+    email = normalize_email(email)
+    name = _check_name(name)
+    if "@" not in email or len(email) > 254:
+        raise Invalid(_l("Enter a valid email address."), field="email")
+    if role not in permissions.ROLES:
+        raise Invalid(_l("Unknown role “%(role)s”.", role=role), field="role")
+    _check_choices(timezone, language)
+    check_password_strength(password, email=email, name=name)
+    if _email_taken(email):
+        raise Conflict(_l("An account with this email address already exists. Log in or reset your password."), field="email")
+    user = User(email=email, name=name, password_hash=hash_password(password), role=role,
+                timezone=timezone, language=language)
+    db.session.add(user)
+    return user
+
+
+def sign_up(*, email: str, name: str, password: str, timezone: str, language: str) -> User:
+    """Create an official's account (the default role for people who sign themselves up)."""
+    user = _new_user(email=email, name=name, password=password, timezone=timezone, language=language, role="official")
+    queue_email(Recipient.of(user), "welcome", subject=_l("Welcome to Peer Exchange"), context={"user": user})
+    db.session.commit()
+    return user
+
+
+def create_user(*, email: str, name: str, role: str, password: str, timezone: str = "UTC",
+                language: str = "en") -> User:
+    """Create an account with any role (command line and administrators)."""
+    user = _new_user(email=email, name=name, password=password, timezone=timezone, language=language, role=role)
+    db.session.commit()
+    return user
+
+
+def authenticate(*, email: str, password: str) -> User:
+    """Return the user for these credentials; the error never says which part was wrong."""
+    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        raise Invalid(_l("That email and password do not match an account."))
+    if not check_password_hash(user.password_hash, password or ""):
+        raise Invalid(_l("That email and password do not match an account."))
+    if user.disabled:
+        # Said only to someone who knows the password, so it reveals nothing to a stranger.
+        raise Forbidden(_l("This account is disabled. Contact the program organizers."))
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def load_user(user_id: str) -> User | None:
+    """Return the user for a Flask-Login id ("<id>:<session_version>"), or None when stale."""
+    ident, _, version = (user_id or "").partition(":")
+    if not ident.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(ident))
+    if user is None or user.session_version != int(version) or user.disabled:
+        return None
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def request_password_reset(*, email: str) -> None:
+    """Email a one-time reset link when the address has an active account; say nothing either way."""
+    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is None or user.disabled:
+        return
+    token = secrets.token_urlsafe(32)
+    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    db.session.add(PasswordResetToken(user=user, token_hash=_token_hash(token),
+                                      expires_at=utcnow() + timedelta(hours=hours)))
+    link = current_app.config["PUBLIC_URL"] + url_for("accounts.reset_password", token=token)
+    queue_email(Recipient.of(user), "password_reset", subject=_l("Reset your Peer Exchange password"),
+                context={"user": user, "link": link, "hours": hours})
+    db.session.commit()
+
+
+def check_reset_token(token: str) -> PasswordResetToken:
+    """Return the unused, unexpired reset token, or raise Invalid."""
+    row = db.session.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == _token_hash(token or "")))
+    if row is None or row.used_at is not None:
+        raise Invalid(_l("This reset link is not valid or was already used. Ask for a new one."))
+    if row.expires_at <= utcnow():
+        raise Invalid(_l("This reset link has expired. Ask for a new one."))
+    if row.user.disabled:
+        raise Invalid(_l("This reset link is not valid or was already used. Ask for a new one."))
+    return row
+
+
+def reset_password(*, token: str, new_password: str) -> User:
+    """Set a new password through a one-time link; every other session of the account ends."""
+    row = check_reset_token(token)
+    user = row.user
+    check_password_strength(new_password, email=user.email, name=user.name)
+    now = utcnow()
+    user.password_hash = hash_password(new_password)
+    user.session_version += 1
+    # One link resets once; any other outstanding links of this account die with it.
+    for other in user.reset_tokens:
+        if other.used_at is None:
+            other.used_at = now
+    queue_email(Recipient.of(user), "password_changed", subject=_l("Your Peer Exchange password was changed"),
+                context={"user": user})
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, *, actor: User, current_password: str, new_password: str) -> User:
+    """Change a password after checking the current one; other sessions are logged out."""
+    permissions.require(actor, "account.edit", user)
+    if not check_password_hash(user.password_hash, current_password or ""):
+        raise Invalid(_l("Your current password is not correct."), field="current_password")
+    check_password_strength(new_password, email=user.email, name=user.name)
+    user.password_hash = hash_password(new_password)
+    user.session_version += 1
+    queue_email(Recipient.of(user), "password_changed", subject=_l("Your Peer Exchange password was changed"),
+                context={"user": user})
+    db.session.commit()
+    return user
+
+
+def change_email(user: User, *, actor: User, password: str, new_email: str) -> User:
+    """Change the sign-in email after checking the password; the old address is told."""
+    permissions.require(actor, "account.edit", user)
+    if not check_password_hash(user.password_hash, password or ""):
+        raise Invalid(_l("Your password is not correct."), field="password")
+    new_email = normalize_email(new_email)
+    if "@" not in new_email or len(new_email) > 254:
+        raise Invalid(_l("Enter a valid email address."), field="email")
+    if new_email == user.email:
+        raise Invalid(_l("That is already your email address."), field="email")
+    if _email_taken(new_email, exclude_id=user.id):
+        raise Conflict(_l("Another account already uses this email address."), field="email")
+    old = Recipient.of(user)
+    user.email = new_email
+    queue_email(old, "email_changed", subject=_l("Your Peer Exchange email address was changed"),
+                context={"user": user, "new_email": new_email})
+    db.session.commit()
+    return user
+
+
+def update_profile(user: User, *, actor: User, name: str, timezone: str, language: str) -> User:
+    """Change name, time zone and language."""
+    permissions.require(actor, "account.edit", user)
+    user.name = _check_name(name)
+    _check_choices(timezone, language)
+    user.timezone = timezone
+    user.language = language
+    db.session.commit()
+    return user
+
+
+def set_disabled(user: User, *, actor: User | None, disabled: bool) -> User:
+    """Disable or re-enable an account; a disabled account is logged out everywhere at once."""
+    if actor is not None:
+        permissions.require(actor, "user.manage", user)
+        if actor.id == user.id:
+            raise Invalid(_l("You cannot disable your own account."))
+    user.disabled = disabled
+    user.session_version += 1
+    db.session.commit()
+    return user
+
+
+def get_user_by_email(email: str) -> User:
+    """Return the account with this email or raise NotFound."""
+    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        raise NotFound(_l("No account with that email address."))
+    return user

@@ -1,0 +1,184 @@
+"""Account pages: sign up, log in and out, password reset, profile."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..common.errors import DomainError
+from ..common.web import form_error, safe_next
+from . import services
+from .forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    LoginForm,
+    ProfileForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+    SignUpForm,
+)
+
+bp = Blueprint("accounts", __name__, url_prefix="/accounts")
+
+
+def _start_session(user, remember: bool) -> None:
+    # A fresh session at login: nothing an attacker planted before login survives it.
+    user = user._get_current_object() if hasattr(user, "_get_current_object") else user  # never store the proxy
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    login_user(user, remember=remember)
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    """Create an official's account and log in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = SignUpForm()
+    status = 200
+    if request.method == "GET":
+        form.language.data = form.language.data or _best_language()
+    if form.validate_on_submit():
+        try:
+            user = services.sign_up(email=form.email.data, name=form.name.data, password=form.password.data,
+                                    timezone=form.timezone.data, language=form.language.data)
+        except DomainError as exc:
+            status = form_error(form, exc)
+        else:
+            _start_session(user, remember=False)
+            flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
+            return redirect(safe_next(request.args.get("next"), url_for("main.home")))
+    elif form.is_submitted():
+        status = 400
+    return render_template("accounts/signup.html", form=form), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log in with email and password."""
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(email=form.email.data, password=form.password.data)
+        except DomainError as exc:
+            status = form_error(form, exc)
+        else:
+            _start_session(user, remember=bool(form.remember.data))
+            flash(_("You are logged in."), "success")
+            return redirect(safe_next(request.args.get("next"), url_for("main.home")))
+    elif form.is_submitted():
+        status = 400
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Log out (POST with a CSRF token, so no other site can log you out)."""
+    logout_user()
+    session.clear()
+    flash(_("You are logged out."), "success")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+def request_reset():
+    """Ask for a password-reset link; the answer is the same whether the account exists or not."""
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        services.request_password_reset(email=form.email.data)
+        flash(_("If an account uses that address, a reset link is on its way. It works once and expires."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_request.html", form=form), 400 if form.is_submitted() else 200
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Set a new password through an emailed one-time link."""
+    try:
+        services.check_reset_token(token)
+    except DomainError as exc:
+        flash(str(exc.message), "error")
+        return render_template("accounts/reset_invalid.html"), 400
+    form = ResetPasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token=token, new_password=form.password.data)
+        except DomainError as exc:
+            status = form_error(form, exc)
+        else:
+            logout_user()
+            flash(_("Your password is changed. Log in with the new one."), "success")
+            return redirect(url_for("accounts.login"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("accounts/reset_password.html", form=form), status
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    """Show and edit name, time zone and language."""
+    form = ProfileForm(obj=current_user)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_profile(current_user, actor=current_user, name=form.name.data,
+                                    timezone=form.timezone.data, language=form.language.data)
+        except DomainError as exc:
+            status = form_error(form, exc)
+        else:
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for("accounts.profile"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("accounts/profile.html", form=form, password_form=ChangePasswordForm(prefix="pw"),
+                           email_form=ChangeEmailForm(prefix="em")), status
+
+
+@bp.route("/profile/password", methods=["POST"])
+@login_required
+def change_password():
+    """Change the password; other devices are logged out."""
+    form = ChangePasswordForm(prefix="pw")
+    status = 400
+    if form.validate_on_submit():
+        try:
+            user = services.change_password(current_user, actor=current_user, current_password=form.current_password.data,
+                                            new_password=form.password.data)
+        except DomainError as exc:
+            status = form_error(form, exc)
+        else:
+            _start_session(user, remember=False)  # stay logged in here with the new session version
+            flash(_("Your password is changed. Other devices are logged out."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=ProfileForm(obj=current_user), password_form=form,
+                           email_form=ChangeEmailForm(prefix="em")), status
+
+
+@bp.route("/profile/email", methods=["POST"])
+@login_required
+def change_email():
+    """Change the sign-in email address."""
+    form = ChangeEmailForm(prefix="em")
+    status = 400
+    if form.validate_on_submit():
+        try:
+            services.change_email(current_user, actor=current_user, password=form.password.data, new_email=form.email.data)
+        except DomainError as exc:
+            status = form_error(form, exc)
+        else:
+            flash(_("Your email address is changed."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=ProfileForm(obj=current_user),
+                           password_form=ChangePasswordForm(prefix="pw"), email_form=form), status
+
+
+def _best_language() -> str:
+    from flask import current_app
+
+    return session.get("lang") or request.accept_languages.best_match(list(current_app.config["LANGUAGES"])) or "en"

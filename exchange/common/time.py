@@ -1,0 +1,121 @@
+"""UTC storage and time-zone helpers: every datetime in Python is aware, the database holds UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from babel.dates import format_datetime, get_timezone_name
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import DateTime
+from sqlalchemy.types import TypeDecorator
+
+from .errors import Invalid
+
+
+def utcnow() -> datetime:
+    """Return the current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A DateTime column that only accepts aware datetimes and always returns aware UTC ones."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; attach a zone first")
+        value = value.astimezone(UTC)
+        # SQLite has no zone type: store naive UTC there, aware elsewhere.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+@lru_cache(maxsize=1)
+def zone_names() -> tuple[str, ...]:
+    """Return the IANA zone names people can choose, sorted."""
+    names = {n for n in available_timezones() if "/" in n and not n.startswith(("Etc/", "SystemV/", "posix/", "right/"))}
+    names.add("UTC")
+    return tuple(sorted(names))
+
+
+def is_zone(name: str | None) -> bool:
+    """Tell whether `name` is a known IANA zone name."""
+    return bool(name) and name in set(zone_names())
+
+
+def get_zone(name: str) -> ZoneInfo:
+    """Return the ZoneInfo for an IANA name, or raise Invalid with a clear message."""
+    if not is_zone(name):
+        raise Invalid(_l("Unknown time zone “%(zone)s”. Choose a zone such as America/New_York or Africa/Lagos.", zone=name or ""), field="timezone")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:  # pragma: no cover - guarded by is_zone
+        raise Invalid(_l("Unknown time zone “%(zone)s”.", zone=name), field="timezone") from exc
+
+
+def local_to_utc(local: datetime, zone: str, *, fold: int | None = None) -> datetime:
+    """Convert a wall-clock time in `zone` to UTC.
+
+    Raise Invalid when that wall time does not exist (spring-forward gap), and when it is ambiguous
+    (fall-back) unless `fold` says which of the two is meant (0 = the first, 1 = the second).
+    """
+    tz = get_zone(zone)
+    naive = local.replace(tzinfo=None)
+    first = naive.replace(tzinfo=tz, fold=0)
+    second = naive.replace(tzinfo=tz, fold=1)
+    round_trip = first.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+    if round_trip != naive:
+        raise Invalid(
+            _l("%(time)s does not exist in %(zone)s: the clocks skip that hour for daylight saving. Choose another time.",
+               time=naive.strftime("%Y-%m-%d %H:%M"), zone=zone),
+            field="start",
+            details={"reason": "nonexistent"},
+        )
+    if first.utcoffset() != second.utcoffset():
+        if fold is None:
+            raise Invalid(
+                _l("%(time)s happens twice in %(zone)s when the clocks go back. Say which one you mean.",
+                   time=naive.strftime("%Y-%m-%d %H:%M"), zone=zone),
+                field="start",
+                details={"reason": "ambiguous", "choices": [first.astimezone(UTC).isoformat(), second.astimezone(UTC).isoformat()]},
+            )
+        return (second if fold else first).astimezone(UTC)
+    return first.astimezone(UTC)
+
+
+def to_zone(value: datetime, zone: str) -> datetime:
+    """Return `value` (aware) expressed in `zone`."""
+    return value.astimezone(get_zone(zone) if zone != "UTC" else UTC)
+
+
+def format_local(value: datetime | None, zone: str, locale: str = "en", fmt: str = "medium") -> str:
+    """Format an aware datetime for a reader in `zone` and `locale`, with the zone's short name."""
+    if value is None:
+        return ""
+    tz = get_zone(zone) if zone != "UTC" else ZoneInfo("UTC")
+    text = format_datetime(value, format=fmt, tzinfo=tz, locale=locale)
+    return f"{text} ({zone_label(zone, value, locale)})"
+
+
+def zone_label(zone: str, at: datetime | None = None, locale: str = "en") -> str:
+    """Return a readable label for a zone at a moment: its city and UTC offset."""
+    tz = ZoneInfo(zone)
+    at = at or utcnow()
+    offset = at.astimezone(tz).utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "−"
+    hours, mins = divmod(abs(minutes), 60)
+    city = get_timezone_name(tz, width="short", locale=locale, return_zone=False) if zone == "UTC" else zone.split("/")[-1].replace("_", " ")
+    return f"{city}, UTC{sign}{hours}" + (f":{mins:02d}" if mins else "")

@@ -1,0 +1,252 @@
+"""Queue emails in the caller's transaction; deliver them after commit by SMTP or to .eml files."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formatdate, make_msgid, parseaddr
+from pathlib import Path
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import and_, or_, select, update
+
+from ..common.realtime import on_commit
+from ..common.time import utcnow
+from ..extensions import db
+from .models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+CLAIM_SECONDS = 120
+MAX_BACKOFF = timedelta(hours=6)
+_wake = threading.Event()
+
+
+@dataclass
+class Attachment:
+    filename: str
+    content: bytes
+    maintype: str
+    subtype: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class CalendarPart:
+    """An iCalendar body: shown inline (text/calendar; method=X) and attached as invite.ics."""
+
+    ics: bytes
+    method: str  # REQUEST, CANCEL or PUBLISH; must equal the METHOD inside `ics`
+
+
+@dataclass
+class Recipient:
+    email: str
+    name: str = ""
+    language: str = "en"
+    timezone: str = "UTC"
+    user_id: int | None = None
+
+    @classmethod
+    def of(cls, user) -> Recipient:
+        """Return the recipient for a User, in that person's language and zone."""
+        return cls(email=user.email, name=user.name, language=user.language or "en",
+                   timezone=user.timezone or "UTC", user_id=user.id)
+
+
+def build_message(*, sender: str, recipient: Recipient, subject: str, text: str, html: str,
+                  calendar: CalendarPart | None = None) -> EmailMessage:
+    """Build the MIME message: alternative(text, html[, calendar]) inside mixed when a file is attached."""
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = sender
+    msg["To"] = f"{recipient.name} <{recipient.email}>" if recipient.name else recipient.email
+    msg["Subject"] = subject
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or "peer-exchange.local")
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(text, subtype="plain", charset="utf-8")
+    msg.add_alternative(html, subtype="html", charset="utf-8")
+    if calendar is not None:
+        msg.add_alternative(calendar.ics.decode("utf-8"), subtype="calendar", charset="utf-8",
+                            params={"method": calendar.method})
+        msg.make_mixed()
+        msg.add_attachment(calendar.ics, maintype="application", subtype="ics", filename="invite.ics")
+    return msg
+
+
+def _clean_header(value: str) -> str:
+    # Header values never carry line breaks, whatever a person typed into a title or name.
+    return " ".join(str(value).split())
+
+
+def queue_email(recipient: Recipient, template: str, *, subject: str, context: dict | None = None,
+                calendar: CalendarPart | None = None, kind: str | None = None) -> OutboxMessage:
+    """Render `mail/<template>.txt|.html` in the recipient's language and zone and add it to the outbox.
+
+    The row joins the caller's transaction; delivery starts only after that commits.
+    `subject` should be a lazy string so it is translated into the recipient's language.
+    """
+    ctx = dict(context or {})
+    ctx.update(recipient=recipient, tz=recipient.timezone, lang=recipient.language)
+    with force_locale(recipient.language):
+        subject_text = _clean_header(str(subject))
+        ctx["subject"] = subject_text
+        text = render_template(f"mail/{template}.txt", **ctx)
+        html = render_template(f"mail/{template}.html", **ctx)
+    recipient = Recipient(email=_clean_header(recipient.email), name=_clean_header(recipient.name),
+                          language=recipient.language, timezone=recipient.timezone, user_id=recipient.user_id)
+    msg = build_message(sender=current_app.config["MAIL_DEFAULT_SENDER"], recipient=recipient,
+                        subject=subject_text, text=text, html=html, calendar=calendar)
+    row = OutboxMessage(kind=kind or template, to_addr=recipient.email, user_id=recipient.user_id,
+                        subject=subject_text, raw=msg.as_string(), status="pending", next_attempt_at=utcnow())
+    db.session.add(row)
+    on_commit(db.session, _wake.set)
+    return row
+
+
+# -- delivery ---------------------------------------------------------------------------------------
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    gave_up: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _backoff(attempts: int) -> timedelta:
+    return min(timedelta(minutes=1) * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+def _claim(message_id: int) -> bool:
+    """Mark one message as being sent by this process; False when another process has it."""
+    now = utcnow()
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id,
+               or_(OutboxMessage.status == "pending",
+                   and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now)))
+        .values(status="sending", claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def _transport(raw: str, to_addr: str, message_id: int) -> None:
+    config = current_app.config
+    if config.get("MAIL_SERVER"):
+        sender = parseaddr(config["MAIL_DEFAULT_SENDER"])[1]
+        cls = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
+        kwargs = {"context": ssl.create_default_context()} if config.get("MAIL_USE_SSL") else {}
+        with cls(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"], **kwargs) as smtp:
+            if config.get("MAIL_USE_TLS"):
+                smtp.starttls(context=ssl.create_default_context())
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+            smtp.sendmail(sender, [to_addr], raw.encode("utf-8"))
+    else:
+        folder = Path(config["MAIL_OUTBOX_DIR"])
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = utcnow().strftime("%Y%m%dT%H%M%S")
+        path = folder / f"{stamp}-{message_id:06d}.eml"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(raw, encoding="utf-8")
+        tmp.replace(path)  # a reader never sees half a file
+
+
+def deliver_pending(limit: int = 100) -> DeliveryReport:
+    """Deliver due messages once each; failures are retried later with backoff and stay visible."""
+    report = DeliveryReport()
+    now = utcnow()
+    due = db.session.scalars(
+        select(OutboxMessage.id)
+        .where(or_(and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
+                   and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now)))
+        .order_by(OutboxMessage.id).limit(limit)
+    ).all()
+    db.session.commit()
+    max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
+    for message_id in due:
+        if not _claim(message_id):
+            continue
+        message = db.session.get(OutboxMessage, message_id)
+        try:
+            _transport(message.raw, message.to_addr, message.id)
+        except Exception as exc:  # any transport failure: keep the message and try again later
+            message.attempts += 1
+            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            message.claimed_until = None
+            if message.attempts >= max_attempts:
+                message.status = "failed"
+                report.gave_up += 1
+            else:
+                message.status = "pending"
+                message.next_attempt_at = utcnow() + _backoff(message.attempts)
+            report.failed += 1
+            report.errors.append(f"#{message.id} to {message.to_addr}: {message.last_error}")
+            log.warning("mail #%s failed (attempt %s): %s", message.id, message.attempts, message.last_error)
+        else:
+            message.status = "sent"
+            message.attempts += 1
+            message.sent_at = utcnow()
+            message.claimed_until = None
+            message.last_error = None
+            report.sent += 1
+        db.session.commit()
+    return report
+
+
+def retry_failed() -> int:
+    """Put messages that gave up back in the queue; return how many."""
+    result = db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.status == "failed")
+        .values(status="pending", attempts=0, next_attempt_at=utcnow())
+    )
+    db.session.commit()
+    return result.rowcount
+
+
+def outbox_counts() -> dict[str, int]:
+    """Return how many messages are in each status."""
+    from sqlalchemy import func
+
+    rows = db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()
+    counts = dict.fromkeys(("pending", "sending", "sent", "failed"), 0)
+    counts.update(dict(rows))
+    return counts
+
+
+def run_delivery_loop(app, stop: threading.Event, interval: float = 15.0) -> None:
+    """Deliver in the background until `stop` is set; wakes early after a commit that queued mail."""
+    while not stop.is_set():
+        try:
+            with app.app_context():
+                deliver_pending()
+                db.session.remove()
+        except Exception:  # the loop must survive a database hiccup; the next round tries again
+            log.exception("background mail delivery failed")
+        _wake.wait(interval)
+        _wake.clear()
+
+
+def start_background_delivery(app) -> threading.Event:
+    """Start the delivery loop in a daemon thread; return the event that stops it."""
+    stop = threading.Event()
+    thread = threading.Thread(target=run_delivery_loop, args=(app, stop), name="outbox", daemon=True)
+    thread.start()
+    return stop
+
+
+def recent_messages(*, status: str | None = None, limit: int = 200) -> list[OutboxMessage]:
+    """Return the newest outbox messages, optionally of one status."""
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if status:
+        query = query.where(OutboxMessage.status == status)
+    return list(db.session.scalars(query))

@@ -1,0 +1,144 @@
+"""Password reset by one-time link, password and email changes, the profile page."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import time_machine
+
+from exchange.accounts.models import User
+from exchange.common.time import utcnow
+from tests.conftest import TEST_PASSWORD, body_text
+
+
+def reset_link(outbox, to: str) -> str:
+    text = body_text(outbox.last(to=to))
+    match = re.search(r"http://localhost(/accounts/reset/\S+)", text)
+    assert match, text
+    return match.group(1)
+
+
+def test_reset_request_answers_the_same_for_unknown_addresses(client, make_user, outbox):
+    make_user(email="known@example.org")
+    known = client.submit("/accounts/reset", {"email": "known@example.org"}, follow_redirects=True)
+    unknown = client.submit("/accounts/reset", {"email": "unknown@example.org"}, follow_redirects=True)
+    phrase = "If an account uses that address, a reset link is on its way."
+    assert phrase in known.get_data(as_text=True) and phrase in unknown.get_data(as_text=True)
+    assert [r.to_addr for r in outbox.rows()] == ["known@example.org"]
+
+
+def test_reset_link_sets_new_password_once(client, db, make_user, outbox):
+    user = make_user(email="reset@example.org")
+    old_hash = user.password_hash
+    client.submit("/accounts/reset", {"email": "reset@example.org"})
+    link = reset_link(outbox, "reset@example.org")
+    response = client.submit(link, {"password": "a brand new passphrase", "confirm": "a brand new passphrase"},
+                             follow_redirects=True)
+    assert "Your password is changed" in response.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.password_hash != old_hash
+    assert outbox.last(to="reset@example.org")["Subject"] == "Your Peer Exchange password was changed"
+    # Reused link: refused, password unchanged.
+    again = client.get(link)
+    assert again.status_code == 400
+    assert "not valid or was already used" in again.get_data(as_text=True)
+    login = client.submit("/accounts/login", {"email": "reset@example.org", "password": "a brand new passphrase"},
+                          follow_redirects=True)
+    assert "You are logged in." in login.get_data(as_text=True)
+
+
+def test_expired_reset_link_is_refused_and_changes_nothing(client, db, make_user, outbox):
+    user = make_user(email="late@example.org")
+    old_hash = user.password_hash
+    client.submit("/accounts/reset", {"email": "late@example.org"})
+    link = reset_link(outbox, "late@example.org")
+    with time_machine.travel(utcnow() + timedelta(hours=3)):
+        response = client.get(link)
+        assert response.status_code == 400
+        assert "expired" in response.get_data(as_text=True)
+        posted = client.post(link, data={"password": "another passphrase 9", "confirm": "another passphrase 9"})
+        assert posted.status_code == 400
+    db.session.refresh(user)
+    assert user.password_hash == old_hash
+
+
+def test_weak_password_on_reset_is_refused_and_link_stays_usable(client, db, make_user, outbox):
+    make_user(email="weak@example.org")
+    client.submit("/accounts/reset", {"email": "weak@example.org"})
+    link = reset_link(outbox, "weak@example.org")
+    response = client.submit(link, {"password": "short", "confirm": "short"})
+    assert response.status_code == 400
+    assert "at least 10 characters" in response.get_data(as_text=True)
+    assert client.get(link).status_code == 200
+
+
+def test_invented_reset_token_is_refused(client):
+    assert client.get("/accounts/reset/not-a-real-token").status_code == 400
+
+
+def test_profile_update_zone_and_language(client, db, make_user, login_as):
+    user = make_user()
+    login_as(user)
+    response = client.submit("/accounts/profile", {"name": "New Name", "timezone": "Asia/Jakarta", "language": "fr"},
+                             follow_redirects=True)
+    assert response.status_code == 200
+    db.session.refresh(user)
+    assert (user.name, user.timezone, user.language) == ("New Name", "Asia/Jakarta", "fr")
+
+
+def test_profile_rejects_unknown_zone_and_keeps_old_values(client, db, make_user, login_as):
+    user = make_user(timezone="Africa/Lagos")
+    login_as(user)
+    response = client.submit("/accounts/profile", {"name": "X", "timezone": "Lagos", "language": "en"})
+    assert response.status_code == 400
+    assert "Unknown time zone" in response.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.timezone == "Africa/Lagos" and user.name != "X"
+
+
+def test_change_password_needs_current_and_logs_out_other_devices(app, client, db, make_user, login_as):
+    user = make_user(email="pw@example.org")
+    other_device = app.test_client()
+    login_as(user, other_device)
+    login_as(user)
+    bad = client.submit("/accounts/profile/password", {"pw-current_password": "wrong one!", "pw-password": "fresh pass phrase",
+                                                       "pw-confirm": "fresh pass phrase"}, page="/accounts/profile")
+    assert bad.status_code == 400 and "current password is not correct" in bad.get_data(as_text=True)
+    ok = client.submit("/accounts/profile/password", {"pw-current_password": TEST_PASSWORD, "pw-password": "fresh pass phrase",
+                                                      "pw-confirm": "fresh pass phrase"}, page="/accounts/profile",
+                       follow_redirects=True)
+    assert "Other devices are logged out" in ok.get_data(as_text=True)
+    assert client.get("/accounts/profile").status_code == 200  # this device stays in
+    assert other_device.get("/accounts/profile").status_code == 302  # the other one is out
+
+
+def test_change_email_checks_password_and_uniqueness(client, db, make_user, login_as, outbox):
+    make_user(email="taken@example.org")
+    user = make_user(email="me@example.org")
+    login_as(user)
+    taken = client.submit("/accounts/profile/email", {"em-email": "TAKEN@example.org", "em-password": TEST_PASSWORD},
+                          page="/accounts/profile")
+    assert taken.status_code == 409 and "Another account already uses" in taken.get_data(as_text=True)
+    wrong = client.submit("/accounts/profile/email", {"em-email": "new@example.org", "em-password": "nope nope nope"},
+                          page="/accounts/profile")
+    assert wrong.status_code == 400
+    db.session.refresh(user)
+    assert user.email == "me@example.org"
+    client.submit("/accounts/profile/email", {"em-email": "New@Example.org", "em-password": TEST_PASSWORD},
+                  page="/accounts/profile")
+    db.session.refresh(user)
+    assert user.email == "new@example.org"
+    assert outbox.last(to="me@example.org")["Subject"] == "Your Peer Exchange email address was changed"
+
+
+def test_profile_requires_login(client):
+    response = client.get("/accounts/profile")
+    assert response.status_code == 302
+    assert "/accounts/login" in response.headers["Location"]
+
+
+def test_user_model_repr_and_flags(make_user):
+    user: User = make_user(role="expert")
+    assert repr(user) == f"<User {user.id} expert>"
+    assert user.is_active

@@ -1,0 +1,205 @@
+"""The outbox: written with the change that caused it, delivered after commit, never dropped."""
+
+from __future__ import annotations
+
+import email
+import socket
+import threading
+import time
+from datetime import timedelta
+from email.policy import default as default_policy
+from pathlib import Path
+
+import pytest
+import time_machine
+from aiosmtpd.controller import Controller
+from flask_babel import lazy_gettext as _l
+
+from exchange.common.time import utcnow
+from exchange.extensions import db as _db
+from exchange.mail import services as mail
+from exchange.mail.models import OutboxMessage
+from exchange.mail.services import CalendarPart, Recipient, deliver_pending, queue_email
+
+
+def queue(to: str = "ana@example.org", **kw) -> OutboxMessage:
+    recipient = kw.pop("recipient", None) or Recipient(email=to, name="Ana", timezone="America/Sao_Paulo")
+    return queue_email(recipient, "welcome", subject=kw.pop("subject", _l("Welcome to Peer Exchange")), **kw)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Sink:
+    def __init__(self):
+        self.messages: list[email.message.Message] = []
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.envelopes.append(envelope)
+        self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server(app):
+    sink = Sink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    yield sink
+    app.config.update(MAIL_SERVER=None, MAIL_PORT=25)
+    controller.stop()
+
+
+def test_message_joins_the_transaction_and_rollback_drops_it(db, outbox):
+    queue()
+    db.session.rollback()
+    assert outbox.rows() == []
+    queue()
+    db.session.commit()
+    assert [r.status for r in outbox.rows()] == ["pending"]
+
+
+def test_pending_messages_are_written_as_eml_files_without_smtp(app, db, outbox):
+    queue()
+    db.session.commit()
+    report = deliver_pending()
+    assert report.sent == 1
+    files = sorted(Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"))
+    assert files
+    parsed = email.message_from_bytes(files[-1].read_bytes(), policy=default_policy)
+    assert parsed["To"] == "Ana <ana@example.org>"
+    assert outbox.rows()[0].status == "sent"
+    assert deliver_pending().sent == 0  # never twice
+
+
+def test_delivery_through_a_real_smtp_server(db, outbox, smtp_server):
+    queue(to="budi@example.org")
+    db.session.commit()
+    assert deliver_pending().sent == 1
+    assert len(smtp_server.messages) == 1
+    assert smtp_server.envelopes[0].rcpt_tos == ["budi@example.org"]
+    assert smtp_server.messages[0]["Subject"] == "Welcome to Peer Exchange"
+
+
+def test_failed_delivery_is_retried_with_backoff_and_stays_visible(app, db, outbox):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=1, MAIL_TIMEOUT=2)  # nothing listens there
+    try:
+        queue()
+        db.session.commit()
+        report = deliver_pending()
+        assert (report.sent, report.failed) == (0, 1)
+        row = outbox.rows()[0]
+        assert row.status == "pending" and row.attempts == 1 and "Error" in row.last_error
+        assert row.next_attempt_at > utcnow() + timedelta(seconds=50)
+        assert deliver_pending().failed == 0  # not due yet
+        with time_machine.travel(utcnow() + timedelta(minutes=1, seconds=5)):
+            assert deliver_pending().failed == 1
+        db.session.expire_all()
+        row = outbox.rows()[0]
+        assert row.attempts == 2
+        assert row.next_attempt_at - utcnow() > timedelta(seconds=110)  # the pause doubled
+    finally:
+        app.config.update(MAIL_SERVER=None, MAIL_PORT=25, MAIL_TIMEOUT=20)
+
+
+def test_after_max_attempts_a_message_is_failed_not_deleted_and_can_be_retried(app, db, outbox):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=1, MAIL_MAX_ATTEMPTS=2)
+    try:
+        queue()
+        db.session.commit()
+        deliver_pending()
+        with time_machine.travel(utcnow() + timedelta(hours=1)):
+            report = deliver_pending()
+        assert report.gave_up == 1
+        db.session.expire_all()
+        assert outbox.rows()[0].status == "failed"
+    finally:
+        app.config.update(MAIL_SERVER=None, MAIL_PORT=25, MAIL_MAX_ATTEMPTS=8)
+    assert mail.retry_failed() == 1
+    assert deliver_pending().sent == 1
+    db.session.expire_all()
+    assert outbox.rows()[0].status == "sent"
+
+
+def test_a_message_claimed_by_another_process_is_not_sent_twice(db, outbox):
+    row = queue()
+    db.session.commit()
+    assert mail._claim(row.id) is True
+    assert mail._claim(row.id) is False  # a second sender (cron + server) backs off
+    assert deliver_pending().sent == 0
+    with time_machine.travel(utcnow() + timedelta(seconds=mail.CLAIM_SECONDS + 5)):
+        assert deliver_pending().sent == 1  # a claim left by a crashed sender expires
+
+
+def test_calendar_layout_follows_the_design(db, outbox):
+    ics = b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
+    queue(calendar=CalendarPart(ics=ics, method="REQUEST"))
+    db.session.commit()
+    message = outbox.last()
+    assert message.get_content_type() == "multipart/mixed"
+    alternative, attachment = message.get_payload()
+    assert alternative.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in alternative.get_payload()] == ["text/plain", "text/html", "text/calendar"]
+    assert alternative.get_payload()[2].get_param("method") == "REQUEST"
+    assert attachment.get_filename() == "invite.ics"
+    assert attachment.get_content() == ics
+
+
+def test_plain_message_is_text_and_html_alternative(db, outbox):
+    queue()
+    db.session.commit()
+    message = outbox.last()
+    assert message.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in message.get_payload()] == ["text/plain", "text/html"]
+
+
+def test_line_breaks_in_names_never_reach_headers(db, outbox):
+    queue(recipient=Recipient(email="x@example.org", name="Eve\r\nBcc: victim@example.org"),
+          subject="Hello\r\nBcc: victim@example.org")
+    db.session.commit()
+    message = outbox.last()
+    assert message["Bcc"] is None
+    assert "\n" not in message["Subject"] and "\n" not in message["To"]
+
+
+def test_email_is_rendered_in_the_recipients_language(db, outbox):
+    queue(recipient=Recipient(email="joao@example.org", name="João", language="pt", timezone="America/Sao_Paulo"))
+    db.session.commit()
+    assert outbox.last()["Content-Type"] is not None
+    assert "America/Sao_Paulo" in outbox.last().get_body(preferencelist=("plain",)).get_content()
+
+
+def test_background_loop_delivers_soon_after_commit(app, db, outbox):
+    stop = threading.Event()
+    thread = threading.Thread(target=mail.run_delivery_loop, args=(app, stop, 30.0), daemon=True)
+    thread.start()
+    try:
+        time.sleep(0.2)
+        queue()
+        db.session.commit()  # the commit wakes the loop long before its 30 s interval
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            _db.session.expire_all()
+            if outbox.rows()[0].status == "sent":
+                break
+            time.sleep(0.1)
+        assert outbox.rows()[0].status == "sent"
+    finally:
+        stop.set()
+        mail._wake.set()
+        thread.join(timeout=5)
+
+
+def test_outbox_page_lists_failures_for_organizers(client, db, make_user, login_as):
+    row = queue()
+    row.status, row.last_error, row.attempts = "failed", "SMTPRecipientsRefused: nope", 8
+    db.session.commit()
+    login_as(make_user(role="organizer"))
+    html = client.get("/outbox/?status=failed").get_data(as_text=True)
+    assert "SMTPRecipientsRefused: nope" in html and "ana@example.org" in html

@@ -1,0 +1,90 @@
+"""The `exchange` command line: user create, demo data, outbox."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from flask.cli import ScriptInfo
+from sqlalchemy import func, select
+
+from exchange.accounts.models import User
+from exchange.cli import cli
+from exchange.demo import DEMO_PASSWORD, DEMO_PEOPLE
+
+
+@pytest.fixture
+def run(app):
+    def invoke(*args: str, input: str | None = None):
+        return CliRunner().invoke(cli, list(args), obj=ScriptInfo(create_app=lambda: app), input=input)
+
+    return invoke
+
+
+def test_user_create_with_password(run, db):
+    result = run("user", "create", "--email", "Org@Example.org", "--name", "Olu Organizer", "--role", "organizer",
+                 "--password", "long enough password")
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "org@example.org"))
+    assert user.role == "organizer"
+
+
+def test_user_create_prompts_for_password(run, db):
+    result = run("user", "create", "--email", "p@example.org", "--name", "P", "--role", "expert",
+                 input="prompted pass phrase\nprompted pass phrase\n")
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(User.role).where(User.email == "p@example.org")) == "expert"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--role", "official", "--password", "short"], "at least 10 characters"),
+    (["--role", "king", "--password", "long enough password"], "Invalid value for '--role'"),
+    (["--role", "official", "--password", "long enough password", "--timezone", "Nowhere/Land"], "Unknown time zone"),
+])
+def test_user_create_rejects_bad_input_with_a_message(run, db, args, message):
+    result = run("user", "create", "--email", "bad@example.org", "--name", "Bad", *args)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_user_create_refuses_duplicate_email(run, make_user):
+    make_user(email="dup@example.org")
+    result = run("user", "create", "--email", "DUP@example.org", "--name", "D", "--role", "official",
+                 "--password", "long enough password")
+    assert result.exit_code != 0 and "already exists" in result.output
+
+
+def test_demo_loads_idempotently_and_prints_logins(run, db):
+    first = run("demo", "--no-serve")
+    assert first.exit_code == 0, first.output
+    second = run("demo", "--no-serve")
+    assert second.exit_code == 0, second.output
+    assert DEMO_PASSWORD in second.output
+    for _role, email, *_ in DEMO_PEOPLE:
+        assert email in second.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == len(DEMO_PEOPLE)
+
+
+def test_demo_logins_work(run, client):
+    run("demo", "--no-serve")
+    _role, email, *_ = DEMO_PEOPLE[1]
+    response = client.submit("/accounts/login", {"email": email, "password": DEMO_PASSWORD}, follow_redirects=True)
+    assert "You are logged in." in response.get_data(as_text=True)
+
+
+def test_outbox_send_and_status(run, client, db):
+    client.submit("/accounts/signup", {"name": "Ana", "email": "ana@example.org", "password": "long enough password",
+                                       "timezone": "UTC", "language": "en"})
+    status = run("outbox", "status")
+    assert "pending       1" in status.output
+    sent = run("outbox", "send")
+    assert "Sent 1, failed 0" in sent.output
+    assert "sent          1" in run("outbox", "status").output
+
+
+def test_user_disable(run, make_user, db):
+    user = make_user(email="off@example.org")
+    result = run("user", "disable", "--email", "off@example.org")
+    assert result.exit_code == 0 and "disabled" in result.output
+    db.session.refresh(user)
+    assert user.disabled
