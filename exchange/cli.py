@@ -27,6 +27,8 @@ def _serve(app, host: str, port: int) -> None:
 
     if app.config.get("MAIL_BACKGROUND"):
         start_background_delivery(app)
+    # FlaskGroup marks the process as "run from the CLI", which makes app.run() a no-op; we do mean to serve.
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
     click.echo(f"Serving Peer Exchange on http://{host}:{port}/ (async mode {socketio.async_mode}); Ctrl+C stops.")
     socketio.run(app, host=host, port=port, debug=False, use_reloader=False, log_output=False,
                  allow_unsafe_werkzeug=True)
