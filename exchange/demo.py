@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from .accounts.models import User
 from .accounts.services import hash_password
+from .common.time import utcnow
+from .exchanges.models import Exchange, ExchangeSession, Registration, SessionSpeaker, Track
+from .experts.models import (
+    AvailabilityWindow,
+    City,
+    ExpertLanguage,
+    ExpertProfile,
+    FocusArea,
+    OfficialProfile,
+    Topic,
+)
+from .experts.reference import load_reference_data
 from .extensions import db
 
 DEMO_PASSWORD = "demo-peer-exchange"
@@ -24,6 +38,33 @@ DEMO_PEOPLE = [
     ("official", "mumbai@demo.peer-exchange.org", "Anjali Mehta", "Asia/Kolkata", "en"),
 ]
 
+# email -> (job title, city government, state, department, bio, topics, focus areas, languages, zone)
+DEMO_EXPERTS = {
+    "chicago.cio@demo.peer-exchange.org": (
+        "Chief Information Officer", "City of Chicago", "IL", "Department of Innovation and Technology",
+        "Led Chicago's open data portal and predictive food-inspection analytics.",
+        ["open-data", "data-analytics", "311-service-monitoring"], ["managing-information"],
+        [("en", "native"), ("es", "working")]),
+    "la.data@demo.peer-exchange.org": (
+        "Chief Data Officer", "City of Los Angeles", "CA", "Information Technology Agency",
+        "Built LA's GeoHub and the performance dashboards the mayor reports from.",
+        ["data-analytics", "performance-management", "mobile-engagement"], ["managing-information", "culture-of-innovation"],
+        [("en", "native"), ("es", "fluent"), ("pt", "basic")]),
+    "boston.engage@demo.peer-exchange.org": (
+        "Director of Civic Engagement", "City of Boston", "MA", "Office of New Urban Mechanics",
+        "Ran youth participatory budgeting and neighborhood co-design programs.",
+        ["participatory-budgeting", "inclusive-engagement", "community-planning"], ["citizen-engagement"],
+        [("en", "native"), ("fr", "working")]),
+}
+# email -> (city slug, organization, role title, stakeholder group, languages)
+DEMO_OFFICIALS = {
+    "lagos@demo.peer-exchange.org": ("lagos", "Lagos State Government", "Director of Innovation", "innovation_staff", "en"),
+    "jakarta@demo.peer-exchange.org": ("jakarta", "Jakarta Smart City", "Head of Data", "tech_leaders", "id,en"),
+    "mexico@demo.peer-exchange.org": ("mexico-city", "Agencia Digital de Innovación Pública", "Coordinadora", "administrators", "es,en"),
+    "saopaulo@demo.peer-exchange.org": ("sao-paulo", "Prefeitura de São Paulo", "Vereador", "political_leaders", "pt"),
+    "mumbai@demo.peer-exchange.org": ("mumbai", "Mumbai Citizens' Forum", "Community organizer", "civil_society", "en,hi"),
+}
+
 
 def _ensure_users() -> dict[str, User]:
     users: dict[str, User] = {}
@@ -40,8 +81,116 @@ def _ensure_users() -> dict[str, User]:
     return users
 
 
+def _ensure_experts(users: dict[str, User]) -> None:
+    topics = {t.slug: t for t in db.session.scalars(select(Topic))}
+    areas = {a.slug: a for a in db.session.scalars(select(FocusArea))}
+    for email, (title, city, state, department, bio, topic_slugs, area_slugs, languages) in DEMO_EXPERTS.items():
+        user = users[email]
+        if db.session.scalar(select(ExpertProfile.id).where(ExpertProfile.user_id == user.id)):
+            continue
+        profile = ExpertProfile(user=user, status="approved", job_title=title, city_government=city, state=state,
+                                department=department, bio=bio, timezone=user.timezone, decided_at=utcnow(),
+                                topics=[topics[s] for s in topic_slugs], focus_areas=[areas[s] for s in area_slugs])
+        profile.languages = [ExpertLanguage(code=code, level=level) for code, level in languages]
+        # Weekdays 08:00-17:00 local, plus an early window for calls with Asia.
+        profile.availability = [AvailabilityWindow(weekday=d, start_minute=8 * 60, end_minute=17 * 60) for d in range(5)]
+        profile.availability += [AvailabilityWindow(weekday=d, start_minute=6 * 60, end_minute=8 * 60) for d in (1, 3)]
+        db.session.add(profile)
+
+
+def _ensure_officials(users: dict[str, User]) -> None:
+    cities = {c.slug: c for c in db.session.scalars(select(City))}
+    for email, (city, organization, role_title, group, languages) in DEMO_OFFICIALS.items():
+        user = users[email]
+        if db.session.scalar(select(OfficialProfile.id).where(OfficialProfile.user_id == user.id)):
+            continue
+        db.session.add(OfficialProfile(user=user, city=cities[city], organization=organization, role_title=role_title,
+                                       stakeholder_group=group, languages=languages))
+
+
+def _ensure_exchange(external_id: str, **fields) -> tuple[Exchange, bool]:
+    exchange = db.session.scalar(select(Exchange).where(Exchange.external_id == external_id))
+    if exchange is not None:
+        return exchange, False
+    exchange = Exchange(external_id=external_id, **fields)
+    db.session.add(exchange)
+    return exchange, True
+
+
+def _ensure_exchanges(users: dict[str, User]) -> None:
+    now = utcnow().replace(second=0, microsecond=0)
+    organizer = users["organizer@demo.peer-exchange.org"]
+    areas = {a.slug: a for a in db.session.scalars(select(FocusArea))}
+    topics = {t.slug: t for t in db.session.scalars(select(Topic))}
+    cities = {c.slug: c for c in db.session.scalars(select(City))}
+    officials = [users[e] for e in DEMO_OFFICIALS]
+
+    webinar, created = _ensure_exchange(
+        "demo-webinar-open-data", kind="webinar", status="published", visibility="public",
+        title="Open data that residents actually use",
+        description="How Chicago and Los Angeles opened their data **and** kept it useful: portals, 311 feeds "
+                    "and dashboards, with lessons for Lagos and Jakarta.",
+        capacity=200, timezone="America/Chicago", languages="en", interpretation_notes="Live captions in English.",
+        video_url="https://meet.jit.si/peer-exchange-demo-open-data", created_by=organizer,
+        focus_areas=[areas["managing-information"]], topics=[topics["open-data"], topics["311-service-monitoring"]],
+        cities=[cities["lagos"], cities["jakarta"], cities["chicago"]])
+    if created:
+        # Live now: started 15 minutes ago, room open, so the demo shows a running room.
+        session = ExchangeSession(title="Open data that residents actually use", starts_at=now - timedelta(minutes=15),
+                                  ends_at=now + timedelta(minutes=75), timezone="America/Chicago", room_status="open")
+        session.speakers = [
+            SessionSpeaker(user=organizer, role="host", status="accepted"),
+            SessionSpeaker(user=users["chicago.cio@demo.peer-exchange.org"], role="panelist", status="accepted"),
+            SessionSpeaker(user=users["la.data@demo.peer-exchange.org"], role="moderator", status="accepted"),
+        ]
+        webinar.sessions.append(session)
+        webinar.registrations = [Registration(user=o, status="registered", stakeholder_group="") for o in officials]
+    else:
+        # Run again later: move the webinar back to "live now" so the demo always has a running room.
+        session = webinar.sessions[0]
+        if not (session.starts_at <= now < session.ends_at) or session.room_status != "open":
+            session.starts_at, session.ends_at = now - timedelta(minutes=15), now + timedelta(minutes=75)
+            session.room_status = "open"
+            session.ical_sequence += 1
+
+    conference, created = _ensure_exchange(
+        "demo-conference-engagement", kind="conference", status="published", visibility="public",
+        title="Digital conference: deepening citizen engagement",
+        description="Two tracks over one day: participatory budgeting, and reaching residents the city rarely hears.",
+        capacity=500, timezone="America/New_York", languages="en,es,pt", interpretation_notes="Spanish and Portuguese interpretation.",
+        created_by=organizer, focus_areas=[areas["citizen-engagement"]],
+        topics=[topics["participatory-budgeting"], topics["inclusive-engagement"]],
+        cities=[cities["mexico-city"], cities["sao-paulo"], cities["mumbai"]])
+    if created:
+        day = (now + timedelta(days=7)).replace(hour=13, minute=0)  # 13:00 UTC = 08:00 New York in winter
+        budget = Track(name="Participatory budgeting", position=0)
+        voices = Track(name="Unheard voices", position=1)
+        conference.tracks = [budget, voices]
+        boston = users["boston.engage@demo.peer-exchange.org"]
+        conference.sessions = [
+            ExchangeSession(title="Opening plenary", starts_at=day, ends_at=day + timedelta(hours=1),
+                            timezone="America/New_York",
+                            speakers=[SessionSpeaker(user=organizer, role="host", status="accepted")]),
+            ExchangeSession(title="Youth participatory budgeting in Boston", track=budget,
+                            starts_at=day + timedelta(hours=1, minutes=15), ends_at=day + timedelta(hours=2, minutes=15),
+                            timezone="America/New_York",
+                            speakers=[SessionSpeaker(user=boston, role="panelist", status="accepted"),
+                                      SessionSpeaker(user=organizer, role="host", status="accepted")]),
+            ExchangeSession(title="Reaching informal settlements", track=voices, premoderate_questions=True,
+                            starts_at=day + timedelta(hours=1, minutes=15), ends_at=day + timedelta(hours=2, minutes=15),
+                            timezone="America/New_York",
+                            speakers=[SessionSpeaker(user=users["la.data@demo.peer-exchange.org"], role="panelist", status="accepted"),
+                                      SessionSpeaker(user=organizer, role="moderator", status="accepted")]),
+        ]
+        conference.registrations = [Registration(user=o, status="registered") for o in officials[2:]]
+
+
 def load_demo() -> list[tuple[str, str]]:
     """Create or refresh the demo program; return (role, email) of the demo logins."""
-    _ensure_users()
+    load_reference_data()
+    users = _ensure_users()
+    _ensure_experts(users)
+    _ensure_officials(users)
+    _ensure_exchanges(users)
     db.session.commit()
     return [(role, email) for role, email, *_ in DEMO_PEOPLE]

@@ -170,3 +170,59 @@ def body_text(message: Message) -> str:
     """Return the text/plain body of an email."""
     part = message.get_body(preferencelist=("plain",))
     return part.get_content() if part is not None else ""
+
+
+@pytest.fixture
+def make_exchange(db, make_user):
+    """Create a published public webinar with one session starting in a day (overrides set any column)."""
+    from datetime import timedelta
+
+    from exchange.common.time import utcnow
+    from exchange.exchanges.models import Exchange, ExchangeSession
+
+    def make(*, sessions: int = 1, starts_at=None, duration=timedelta(hours=1), session_zone: str = "UTC",
+             **overrides) -> Exchange:
+        values = {"kind": "webinar", "title": "Open data in practice", "status": "published",
+                  "visibility": "public", "timezone": "UTC"}
+        values.update(overrides)
+        if "created_by" not in values:
+            values["created_by"] = make_user(role="organizer")
+        exchange = Exchange(**values)
+        start = starts_at or (utcnow() + timedelta(days=1)).replace(second=0, microsecond=0)
+        for index in range(sessions):
+            begin = start + index * (duration + timedelta(minutes=15))
+            exchange.sessions.append(ExchangeSession(title=f"{exchange.title} — part {index + 1}", starts_at=begin,
+                                                     ends_at=begin + duration, timezone=session_zone))
+        db.session.add(exchange)
+        db.session.commit()
+        return exchange
+
+    return make
+
+
+@pytest.fixture
+def register(db):
+    """Put `user` in `exchange` with a registration status (default registered)."""
+    from exchange.exchanges.models import Registration
+
+    def add(user, exchange, status: str = "registered") -> Registration:
+        registration = Registration(user=user, exchange=exchange, status=status)
+        db.session.add(registration)
+        db.session.commit()
+        return registration
+
+    return add
+
+
+@pytest.fixture
+def add_speaker(db):
+    """Make `user` a speaker of `session` with a role (host, moderator, panelist), accepted."""
+    from exchange.exchanges.models import SessionSpeaker
+
+    def add(user, session, role: str = "panelist", status: str = "accepted") -> SessionSpeaker:
+        speaker = SessionSpeaker(user=user, session=session, role=role, status=status)
+        db.session.add(speaker)
+        db.session.commit()
+        return speaker
+
+    return add

@@ -88,3 +88,41 @@ def test_user_disable(run, make_user, db):
     assert result.exit_code == 0 and "disabled" in result.output
     db.session.refresh(user)
     assert user.disabled
+
+
+def test_demo_program_has_reference_data_a_live_webinar_and_a_conference_next_week(run, db):
+    from datetime import timedelta
+
+    from exchange.common.time import utcnow
+    from exchange.exchanges.models import Exchange
+    from exchange.experts.models import City, ExpertProfile, FocusArea
+
+    run("demo", "--no-serve")
+    assert db.session.scalar(select(func.count()).select_from(FocusArea)) == 3
+    assert db.session.scalar(select(func.count()).select_from(City)) >= 30
+    assert db.session.scalar(select(func.count()).select_from(ExpertProfile).where(ExpertProfile.status == "approved")) >= 3
+    exchanges = {e.kind: e for e in db.session.scalars(select(Exchange))}
+    now = utcnow()
+    live = exchanges["webinar"].sessions[0]
+    assert live.starts_at <= now < live.ends_at and live.room_status == "open"
+    assert all(timedelta(days=6) < s.starts_at - now < timedelta(days=8) for s in exchanges["conference"].sessions)
+    assert len(exchanges["conference"].tracks) == 2
+
+
+def test_demo_run_again_later_makes_the_webinar_live_again(run, db):
+    from datetime import timedelta
+
+    import time_machine
+
+    from exchange.common.time import utcnow
+    from exchange.exchanges.models import Exchange
+
+    run("demo", "--no-serve")
+    later = utcnow() + timedelta(days=3)
+    with time_machine.travel(later):
+        run("demo", "--no-serve")
+        db.session.expire_all()
+        webinar = db.session.scalar(select(Exchange).where(Exchange.kind == "webinar"))
+        session = webinar.sessions[0]
+        assert session.starts_at <= utcnow() < session.ends_at
+        assert session.ical_sequence == 1

@@ -1,0 +1,168 @@
+"""Exchanges, their timed sessions, speakers and registrations."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import User
+from ..common.time import UTCDateTime, utcnow
+from ..experts.models import City, FocusArea, Topic
+from ..extensions import db
+
+EXCHANGE_KINDS = ("webinar", "peer_exchange", "conference")
+EXCHANGE_STATUSES = ("draft", "published", "cancelled")
+VISIBILITIES = ("public", "invite_only")
+SESSION_STATUSES = ("scheduled", "cancelled")
+ROOM_STATUSES = ("scheduled", "open", "closed")
+SPEAKER_ROLES = ("host", "moderator", "panelist")
+SPEAKER_STATUSES = ("invited", "accepted", "declined")
+REGISTRATION_STATUSES = ("pending", "registered", "waitlisted", "cancelled", "attended")
+
+exchange_focus_areas = Table(
+    "exchange_focus_areas", db.metadata,
+    Column("exchange_id", ForeignKey("exchanges.id", ondelete="CASCADE"), primary_key=True),
+    Column("focus_area_id", ForeignKey("focus_areas.id", ondelete="CASCADE"), primary_key=True),
+)
+exchange_topics = Table(
+    "exchange_topics", db.metadata,
+    Column("exchange_id", ForeignKey("exchanges.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
+)
+exchange_cities = Table(
+    "exchange_cities", db.metadata,
+    Column("exchange_id", ForeignKey("exchanges.id", ondelete="CASCADE"), primary_key=True),
+    Column("city_id", ForeignKey("cities.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Exchange(db.Model):
+    __tablename__ = "exchanges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(120), unique=True, nullable=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")  # Markdown, rendered sanitised
+    status: Mapped[str] = mapped_column(String(12), default="draft", index=True)
+    visibility: Mapped[str] = mapped_column(String(12), default="public")
+    capacity: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None = unlimited
+    registration_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    requires_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    video_url: Mapped[str] = mapped_column(String(500), default="")  # shown to registered people only
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")  # the exchange's own zone
+    languages: Mapped[str] = mapped_column(String(60), default="en")  # comma-separated ISO 639-1 codes
+    interpretation_notes: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    created_by: Mapped[User | None] = relationship()
+    sessions: Mapped[list[ExchangeSession]] = relationship(back_populates="exchange", cascade="all, delete-orphan",
+                                                           order_by="ExchangeSession.starts_at")
+    tracks: Mapped[list[Track]] = relationship(back_populates="exchange", cascade="all, delete-orphan",
+                                               order_by="Track.position")
+    registrations: Mapped[list[Registration]] = relationship(back_populates="exchange", cascade="all, delete-orphan")
+    focus_areas: Mapped[list[FocusArea]] = relationship(secondary=exchange_focus_areas)
+    topics: Mapped[list[Topic]] = relationship(secondary=exchange_topics)
+    cities: Mapped[list[City]] = relationship(secondary=exchange_cities)
+
+    def __repr__(self) -> str:
+        return f"<Exchange {self.id} {self.kind} {self.status}>"
+
+
+class Track(db.Model):
+    """A parallel strand of a conference's agenda."""
+
+    __tablename__ = "tracks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exchange_id: Mapped[int] = mapped_column(ForeignKey("exchanges.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    exchange: Mapped[Exchange] = relationship(back_populates="tracks")
+
+    def __repr__(self) -> str:
+        return f"<Track {self.name}>"
+
+
+def _new_uid() -> str:
+    return f"{uuid.uuid4()}@peer-exchange"
+
+
+class ExchangeSession(db.Model):
+    """A timed slot of an exchange with its own live room ("Session" in the product's words)."""
+
+    __tablename__ = "exchange_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exchange_id: Mapped[int] = mapped_column(ForeignKey("exchanges.id", ondelete="CASCADE"), index=True)
+    track_id: Mapped[int | None] = mapped_column(ForeignKey("tracks.id", ondelete="SET NULL"), nullable=True)
+    external_id: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    timezone: Mapped[str] = mapped_column(String(64))  # the zone the organizer entered the times in
+    status: Mapped[str] = mapped_column(String(12), default="scheduled")
+    room_status: Mapped[str] = mapped_column(String(12), default="scheduled")
+    premoderate_questions: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Calendar identity: the UID never changes; SEQUENCE rises on every change of time, place, link or status.
+    ical_uid: Mapped[str] = mapped_column(String(120), unique=True, default=_new_uid)
+    ical_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    exchange: Mapped[Exchange] = relationship(back_populates="sessions")
+    track: Mapped[Track | None] = relationship()
+    speakers: Mapped[list[SessionSpeaker]] = relationship(back_populates="session", cascade="all, delete-orphan")
+
+    def __repr__(self) -> str:
+        return f"<ExchangeSession {self.id} {self.starts_at:%Y-%m-%d %H:%M}Z>"
+
+
+class SessionSpeaker(db.Model):
+    __tablename__ = "session_speakers"
+    __table_args__ = (UniqueConstraint("session_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("exchange_sessions.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(12), default="panelist")
+    status: Mapped[str] = mapped_column(String(10), default="invited")
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)  # accept/decline link
+    invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    session: Mapped[ExchangeSession] = relationship(back_populates="speakers")
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<SessionSpeaker session={self.session_id} user={self.user_id} {self.role} {self.status}>"
+
+
+class Registration(db.Model):
+    """A person's place in an exchange."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (UniqueConstraint("exchange_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exchange_id: Mapped[int] = mapped_column(ForeignKey("exchanges.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    city_id: Mapped[int | None] = mapped_column(ForeignKey("cities.id", ondelete="SET NULL"), nullable=True)
+    stakeholder_group: Mapped[str] = mapped_column(String(30), default="")
+    needs: Mapped[str] = mapped_column(Text, default="")  # interpretation or accessibility needs
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    exchange: Mapped[Exchange] = relationship(back_populates="registrations")
+    user: Mapped[User] = relationship()
+    city: Mapped[City | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Registration exchange={self.exchange_id} user={self.user_id} {self.status}>"
