@@ -16,7 +16,7 @@ from .common import permissions
 from .common.errors import DomainError
 from .common.time import format_local, zone_label
 from .config import load_config
-from .extensions import babel, csrf, db, login_manager, migrate, socketio
+from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -51,6 +51,14 @@ def _init_extensions(app: Flask) -> None:
     # Batch mode lets Alembic alter tables on SQLite, which has almost no ALTER TABLE.
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "exchange-rl")
+    limiter.init_app(app)
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please log in to see this page.")

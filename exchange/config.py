@@ -51,6 +51,8 @@ def load_config(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        # How many reverse proxies (nginx, a load balancer) stand in front; their X-Forwarded-* are trusted.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", 0)),
         "SERVER_NAME": os.environ.get("SERVER_NAME") or None,
         "PUBLIC_URL": (os.environ.get("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "PREFERRED_URL_SCHEME": "https" if production else "http",

@@ -1,6 +1,8 @@
 """Flask extensions, created unbound and initialised in create_app."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
@@ -29,3 +31,5 @@ login_manager = LoginManager()
 socketio = SocketIO()
 csrf = CSRFProtect()
 babel = Babel()
+# Limits are declared where they apply (views); storage is memory in one process, Redis when REDIS_URL is set.
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True)

@@ -93,7 +93,10 @@ def _clean_tables() -> None:
 @pytest.fixture(autouse=True)
 def db(app):
     """Give each test an app context and empty tables."""
+    from exchange.extensions import limiter
+
     with app.app_context():
+        limiter.reset()  # each test starts with fresh rate-limit counters
         yield _db
         _db.session.rollback()
         _clean_tables()

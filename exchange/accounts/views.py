@@ -8,6 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..common.errors import DomainError
 from ..common.web import form_error, safe_next
+from ..extensions import limiter
 from . import services
 from .forms import (
     ChangeEmailForm,
@@ -32,7 +33,13 @@ def _start_session(user, remember: bool) -> None:
     login_user(user, remember=remember)
 
 
+def _submitted_email() -> str:
+    """Rate-limit key: the account a request is aimed at, whatever address it comes from."""
+    return "email:" + services.normalize_email(request.form.get("email", ""))
+
+
 @bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
 def signup():
     """Create an official's account and log in."""
     if current_user.is_authenticated:
@@ -57,6 +64,8 @@ def signup():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+@limiter.limit("10 per 5 minutes", key_func=_submitted_email, methods=["POST"])
 def login():
     """Log in with email and password."""
     form = LoginForm()
@@ -85,6 +94,8 @@ def logout():
 
 
 @bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit("3 per hour", key_func=_submitted_email, methods=["POST"])
 def request_reset():
     """Ask for a password-reset link; the answer is the same whether the account exists or not."""
     form = ResetRequestForm()
