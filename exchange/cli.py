@@ -154,3 +154,7 @@ def outbox_retry() -> None:
     from .mail.services import retry_failed
 
     click.echo(f"Queued {retry_failed()} failed message(s) again.")
+
+
+if __name__ == "__main__":
+    main()

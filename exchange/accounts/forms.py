@@ -18,9 +18,8 @@ def language_choices() -> list[tuple[str, str]]:
 
 
 class ZoneAndLanguageMixin:
-    timezone = SelectField(_l("Time zone"), choices=zone_choices, validate_choice=False,
-                           description=_l("Times are shown to you in this zone."),
-                           render_kw={"data-detect-zone": "1"})
+    timezone = SelectField(_l("Time zone"), choices=zone_choices, validate_choice=False, default="UTC",
+                           description=_l("Times are shown to you in this zone."))
     language = SelectField(_l("Language"), choices=language_choices, validate_choice=False)
 
 

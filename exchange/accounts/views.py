@@ -48,6 +48,8 @@ def signup():
     status = 200
     if request.method == "GET":
         form.language.data = form.language.data or _best_language()
+        # A fresh form: let the browser's own zone replace the UTC default (static/js/app.js).
+        form.timezone.render_kw = {**(form.timezone.render_kw or {}), "data-detect-zone": "1"}
     if form.validate_on_submit():
         try:
             user = services.sign_up(email=form.email.data, name=form.name.data, password=form.password.data,
