@@ -66,6 +66,9 @@ def load_config(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
+        # A login without "remember me" ends after this long idle, and after this long in any case.
+        "SESSION_IDLE_SECONDS": int(os.environ.get("SESSION_IDLE_SECONDS", 2 * 60 * 60)),
+        "SESSION_ABSOLUTE_SECONDS": int(os.environ.get("SESSION_ABSOLUTE_SECONDS", 24 * 60 * 60)),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session; a long form is not lost
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)),
         # Mail: SMTP when MAIL_SERVER is set, otherwise .eml files in instance/outbox/.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+import time
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -30,7 +32,30 @@ def _start_session(user, remember: bool) -> None:
     session.clear()
     if lang:
         session["lang"] = lang
+    now = int(time.time())
+    session.update(_started=now, _seen=now, _remembered=remember)
     login_user(user, remember=remember)
+
+
+@bp.before_app_request
+def enforce_session_timeouts():
+    """End a login session after it sat idle too long, or after its absolute lifetime."""
+    if "_user_id" not in session:
+        return None
+    config = current_app.config
+    now = int(time.time())
+    started, seen = session.setdefault("_started", now), session.setdefault("_seen", now)
+    # "Remember me" asked to stay logged in on this device: no idle limit, the remember cookie's lifetime.
+    remembered = session.get("_remembered") or "_remember_seconds" in session
+    absolute = config["REMEMBER_COOKIE_DURATION"] if remembered else config["SESSION_ABSOLUTE_SECONDS"]
+    if (not remembered and now - seen > config["SESSION_IDLE_SECONDS"]) or now - started > absolute:
+        logout_user()
+        session.clear()
+        flash(_("Your session expired. Please log in again."), "info")
+        return None
+    if now - seen >= 60:  # refresh at most once a minute, not on every request
+        session["_seen"] = now
+    return None
 
 
 def _submitted_email() -> str:

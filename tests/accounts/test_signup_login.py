@@ -171,3 +171,59 @@ def test_password_reset_requests_are_rate_limited_per_address(client, outbox):
     statuses = [client.submit("/accounts/reset", {"email": f"p{i}@example.org"}).status_code for i in range(11)]
     assert statuses[:10] == [302] * 10
     assert statuses[10] == 429
+
+
+def _login(client, email: str, remember: bool = False):
+    data = {"email": email, "password": TEST_PASSWORD}
+    if remember:
+        data["remember"] = "y"
+    return client.submit("/accounts/login", data)
+
+
+def test_idle_session_expires_without_remember_me(client, make_user):
+    import time_machine
+
+    make_user(email="idle@example.org")
+    with time_machine.travel(0, tick=False) as clock:
+        clock.move_to("2027-01-10 09:00Z")
+        _login(client, "idle@example.org")
+        clock.shift(60 * 60)  # an hour later: still in
+        assert client.get("/accounts/profile").status_code == 200
+        clock.shift(2 * 60 * 60 + 30)  # a little over two hours after the last request: out
+        response = client.get("/accounts/profile", follow_redirects=True)
+        assert "Your session expired" in response.get_data(as_text=True)
+        assert client.get("/accounts/profile").status_code == 302
+
+
+def test_active_session_still_ends_at_its_absolute_lifetime(client, make_user):
+    import time_machine
+
+    make_user(email="busy@example.org")
+    with time_machine.travel(0, tick=False) as clock:
+        clock.move_to("2027-01-10 09:00Z")
+        _login(client, "busy@example.org")
+        for _hour in range(23):
+            clock.shift(60 * 60)
+            assert client.get("/accounts/profile").status_code == 200
+        clock.shift(60 * 60 + 60)
+        assert client.get("/accounts/profile").status_code == 302
+
+
+def test_remember_me_survives_idle_time(client, make_user):
+    import time_machine
+
+    make_user(email="remembered@example.org")
+    with time_machine.travel(0, tick=False) as clock:
+        clock.move_to("2027-01-10 09:00Z")
+        _login(client, "remembered@example.org", remember=True)
+        clock.shift(3 * 24 * 60 * 60)  # three days idle
+        assert client.get("/accounts/profile").status_code == 200
+
+
+def test_login_starts_a_new_session(client, make_user):
+    make_user(email="fixation@example.org")
+    with client.session_transaction() as sess:
+        sess["planted"] = "by an attacker"
+    _login(client, "fixation@example.org")
+    with client.session_transaction() as sess:
+        assert "planted" not in sess
