@@ -22,16 +22,9 @@ def main() -> None:
 
 
 def _serve(app, host: str, port: int) -> None:
-    from .extensions import socketio
-    from .mail.services import start_background_delivery
+    from .server import serve_in_process
 
-    if app.config.get("MAIL_BACKGROUND"):
-        start_background_delivery(app)
-    # FlaskGroup marks the process as "run from the CLI", which makes app.run() a no-op; we do mean to serve.
-    os.environ.pop("FLASK_RUN_FROM_CLI", None)
-    click.echo(f"Serving Peer Exchange on http://{host}:{port}/ (async mode {socketio.async_mode}); Ctrl+C stops.")
-    socketio.run(app, host=host, port=port, debug=False, use_reloader=False, log_output=False,
-                 allow_unsafe_werkzeug=True)
+    serve_in_process(app, host, port)
 
 
 @cli.command("demo")
@@ -61,10 +54,29 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
 @cli.command("serve")
 @click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="HOST or 127.0.0.1")
 @click.option("--port", default=lambda: int(os.environ.get("PORT", 5000)), type=int, show_default="PORT or 5000")
+@click.option("--workers", default=lambda: int(os.environ.get("WEB_WORKERS", 1)), type=click.IntRange(1, 64),
+              show_default="WEB_WORKERS or 1", help="Single-worker processes on ports PORT, PORT+1, …")
+@click.option("--async-mode", type=click.Choice(["threading", "gevent"]), default=None,
+              help="Socket.IO server mode (default: SOCKETIO_ASYNC_MODE).")
 @with_appcontext
-def serve_command(host: str, port: int) -> None:
+def serve_command(host: str, port: int, workers: int, async_mode: str | None) -> None:
     """Run the production server (Socket.IO included) with background email delivery."""
-    _serve(current_app._get_current_object(), host, port)
+    from .server import Supervisor, gevent_patched
+
+    app = current_app._get_current_object()
+    mode = async_mode or app.config["SOCKETIO_ASYNC_MODE"]
+    if mode == "gevent":
+        try:
+            import gevent  # noqa: F401 - only checking it is installed; workers patch before importing the app
+        except ImportError as exc:
+            raise click.ClickException("gevent mode needs gevent: pip install -e '.[gevent]'") from exc
+    if workers > 1 and not app.config.get("REDIS_URL"):
+        raise click.ClickException("Several worker processes share live rooms through Redis: set REDIS_URL "
+                                   "(e.g. redis://127.0.0.1:6379/0) or use --workers 1.")
+    if workers == 1 and (mode == "threading" or gevent_patched()) and mode == app.config["SOCKETIO_ASYNC_MODE"]:
+        _serve(app, host, port)
+        return
+    raise SystemExit(Supervisor(host=host, port=port, workers=workers, async_mode=mode).run())
 
 
 @cli.group("user")

@@ -126,3 +126,10 @@ def test_demo_run_again_later_makes_the_webinar_live_again(run, db):
         session = webinar.sessions[0]
         assert session.starts_at <= utcnow() < session.ends_at
         assert session.ical_sequence == 1
+
+
+def test_several_workers_need_redis(run, app):
+    assert app.config.get("REDIS_URL") is None
+    result = run("serve", "--workers", "2")
+    assert result.exit_code != 0
+    assert "set REDIS_URL" in result.output

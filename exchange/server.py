@@ -1,0 +1,100 @@
+"""Running the server: one process in place, or N single-worker processes supervised by this one.
+
+Each worker is a whole Peer Exchange server (HTTP + Socket.IO) on its own port; with REDIS_URL they share
+Socket.IO rooms through Redis, and a reverse proxy (see docs/deploy/nginx.conf) spreads clients over them
+with sticky sessions. In gevent mode a worker patches the standard library before anything else is
+imported, which is why workers start as fresh interpreters rather than forks of this one.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+import click
+
+# The first statement a gevent worker runs: patch, then import the app.
+GEVENT_BOOT = "from gevent import monkey; monkey.patch_all(); from exchange.cli import main; main()"
+PLAIN_BOOT = "from exchange.cli import main; main()"
+
+
+def gevent_patched() -> bool:
+    """Tell whether this process runs with gevent's monkey patches."""
+    if "gevent" not in sys.modules:
+        return False
+    from gevent import monkey
+
+    return monkey.is_module_patched("socket")
+
+
+def start_background_jobs(app) -> None:
+    """Start the jobs every server process runs: email delivery (and others features add)."""
+    from .mail.services import start_background_delivery
+
+    if app.config.get("MAIL_BACKGROUND"):
+        start_background_delivery(app)
+
+
+def serve_in_process(app, host: str, port: int) -> None:
+    """Serve HTTP and Socket.IO from this process until interrupted."""
+    from .extensions import socketio
+
+    start_background_jobs(app)
+    # FlaskGroup marks the process as "run from the CLI", which makes app.run() a no-op; we do mean to serve.
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
+    click.echo(f"Serving Peer Exchange on http://{host}:{port}/ (pid {os.getpid()}, async mode {socketio.async_mode}); "
+               "Ctrl+C stops.")
+    socketio.run(app, host=host, port=port, debug=False, use_reloader=False, log_output=False,
+                 allow_unsafe_werkzeug=True)
+
+
+@dataclass
+class Supervisor:
+    """Start N worker processes on consecutive ports and restart any that dies, until stopped."""
+
+    host: str
+    port: int
+    workers: int
+    async_mode: str
+    children: dict[int, subprocess.Popen] = field(default_factory=dict)
+    stopping: bool = False
+
+    def command(self, port: int) -> list[str]:
+        boot = GEVENT_BOOT if self.async_mode == "gevent" else PLAIN_BOOT
+        return [sys.executable, "-c", boot, "serve", "--host", self.host, "--port", str(port), "--workers", "1",
+                "--async-mode", self.async_mode]
+
+    def spawn(self, port: int) -> None:
+        env = {**os.environ, "SOCKETIO_ASYNC_MODE": self.async_mode, "EXCHANGE_WORKER": "1"}
+        self.children[port] = subprocess.Popen(self.command(port), env=env)  # noqa: S603 - our own command
+        click.echo(f"worker on port {port}: pid {self.children[port].pid}")
+
+    def stop(self, *_args) -> None:
+        self.stopping = True
+        for child in self.children.values():
+            if child.poll() is None:
+                child.terminate()
+
+    def run(self) -> int:
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        for offset in range(self.workers):
+            self.spawn(self.port + offset)
+        while not self.stopping:
+            time.sleep(0.5)
+            for port, child in list(self.children.items()):
+                if child.poll() is not None and not self.stopping:
+                    click.echo(f"worker on port {port} exited with {child.returncode}; restarting", err=True)
+                    time.sleep(1)
+                    self.spawn(port)
+        deadline = time.monotonic() + 15
+        for child in self.children.values():
+            try:
+                child.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                child.kill()
+        return 0
