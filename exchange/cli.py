@@ -27,6 +27,10 @@ def _serve(app, host: str, port: int) -> None:
 
     if app.config.get("MAIL_BACKGROUND"):
         start_background_delivery(app)
+    if app.config.get("REMINDERS_BACKGROUND", True):
+        from .calendar.services import start_reminder_scheduler
+
+        start_reminder_scheduler(app)
     # FlaskGroup marks the process as "run from the CLI", which makes app.run() a no-op; we do mean to serve.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
     click.echo(f"Serving Peer Exchange on http://{host}:{port}/ (async mode {socketio.async_mode}); Ctrl+C stops.")
@@ -154,3 +158,18 @@ def outbox_retry() -> None:
     from .mail.services import retry_failed
 
     click.echo(f"Queued {retry_failed()} failed message(s) again.")
+
+
+@cli.group("reminders")
+def reminders_group() -> None:
+    """Session reminders (24 hours and 1 hour before)."""
+
+
+@reminders_group.command("send")
+@with_appcontext
+def reminders_send() -> None:
+    """Queue every due reminder once (for cron; safe alongside a running server); emails go out by the outbox."""
+    from .calendar.services import send_due_reminders
+
+    count = send_due_reminders()
+    click.echo(f"Queued {count} reminder(s). `exchange outbox send` delivers them when no server runs.")
