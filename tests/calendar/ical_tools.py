@@ -137,4 +137,6 @@ def ics_of(message) -> tuple[bytes, str, bytes]:
     """Return (inline text/calendar body, its method parameter, the invite.ics attachment) of an email."""
     inline = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
     attachment = next(p for p in message.iter_attachments() if p.get_filename() == "invite.ics")
-    return inline.get_content().encode("utf-8"), inline.get_param("method"), attachment.get_content()
+    # Text parts travel with CRLF line ends but read back with either: compare them in the iCalendar form.
+    text = inline.get_content().replace("\r\n", "\n").replace("\n", "\r\n")
+    return text.encode("utf-8"), inline.get_param("method"), attachment.get_content()
