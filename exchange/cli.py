@@ -27,7 +27,8 @@ def _serve(app, host: str, port: int) -> None:
 
     if app.config.get("MAIL_BACKGROUND"):
         start_background_delivery(app)
-    if app.config.get("REMINDERS_BACKGROUND", True):
+    # Reminders run inside the server unless REMINDERS_BACKGROUND=0 (then `exchange reminders send` from cron).
+    if app.config.get("REMINDERS_BACKGROUND", os.environ.get("REMINDERS_BACKGROUND", "1").lower() not in ("0", "false", "no", "off")):
         from .calendar.services import start_reminder_scheduler
 
         start_reminder_scheduler(app)

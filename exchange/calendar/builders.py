@@ -19,7 +19,16 @@ from datetime import time as dt_time
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vText
+from icalendar import (
+    Calendar,
+    Event,
+    Timezone,
+    TimezoneDaylight,
+    TimezoneStandard,
+    vCalAddress,
+    vDuration,
+    vText,
+)
 
 PRODID = "-//Peer Exchange//Democratic Innovation in World Megacities//EN"
 METHODS = ("REQUEST", "CANCEL", "PUBLISH")
@@ -359,7 +368,7 @@ def build_calendar(events: Sequence[EventData], *, method: str, stamp: datetime,
         cal.add("x-wr-calname", clean_text(name))
     if refresh is not None:
         cal.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
-        cal.add("x-published-ttl", refresh)
+        cal.add("x-published-ttl", vDuration(refresh))  # an X- property is text unless given its type
     zones: dict[str, list[datetime]] = {}
     for data in events:
         if data.zone != "UTC":

@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.routing import BuildError
 
 from ..accounts.models import User
 from ..common import permissions
@@ -53,18 +54,25 @@ def _absolute(path: str) -> str:
     return current_app.config["PUBLIC_URL"] + path
 
 
+def _endpoint(endpoint: str, **values) -> str | None:
+    """Return the path of another feature's page when that page exists (it may live on another branch)."""
+    if endpoint not in current_app.view_functions:
+        return None
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
 def exchange_url(exchange: Exchange) -> str:
     """Return the exchange page, where people change their registration and find the join link."""
-    if "exchanges.detail" in current_app.view_functions:
-        return _absolute(url_for("exchanges.detail", exchange_id=exchange.id))
-    return _absolute(f"/exchanges/{exchange.id}")
+    return _absolute(_endpoint("exchanges.detail", exchange_id=exchange.id) or f"/exchanges/{exchange.id}")
 
 
 def join_url(session: ExchangeSession) -> str:
     """Return the page people open to join `session` (its live room when that exists)."""
-    if "live.room" in current_app.view_functions:
-        return _absolute(url_for("live.room", session_id=session.id))
-    return exchange_url(session.exchange) + f"#session-{session.id}"
+    path = _endpoint("live.room", session_id=session.id)
+    return _absolute(path) if path else exchange_url(session.exchange) + f"#session-{session.id}"
 
 
 def exchange_calendar_url(exchange: Exchange) -> str:
@@ -219,7 +227,7 @@ def _default_reason(session: ExchangeSession, method: str, role: str) -> str:
 
 def format_span(start: datetime, end: datetime, zone: str, locale: str) -> str:
     """Return "Tuesday, 10 March 2026, 09:00–10:00 (New York, UTC−4)" in `zone` and `locale`."""
-    tz = get_zone(zone) if zone != "UTC" else get_zone("UTC")
+    tz = get_zone(zone)
     local_start, local_end = start.astimezone(tz), end.astimezone(tz)
     day = format_date(local_start, "full", locale=locale)
     if local_end.date() == local_start.date():

@@ -43,6 +43,7 @@ def test_personal_feed_has_registered_and_speaking_sessions_only(db, client, mak
     register(make_user(), other)
     response = _feed(client, person)
     assert response.content_type == "text/calendar; charset=utf-8"
+    assert b"REFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n" in response.data and b"X-PUBLISHED-TTL:PT1H\r\n" in response.data
     assert response.headers["Cache-Control"].startswith("private")
     seen = icaljs.read(response.data)
     assert seen["method"] == "PUBLISH"
