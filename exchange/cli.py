@@ -168,5 +168,20 @@ def outbox_retry() -> None:
     click.echo(f"Queued {retry_failed()} failed message(s) again.")
 
 
+@cli.group("reminders")
+def reminders_group() -> None:
+    """Session reminders (24 hours and 1 hour before)."""
+
+
+@reminders_group.command("send")
+@with_appcontext
+def reminders_send() -> None:
+    """Queue every due reminder once (for cron; safe alongside a running server); emails go out by the outbox."""
+    from .calendar.services import send_due_reminders
+
+    count = send_due_reminders()
+    click.echo(f"Queued {count} reminder(s). `exchange outbox send` delivers them when no server runs.")
+
+
 if __name__ == "__main__":
     main()

@@ -82,6 +82,7 @@ def load_config(instance_path: str) -> dict:
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "Peer Exchange <no-reply@peer-exchange.local>"),
         "MAIL_OUTBOX_DIR": os.environ.get("MAIL_OUTBOX_DIR") or str(instance / "outbox"),
         "MAIL_BACKGROUND": _bool(os.environ.get("MAIL_BACKGROUND"), True),
+        "REMINDERS_BACKGROUND": _bool(os.environ.get("REMINDERS_BACKGROUND"), True),
         "MAIL_MAX_ATTEMPTS": int(os.environ.get("MAIL_MAX_ATTEMPTS", 8)),
         "PASSWORD_RESET_HOURS": float(os.environ.get("PASSWORD_RESET_HOURS", 2)),
         "SOCKETIO_ASYNC_MODE": os.environ.get("SOCKETIO_ASYNC_MODE", "threading"),

@@ -1,6 +1,7 @@
 """Every feature's models, imported in one place for Alembic and the shell."""
 
 from .accounts.models import PasswordResetToken, User
+from .calendar.models import CalendarReminder
 from .exchanges.models import Exchange, ExchangeSession, Registration, SessionSpeaker, Track
 from .experts.models import (
     AvailabilityWindow,
@@ -15,7 +16,7 @@ from .experts.models import (
 from .mail.models import OutboxMessage
 
 __all__ = [
-    "AvailabilityWindow", "City", "Exchange", "ExchangeSession", "ExpertLanguage", "ExpertProfile", "FocusArea",
+    "AvailabilityWindow", "CalendarReminder", "City", "Exchange", "ExchangeSession", "ExpertLanguage", "ExpertProfile", "FocusArea",
     "OfficialProfile", "OutboxMessage", "PasswordResetToken", "Registration", "ReviewDecision", "SessionSpeaker",
     "Topic", "Track", "User",
 ]

@@ -37,6 +37,11 @@ def start_background_jobs(app) -> None:
 
     if app.config.get("MAIL_BACKGROUND"):
         start_background_delivery(app)
+    # Reminders run inside the server unless REMINDERS_BACKGROUND=0 (then `exchange reminders send` from cron).
+    if app.config.get("REMINDERS_BACKGROUND"):
+        from .calendar.services import start_reminder_scheduler
+
+        start_reminder_scheduler(app)
 
 
 def serve_in_process(app, host: str, port: int) -> None:

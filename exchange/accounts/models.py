@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -28,6 +29,9 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The secret in the private calendar feed's URL (/calendar/<token>.ics); regenerating it kills the old URL.
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True,
+                                                       default=lambda: secrets.token_urlsafe(32))
 
     reset_tokens: Mapped[list[PasswordResetToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
 

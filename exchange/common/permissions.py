@@ -35,10 +35,25 @@ def is_signed_in(user: Any) -> bool:
     return _active(user)
 
 
+def may_see_exchange_calendar(user: Any, exchange: Any) -> bool:
+    """Tell whether `user` may download `exchange`'s calendar: anyone for a published public one;
+    otherwise organizers, the people registered (not cancelled) and its speakers."""
+    if exchange.visibility == "public" and exchange.status in ("published", "cancelled"):
+        return True
+    if is_organizer(user):
+        return True
+    if not _active(user):
+        return False
+    if any(r.user_id == user.id and r.status != "cancelled" for r in exchange.registrations):
+        return exchange.status != "draft"
+    return any(sp.user_id == user.id for s in exchange.sessions for sp in s.speakers)
+
+
 RULES: dict[str, Callable[[Any, Any], bool]] = {
     "account.edit": lambda user, target: _active(user) and (target is None or target.id == user.id),
     "user.manage": lambda user, _obj: is_admin(user),
     "outbox.view": lambda user, _obj: is_organizer(user),
+    "exchange.calendar": may_see_exchange_calendar,
 }
 
 
