@@ -9,6 +9,7 @@ from .experts.models import (
     ExpertProfile,
     FocusArea,
     OfficialProfile,
+    PeerRequest,
     ReviewDecision,
     Topic,
 )
@@ -16,6 +17,6 @@ from .mail.models import OutboxMessage
 
 __all__ = [
     "AvailabilityWindow", "City", "Exchange", "ExchangeSession", "ExpertLanguage", "ExpertProfile", "FocusArea",
-    "OfficialProfile", "OutboxMessage", "PasswordResetToken", "Registration", "ReviewDecision", "SessionSpeaker",
+    "OfficialProfile", "OutboxMessage", "PeerRequest", "PasswordResetToken", "Registration", "ReviewDecision", "SessionSpeaker",
     "Topic", "Track", "User",
 ]
