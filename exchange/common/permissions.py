@@ -57,7 +57,7 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "expert.apply": lambda user, target: _active(user) and (target is None or target.id == user.id),
     "expert.review": lambda user, _obj: is_organizer(user),
     "expert.view": lambda user, profile: profile is not None and (
-        profile.status == "approved" and not profile.user.disabled
+        (profile.status == "approved" and not profile.user.disabled)
         or is_organizer(user) or _owns_expert_profile(user, profile)),
     "expert.edit": _owns_expert_profile,
     "official_profile.edit": lambda user, target: _active(user) and (target is None or target.id == user.id),

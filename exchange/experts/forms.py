@@ -26,7 +26,7 @@ from wtforms.validators import NumberRange, Optional
 
 from ..accounts.forms import zone_choices
 from .data import US_STATES
-from .services import ExpertApplication
+from .services import Challenge, ExpertApplication
 from .vocab import LEVEL_LABELS, STAKEHOLDER_LABELS, WEEKDAY_LABELS, language_choices
 
 LANGUAGE_ROWS = 4
@@ -35,6 +35,10 @@ WINDOW_ROWS = 5
 
 def _blank_language_choices() -> list[tuple[str, str]]:
     return [("", _l("— none —")), *language_choices()]
+
+
+def _any_language() -> list[tuple[str, str]]:
+    return [("", _l("— any —")), *language_choices()]
 
 
 def _weekday_choices() -> list[tuple[str, str]]:
@@ -102,6 +106,17 @@ class ExpertApplicationForm(FlaskForm):
     remove_photo = BooleanField(_l("Remove the current photo"))
     submit = SubmitField(_l("Submit application"))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Number the repeated rows' labels, so that each control's name is unique when read aloud.
+        for n, row in enumerate(self.languages.entries, start=1):
+            row.form.code.label.text = _l("Language %(n)d", n=n)
+            row.form.level.label.text = _l("Level of language %(n)d", n=n)
+        for n, row in enumerate(self.availability.entries, start=1):
+            row.form.weekday.label.text = _l("Day %(n)d", n=n)
+            row.form.start.label.text = _l("From (window %(n)d)", n=n)
+            row.form.end.label.text = _l("Until (window %(n)d)", n=n)
+
     def to_application(self) -> ExpertApplication:
         """Return the form's contents in the shape the services take (empty rows dropped)."""
         windows: list[tuple[int, int, int]] = []
@@ -150,7 +165,7 @@ class DecisionForm(FlaskForm):
 
 
 class WithdrawForm(FlaskForm):
-    submit = SubmitField(_l("Withdraw from the program"))
+    """Only the CSRF token; the template renders the button."""
 
 
 class DirectoryForm(Form):
@@ -159,7 +174,7 @@ class DirectoryForm(Form):
     q = SearchField(_l("Search"), description=_l("Words in the name, title, bio or topics."))
     focus_area = SelectField(_l("Focus area"), validate_choice=False)
     topic = SelectField(_l("Topic"), validate_choice=False)
-    language = SelectField(_l("Language"), choices=_blank_language_choices, validate_choice=False)
+    language = SelectField(_l("Language"), choices=_any_language, validate_choice=False)
     state = SelectField(_l("State"), choices=_any_state, validate_choice=False)
     available = BooleanField(_l("Available during my working hours"),
                              description=_l("Weekdays 08:00–18:00 in your time zone."))
@@ -203,6 +218,14 @@ class ChallengeForm(FlaskForm):
     expert = HiddenField()
     submit = SubmitField(_l("Find peer experts"))
 
+    def to_challenge(self) -> Challenge:
+        """Return the form's contents in the shape the services take."""
+        return Challenge(
+            title=self.title.data, description=self.description.data, focus_area=self.focus_area.data or "",
+            topics=self.topics.data or [], languages=self.languages.data or [], timezone=self.timezone.data,
+            hours_start=_minutes(self.hours_start.data) or 0, hours_end=_minutes(self.hours_end.data, end=True) or 0,
+            preferred_times=self.preferred_times.data)
+
 
 class SendForm(FlaskForm):
     expert = HiddenField()
@@ -213,4 +236,4 @@ class RespondForm(FlaskForm):
 
 
 class CancelForm(FlaskForm):
-    submit = SubmitField(_l("Cancel this request"))
+    """Only the CSRF token; the template renders the button."""

@@ -22,7 +22,6 @@ from .forms import (
     RespondForm,
     SendForm,
     WithdrawForm,
-    _minutes,
     application_form_data,
 )
 
@@ -80,8 +79,8 @@ def my_application():
 def edit_application():
     """Edit one's own expert profile."""
     profile = services.get_own_profile(current_user)
-    if profile is None:
-        return redirect(url_for("experts.apply"))
+    if profile is None or profile.status in ("rejected", "withdrawn"):
+        return redirect(url_for("experts.apply"))  # a closed application is reopened by applying again
     form = ExpertApplicationForm(data=application_form_data(profile) if request.method == "GET" else None)
     form.submit.label.text = _("Save changes")
     if form.validate_on_submit():
@@ -276,7 +275,7 @@ def new_request():
     if form.validate_on_submit():
         try:
             req = services.create_peer_request(
-                actor=current_user, challenge=_challenge(form), official_id=form.official.data if form.official else None,
+                actor=current_user, challenge=form.to_challenge(), official_id=form.official.data if form.official else None,
                 expert_id=int(form.expert.data) if (form.expert.data or "").isdigit() else None)
         except DomainError as exc:
             status = form_error(form, exc)
@@ -297,14 +296,6 @@ def _prepare_challenge_form(form: ChallengeForm) -> None:
         form.expert.data = request.args.get("expert", "")
         form.timezone.data = services.default_zone_for(current_user)
         form.languages.data = services.default_languages_for(current_user)
-
-
-def _challenge(form: ChallengeForm) -> services.Challenge:
-    return services.Challenge(
-        title=form.title.data, description=form.description.data, focus_area=form.focus_area.data or "",
-        topics=form.topics.data or [], languages=form.languages.data or [], timezone=form.timezone.data,
-        hours_start=_minutes(form.hours_start.data) or 0, hours_end=_minutes(form.hours_end.data, end=True) or 0,
-        preferred_times=form.preferred_times.data)
 
 
 @bp.route("/requests/<int:request_id>")

@@ -1,4 +1,4 @@
-"""The public directory: words, filters, sorting, pagination, "available during my working hours", query count."""
+"""The directory (words, filters, sorting, pages, "available during my working hours") and query counts."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
+from exchange.experts.models import PeerRequest, Topic
 from exchange.experts.services import DirectoryQuery, search_experts
 
 
@@ -134,3 +135,30 @@ def test_directory_queries_do_not_grow_with_the_number_of_experts(app, db, make_
     assert count() == with_three
     assert "30 experts found." in viewer.get(url).get_data(as_text=True)
     assert with_three <= 10
+
+
+def test_suggestions_queries_do_not_grow_with_the_number_of_experts(app, db, make_expert, make_official, login_as,
+                                                                   make_exchange, add_speaker):
+    official = make_official(city="jakarta")
+    topic = db.session.scalar(db.select(Topic).where(Topic.slug == "open-data"))
+    req = PeerRequest(official=official, requester=official, title="Open data", description="How?", languages="en",
+                      timezone="Asia/Jakarta", topics=[topic])
+    db.session.add(req)
+    db.session.commit()
+    client = login_as(official, app.test_client())
+    exchange = make_exchange()
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            expert = make_expert(languages=[("en", "native"), ("id", "basic")])
+            add_speaker(expert.user, exchange.sessions[0])
+
+    def count() -> int:
+        with count_queries(db.engine) as statements:
+            assert client.get(f"/requests/{req.id}").status_code == 200
+        return len(statements)
+
+    add(3)
+    with_three = count()
+    add(27)
+    assert count() == with_three
