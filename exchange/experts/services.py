@@ -132,15 +132,15 @@ def process_photo(raw: bytes) -> bytes:
                 raise Invalid(_l("The photo has too many pixels. Use a smaller image."), field="photo")
             image.load()
             image = ImageOps.exif_transpose(image)
+            if image.mode not in ("RGB", "L"):  # flatten transparency onto white
+                rgba = image.convert("RGBA")
+                image = Image.new("RGB", rgba.size, (255, 255, 255))
+                image.paste(rgba, mask=rgba.getchannel("A"))
+            image = image.convert("RGB")
+            image.thumbnail(PHOTO_SIZE)
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning,
             SyntaxError) as exc:
         raise refused from exc
-    if image.mode not in ("RGB", "L"):
-        rgba = image.convert("RGBA")
-        image = Image.new("RGB", rgba.size, (255, 255, 255))
-        image.paste(rgba, mask=rgba.getchannel("A"))
-    image = image.convert("RGB")
-    image.thumbnail(PHOTO_SIZE)
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=85, optimize=True)  # fresh pixels only: no metadata, no payloads
     return out.getvalue()
