@@ -17,6 +17,7 @@ from .experts.models import (
     ExpertProfile,
     FocusArea,
     OfficialProfile,
+    PeerRequest,
     Topic,
 )
 from .experts.reference import load_reference_data
@@ -36,6 +37,7 @@ DEMO_PEOPLE = [
     ("official", "mexico@demo.peer-exchange.org", "Lucía Hernández", "America/Mexico_City", "es"),
     ("official", "saopaulo@demo.peer-exchange.org", "João Silva", "America/Sao_Paulo", "pt"),
     ("official", "mumbai@demo.peer-exchange.org", "Anjali Mehta", "Asia/Kolkata", "en"),
+    ("official", "denver.applicant@demo.peer-exchange.org", "Sam Whitfield", "America/Denver", "en"),
 ]
 
 # email -> (job title, city government, state, department, bio, topics, focus areas, languages, zone)
@@ -96,6 +98,34 @@ def _ensure_experts(users: dict[str, User]) -> None:
         profile.availability = [AvailabilityWindow(weekday=d, start_minute=8 * 60, end_minute=17 * 60) for d in range(5)]
         profile.availability += [AvailabilityWindow(weekday=d, start_minute=6 * 60, end_minute=8 * 60) for d in (1, 3)]
         db.session.add(profile)
+
+
+def _ensure_applicant_and_request(users: dict[str, User]) -> None:
+    """A pending application for the review queue, and a peer request waiting for an expert's answer."""
+    topics = {t.slug: t for t in db.session.scalars(select(Topic))}
+    areas = {a.slug: a for a in db.session.scalars(select(FocusArea))}
+    applicant = users["denver.applicant@demo.peer-exchange.org"]
+    if not db.session.scalar(select(ExpertProfile.id).where(ExpertProfile.user_id == applicant.id)):
+        profile = ExpertProfile(
+            user=applicant, status="pending", job_title="Budget Director", city_government="City and County of Denver",
+            state="CO", department="Budget and Management Office", timezone="America/Denver",
+            bio="Moved Denver's budget to outcome-based targets and publishes them as open data.",
+            topics=[topics["budgeting-for-outcomes"], topics["open-data"]],
+            focus_areas=[areas["culture-of-innovation"], areas["managing-information"]])
+        profile.languages = [ExpertLanguage(code="en", level="native"), ExpertLanguage(code="es", level="working")]
+        profile.availability = [AvailabilityWindow(weekday=d, start_minute=7 * 60, end_minute=15 * 60) for d in range(5)]
+        db.session.add(profile)
+    title = "Making our 311 data useful to residents"
+    if not db.session.scalar(select(PeerRequest.id).where(PeerRequest.title == title)):
+        official = users["jakarta@demo.peer-exchange.org"]
+        expert = db.session.scalar(select(ExpertProfile).where(
+            ExpertProfile.user_id == users["chicago.cio@demo.peer-exchange.org"].id))
+        db.session.add(PeerRequest(
+            official=official, requester=official, expert=expert, status="sent", sent_at=utcnow(), title=title,
+            description="Jakarta's Qlue app collects thousands of reports a day. We publish them, but residents "
+                        "and journalists rarely use the data. How did Chicago make its 311 data useful?",
+            focus_area=areas["managing-information"], topics=[topics["311-service-monitoring"], topics["open-data"]],
+            languages="id,en", timezone="Asia/Jakarta", preferred_times="Early mornings Chicago time work best for us."))
 
 
 def _ensure_officials(users: dict[str, User]) -> None:
@@ -191,6 +221,8 @@ def load_demo() -> list[tuple[str, str]]:
     users = _ensure_users()
     _ensure_experts(users)
     _ensure_officials(users)
+    db.session.flush()
+    _ensure_applicant_and_request(users)
     _ensure_exchanges(users)
     db.session.commit()
     return [(role, email) for role, email, *_ in DEMO_PEOPLE]

@@ -10,13 +10,14 @@ from .experts.models import (
     ExpertProfile,
     FocusArea,
     OfficialProfile,
+    PeerRequest,
     ReviewDecision,
     Topic,
 )
 from .mail.models import OutboxMessage
 
 __all__ = [
-    "AvailabilityWindow", "CalendarReminder", "City", "Exchange", "ExchangeSession", "ExpertLanguage", "ExpertProfile", "FocusArea",
-    "OfficialProfile", "OutboxMessage", "PasswordResetToken", "Registration", "ReviewDecision", "SessionSpeaker",
-    "Topic", "Track", "User",
+    "AvailabilityWindow", "CalendarReminder", "City", "Exchange", "ExchangeSession", "ExpertLanguage", "ExpertProfile",
+    "FocusArea", "OfficialProfile", "OutboxMessage", "PasswordResetToken", "PeerRequest", "Registration",
+    "ReviewDecision", "SessionSpeaker", "Topic", "Track", "User",
 ]

@@ -47,6 +47,18 @@ def may_see_exchange_calendar(user: Any, exchange: Any) -> bool:
     if any(r.user_id == user.id and r.status != "cancelled" for r in exchange.registrations):
         return exchange.status != "draft"
     return any(sp.user_id == user.id for s in exchange.sessions for sp in s.speakers)
+def _owns_expert_profile(user: Any, profile: Any) -> bool:
+    return _active(user) and profile is not None and profile.user_id == user.id
+
+
+def _peer_request_party(user: Any, req: Any) -> bool:
+    """The official a request is for, or the person who wrote it for them."""
+    return _active(user) and req is not None and user.id in (req.official_id, req.requester_id)
+
+
+def _asked_expert(user: Any, req: Any) -> bool:
+    return (_active(user) and req is not None and req.status != "draft" and req.expert is not None
+            and req.expert.user_id == user.id)
 
 
 RULES: dict[str, Callable[[Any, Any], bool]] = {
@@ -54,6 +66,25 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "user.manage": lambda user, _obj: is_admin(user),
     "outbox.view": lambda user, _obj: is_organizer(user),
     "exchange.calendar": may_see_exchange_calendar,
+    # Peer experts: anyone signed in may apply; only organizers review; only approved profiles are public.
+    "expert.apply": lambda user, target: _active(user) and (target is None or target.id == user.id),
+    "expert.review": lambda user, _obj: is_organizer(user),
+    "expert.view": lambda user, profile: profile is not None and (
+        (profile.status == "approved" and not profile.user.disabled)
+        or is_organizer(user) or _owns_expert_profile(user, profile)),
+    "expert.edit": _owns_expert_profile,
+    "official_profile.edit": lambda user, target: _active(user) and (target is None or target.id == user.id),
+    "city.manage": lambda user, _obj: is_organizer(user),
+    "city.view_officials": lambda user, _obj: is_organizer(user),
+    # Peer requests: officials ask for themselves, organizers for any official; the asked expert answers.
+    "peer_request.list": lambda user, _obj: _active(user),
+    "peer_request.create": lambda user, _obj: _active(user) and user.role in ("official", "organizer", "admin"),
+    "peer_request.create_for_others": lambda user, _obj: is_organizer(user),
+    "peer_request.view": lambda user, req: is_organizer(user) or _peer_request_party(user, req) or _asked_expert(user, req),
+    "peer_request.send": lambda user, req: is_organizer(user) or _peer_request_party(user, req),
+    "peer_request.cancel": lambda user, req: is_organizer(user) or _peer_request_party(user, req),
+    "peer_request.respond": _asked_expert,
+    "peer_request.make_exchange": lambda user, req: is_organizer(user) and req is not None and req.status == "accepted",
 }
 
 

@@ -14,6 +14,8 @@ from ..extensions import db
 EXPERT_STATUSES = ("pending", "changes_requested", "approved", "rejected", "withdrawn")
 LANGUAGE_LEVELS = ("basic", "working", "fluent", "native")
 STAKEHOLDER_GROUPS = ("political_leaders", "innovation_staff", "administrators", "tech_leaders", "civil_society")
+# draft: the challenge is described, no expert asked yet; sent: waiting for the expert's answer.
+PEER_REQUEST_STATUSES = ("draft", "sent", "accepted", "declined", "cancelled")
 
 expert_topics = Table(
     "expert_topics", db.metadata,
@@ -91,6 +93,8 @@ class ExpertProfile(db.Model):
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set when the expert edits an approved profile: organizers see such edits in their queue.
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     user: Mapped[User] = relationship()
     topics: Mapped[list[Topic]] = relationship(secondary=expert_topics)
@@ -173,5 +177,56 @@ class OfficialProfile(db.Model):
     user: Mapped[User] = relationship()
     city: Mapped[City | None] = relationship()
 
+    @property
+    def language_codes(self) -> list[str]:
+        return [c for c in self.languages.split(",") if c]
+
     def __repr__(self) -> str:
         return f"<OfficialProfile user={self.user_id} {self.stakeholder_group}>"
+
+
+peer_request_topics = Table(
+    "peer_request_topics", db.metadata,
+    Column("peer_request_id", ForeignKey("peer_requests.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class PeerRequest(db.Model):
+    """An official's challenge and, once sent, the request to one peer expert to help with it."""
+
+    __tablename__ = "peer_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    official_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The person who wrote it: the official, or an organizer on the official's behalf.
+    requester_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    expert_id: Mapped[int | None] = mapped_column(ForeignKey("expert_profiles.id", ondelete="SET NULL"),
+                                                  nullable=True, index=True)
+    status: Mapped[str] = mapped_column(String(12), default="draft", index=True)
+    title: Mapped[str] = mapped_column(String(160))
+    description: Mapped[str] = mapped_column(Text, default="")
+    focus_area_id: Mapped[int | None] = mapped_column(ForeignKey("focus_areas.id", ondelete="SET NULL"), nullable=True)
+    languages: Mapped[str] = mapped_column(String(120), default="")  # comma-separated ISO 639-1 codes
+    # Preferred times: weekdays between these local minutes, in this zone (08:00-18:00 by default).
+    timezone: Mapped[str] = mapped_column(String(64))
+    hours_start: Mapped[int] = mapped_column(SmallInteger, default=8 * 60)
+    hours_end: Mapped[int] = mapped_column(SmallInteger, default=18 * 60)
+    preferred_times: Mapped[str] = mapped_column(Text, default="")  # anything else, in the official's words
+    response_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    official: Mapped[User] = relationship(foreign_keys=[official_id])
+    requester: Mapped[User | None] = relationship(foreign_keys=[requester_id])
+    expert: Mapped[ExpertProfile | None] = relationship()
+    focus_area: Mapped[FocusArea | None] = relationship()
+    topics: Mapped[list[Topic]] = relationship(secondary=peer_request_topics)
+
+    @property
+    def language_codes(self) -> list[str]:
+        return [c for c in self.languages.split(",") if c]
+
+    def __repr__(self) -> str:
+        return f"<PeerRequest {self.id} official={self.official_id} expert={self.expert_id} {self.status}>"

@@ -1,0 +1,115 @@
+"""Cities (shipped list, organizers add and edit, city pages) and officials' profiles."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from exchange.experts.data import CITIES
+from exchange.experts.models import City, OfficialProfile
+
+
+@pytest.fixture
+def organizer(app, make_user, login_as):
+    return login_as(make_user(role="organizer"), app.test_client())
+
+
+NEW_CITY = {"name": "Kigali", "country": "Rwanda", "region": "Sub-Saharan Africa", "population": "1300000",
+            "timezone": "Africa/Kigali"}
+
+
+def test_the_shipped_cities_are_listed_with_their_zones(client, reference):
+    html = client.get("/cities/").get_data(as_text=True)
+    assert len(CITIES) >= 30
+    assert "Jakarta" in html and "Lagos" in html and "São Paulo" in html
+
+
+def test_organizers_add_and_edit_cities(db, organizer, reference):
+    response = organizer.submit("/cities/new", NEW_CITY)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/cities/kigali")
+    city = db.session.scalar(select(City).where(City.slug == "kigali"))
+    assert (city.timezone, city.population) == ("Africa/Kigali", 1_300_000)
+    response = organizer.submit("/cities/kigali/edit", {**NEW_CITY, "name": "Kigali City", "timezone": "Africa/Maputo"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (city.name, city.timezone, city.slug) == ("Kigali City", "Africa/Maputo", "kigali")
+    duplicate = organizer.submit("/cities/new", {**NEW_CITY, "name": "kigali city"})
+    assert duplicate.status_code == 409 and "already on the list" in duplicate.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"timezone": "Africa/Wakanda"}, "Unknown time zone “Africa/Wakanda”"),
+    ({"timezone": ""}, "Unknown time zone"),
+    ({"name": ""}, "Enter the city&#39;s name."),
+    ({"country": ""}, "Enter the country."),
+    ({"population": "-5"}, "Number must be at least 0."),
+])
+def test_bad_cities_are_refused(db, organizer, reference, change, message):
+    before = db.session.scalar(select(db.func.count()).select_from(City))
+    response = organizer.submit("/cities/new", {**NEW_CITY, **change})
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    assert db.session.scalar(select(db.func.count()).select_from(City)) == before
+
+
+def test_only_organizers_manage_cities(app, db, make_user, login_as, reference):
+    client = login_as(make_user(role="official"), app.test_client())
+    assert client.get("/cities/new").status_code == 403
+    assert client.get("/cities/lagos/edit").status_code == 403
+    token = client.csrf_token("/cities/")
+    assert client.post("/cities/new", data={**NEW_CITY, "csrf_token": token}).status_code == 403
+    assert db.session.scalar(select(City).where(City.slug == "kigali")) is None
+
+
+def test_city_page_shows_public_exchanges_to_all_and_officials_to_organizers(app, db, make_exchange, make_official,
+                                                                             organizer, login_as):
+    official = make_official(city="lagos", name="Lola Lagos", email="lola@lagos.example")
+    lagos = db.session.scalar(select(City).where(City.slug == "lagos"))
+    make_exchange(title="Public webinar for Lagos", cities=[lagos])
+    make_exchange(title="Draft plan for Lagos", status="draft", cities=[lagos])
+    make_exchange(title="Private peer exchange", visibility="invite_only", cities=[lagos])
+    make_exchange(title="Jakarta only", cities=[db.session.scalar(select(City).where(City.slug == "jakarta"))])
+    for viewer in (app.test_client(), login_as(official, app.test_client())):
+        html = viewer.get("/cities/lagos").get_data(as_text=True)
+        assert "Public webinar for Lagos" in html
+        assert "Draft plan" not in html and "Private peer exchange" not in html and "Jakarta only" not in html
+        assert "Lola Lagos" not in html and "lola@lagos.example" not in html
+    html = organizer.get("/cities/lagos").get_data(as_text=True)
+    assert "Draft plan for Lagos" in html and "Private peer exchange" in html
+    assert "Lola Lagos" in html and "lola@lagos.example" in html
+
+
+def test_unknown_city_is_not_found(client, reference):
+    assert client.get("/cities/atlantis").status_code == 404
+
+
+def test_official_profile_from_the_account_page(app, db, make_user, login_as, reference):
+    user = make_user()
+    client = login_as(user, app.test_client())
+    assert "/officials/profile" in client.get("/accounts/profile").get_data(as_text=True)
+    mumbai = db.session.scalar(select(City).where(City.slug == "mumbai"))
+    response = client.submit("/officials/profile", {
+        "city": str(mumbai.id), "organization": "Mumbai Citizens' Forum", "role_title": "Organizer",
+        "stakeholder_group": "civil_society", "languages": ["en", "hi", "mr"]})
+    assert response.status_code == 302
+    profile = db.session.scalar(select(OfficialProfile).where(OfficialProfile.user_id == user.id))
+    assert (profile.city.slug, profile.stakeholder_group, profile.languages) == ("mumbai", "civil_society", "en,hi,mr")
+    html = client.get("/officials/profile").get_data(as_text=True)
+    assert "Mumbai Citizens&#39; Forum" in html and '<option selected value="hi">' in html
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"city": "0"}, "Choose your city from the list."),
+    ({"city": "99999"}, "Choose your city from the list."),
+    ({"stakeholder_group": "lobbyists"}, "Choose one of the five stakeholder groups."),
+    ({"languages": ["en", "zz"]}, "Unknown language “zz”"),
+    ({"languages": []}, "Choose at least one language."),
+    ({"organization": ""}, "Enter your organization."),
+])
+def test_bad_official_profiles_are_refused(app, db, make_user, login_as, reference, change, message):
+    client = login_as(make_user(), app.test_client())
+    lagos = db.session.scalar(select(City).where(City.slug == "lagos"))
+    data = {"city": str(lagos.id), "organization": "Lagos State", "role_title": "Director",
+            "stakeholder_group": "administrators", "languages": ["en"], **change}
+    response = client.submit("/officials/profile", data)
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    assert db.session.scalar(select(OfficialProfile)) is None
