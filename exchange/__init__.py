@@ -73,12 +73,16 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
+    from .api.views import bp as api_bp
+    from .exchanges.views import bp as exchanges_bp
     from .mail.views import bp as mail_bp
     from .main.views import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(mail_bp)
+    app.register_blueprint(exchanges_bp)
+    app.register_blueprint(api_bp)
 
 
 def _select_locale() -> str:

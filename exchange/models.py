@@ -1,7 +1,7 @@
 """Every feature's models, imported in one place for Alembic and the shell."""
 
 from .accounts.models import PasswordResetToken, User
-from .exchanges.models import Exchange, ExchangeSession, Registration, SessionSpeaker, Track
+from .exchanges.models import Exchange, ExchangeSession, Invitation, Registration, SessionSpeaker, Track
 from .experts.models import (
     AvailabilityWindow,
     City,
@@ -15,7 +15,7 @@ from .experts.models import (
 from .mail.models import OutboxMessage
 
 __all__ = [
-    "AvailabilityWindow", "City", "Exchange", "ExchangeSession", "ExpertLanguage", "ExpertProfile", "FocusArea",
+    "AvailabilityWindow", "City", "Exchange", "ExchangeSession", "ExpertLanguage", "ExpertProfile", "FocusArea", "Invitation",
     "OfficialProfile", "OutboxMessage", "PasswordResetToken", "Registration", "ReviewDecision", "SessionSpeaker",
     "Topic", "Track", "User",
 ]

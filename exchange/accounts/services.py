@@ -96,6 +96,11 @@ def _new_user(*, email: str, name: str, password: str, timezone: str, language: 
     return user
 
 
+def add_user(*, email: str, name: str, password: str, timezone: str, language: str, role: str = "official") -> User:
+    """Check and add an account to the current transaction without committing (for larger use cases)."""
+    return _new_user(email=email, name=name, password=password, timezone=timezone, language=language, role=role)
+
+
 def sign_up(*, email: str, name: str, password: str, timezone: str, language: str) -> User:
     """Create an official's account (the default role for people who sign themselves up)."""
     user = _new_user(email=email, name=name, password=password, timezone=timezone, language=language, role="official")
