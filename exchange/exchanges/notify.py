@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from flask import current_app
+from flask import current_app, has_request_context
 from flask_babel import lazy_gettext as _l
 
 from ..calendar.invites import invite_part
@@ -39,11 +39,19 @@ def upcoming_sessions(exchange) -> list:
     return [s for s in exchange.sessions if s.status == "scheduled" and s.ends_at > now]
 
 
+def _calendar(session, user, method: str, role: str | None):
+    """Build the calendar part through the calendar feature's hook (it builds links as in a request)."""
+    if has_request_context():
+        return invite_part(session, user, method=method, role=calendar_role(role))
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):  # command line, jobs
+        return invite_part(session, user, method=method, role=calendar_role(role))
+
+
 def _send(user, kind: str, subject, *, exchange, intro, sessions: Iterable = (), session=None, method: str | None = None,
           role: str | None = None, link: str | None = None, link_label=None, details: Iterable = (),
           was: tuple[datetime, datetime] | None = None) -> None:
     """Queue one message; with `session` and `method` it carries that session's calendar part."""
-    calendar = invite_part(session, user, method=method, role=calendar_role(role)) if session is not None and method else None
+    calendar = _calendar(session, user, method, role) if session is not None and method else None
     shown = [session] if session is not None else list(sessions)
     queue_email(Recipient.of(user), "exchange_notice", subject=subject, kind=f"exchange_{kind}", calendar=calendar,
                 context={"exchange": exchange, "intro": intro, "sessions": shown, "link": link,

@@ -35,10 +35,10 @@ def short_local(value: datetime, zone: str, locale: str = "en") -> str:
 
 
 def city_times(starts_at: datetime, ends_at: datetime, places: list[tuple[str, str]], locale: str = "en") -> list[str]:
-    """Return "Lagos Mon 15:00–16:00" for each (name, zone), one per distinct name, in the order given."""
+    """Return "Lagos Mon 15:00–16:00" for each (name, zone), one per distinct name, west to east."""
     seen: set[str] = set()
     lines = []
-    for name, zone in places:
+    for name, zone in sorted(places, key=lambda p: (starts_at.astimezone(_tz(p[1])).utcoffset(), p[0])):
         if name in seen:
             continue
         seen.add(name)
