@@ -703,12 +703,11 @@ def respond_as_speaker(token: str, *, accept: bool) -> SessionSpeaker:
     if accept:
         _check_clash(speaker.user, session.starts_at, session.ends_at, exclude_session_id=session.id,
                      actor=speaker.user)
-    was_accepted = speaker.status == "accepted"
+    if not accept and speaker.status == "accepted":
+        notify.speaker_removed(speaker)  # while still accepted, so their calendar entry is cancelled
     speaker.status, speaker.responded_at = new_status, utcnow()
     if accept:
         notify.speaker_confirmed(speaker)
-    elif was_accepted:
-        notify.speaker_removed(speaker)
     db.session.commit()
     return speaker
 
