@@ -333,6 +333,7 @@ def _apply_exchange(row: _ExchangeRow, *, actor: User | None, report: ImportRepo
     for name in row.tracks:
         if name not in existing_tracks:
             existing_tracks[name] = Track(exchange=exchange, name=name, position=len(existing_tracks))
+            db.session.add(existing_tracks[name])
     db.session.flush()
     if exchange.video_url != old_url and exchange.status == "published":
         for session in services.notify.upcoming_sessions(exchange):
@@ -453,9 +454,9 @@ def _export_exchange(exchange: Exchange) -> dict:
         "timezone": exchange.timezone,
         "languages": [code for code in exchange.languages.split(",") if code],
         "interpretation_notes": exchange.interpretation_notes,
-        "focus_areas": [a.slug for a in exchange.focus_areas],
-        "topics": [t.slug for t in exchange.topics],
-        "cities": [c.slug for c in exchange.cities],
+        "focus_areas": sorted(a.slug for a in exchange.focus_areas),
+        "topics": sorted(t.slug for t in exchange.topics),
+        "cities": sorted(c.slug for c in exchange.cities),
         "tracks": [t.name for t in exchange.tracks],
         "sessions": [{
             "external_id": s.external_id or f"session-{s.id}",
