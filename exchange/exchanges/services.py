@@ -523,7 +523,9 @@ def _new_session(exchange: Exchange, data: SessionData, *, actor: User | None) -
     starts_at, ends_at = _session_times(data)
     if starts_at <= utcnow():
         raise Invalid(_l("That time has already passed. Choose a start in the future."), field="starts_local")
-    session = ExchangeSession(exchange=exchange, starts_at=starts_at, ends_at=ends_at, timezone=data.timezone)
+    # Defaults set here, not at flush: the rest of the use case reads them before anything is flushed.
+    session = ExchangeSession(exchange=exchange, starts_at=starts_at, ends_at=ends_at, timezone=data.timezone,
+                              status="scheduled", room_status="scheduled", ical_sequence=0)
     _session_fields(session, data)
     db.session.add(session)
     return session
