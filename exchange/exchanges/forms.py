@@ -61,7 +61,7 @@ def optional_fold(value):
 
 
 class ExchangeForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=list(KIND_LABELS.items()))
+    kind = SelectField(_l("Kind"), choices=lambda: list(KIND_LABELS.items()))
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=20_000)],
                                 description=_l("Markdown: **bold**, *italics*, lists and links. Raw HTML is removed."))
@@ -71,7 +71,7 @@ class ExchangeForm(FlaskForm):
                                  description=_l("Their local times are shown beside every session."))
     languages = SelectMultipleField(_l("Languages"), choices=language_choices, validate_choice=False, default=["en"])
     interpretation_notes = TextAreaField(_l("Interpretation notes"), validators=[Length(max=2000)])
-    visibility = SelectField(_l("Who can see it"), choices=list(VISIBILITY_LABELS.items()))
+    visibility = SelectField(_l("Who can see it"), choices=lambda: list(VISIBILITY_LABELS.items()))
     capacity = IntegerField(_l("Capacity"), validators=[Optional(), NumberRange(min=1, max=100_000)],
                             description=_l("Seats; leave empty for no limit. Past the limit people join a waitlist."))
     registration_deadline = DateTimeLocalField(_l("Registration deadline"), format=LOCAL_FORMAT,
@@ -127,7 +127,7 @@ class SessionForm(SessionTimesMixin, FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
     timezone = SelectField(_l("Time zone the times are in"), choices=zone_choices, validate_choice=False)
-    track_id = SelectField(_l("Track"), coerce=int, validate_choice=False, choices=[(0, _l("— No track —"))])
+    track_id = SelectField(_l("Track"), coerce=int, validate_choice=False, choices=lambda: [(0, _l("— No track —"))])
     premoderate_questions = BooleanField(_l("Moderators approve questions before everyone sees them"))
     submit = SubmitField(_l("Save session"))
 
@@ -144,7 +144,7 @@ class SessionForm(SessionTimesMixin, FlaskForm):
 
 class SpeakerForm(FlaskForm):
     user_id = SelectField(_l("Speaker"), coerce=int, validate_choice=False)
-    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()), default="panelist")
+    role = SelectField(_l("Role"), choices=lambda: list(ROLE_LABELS.items()), default="panelist")
     submit = SubmitField(_l("Invite speaker"))
 
     def fill_choices(self) -> None:
