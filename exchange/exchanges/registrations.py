@@ -253,6 +253,11 @@ def _invitations_of(exchange: Exchange, user) -> list[Invitation]:
     return [i for i in exchange.invitations if i.user_id == user.id or i.email == normalize_email(user.email)]
 
 
+def is_invited(exchange: Exchange, user) -> bool:
+    """Tell whether `user` holds a live (or already used) invitation to `exchange`."""
+    return getattr(user, "is_authenticated", False) and _invited(exchange, user)
+
+
 def _invited(exchange: Exchange, user) -> bool:
     now = utcnow()
     return any(i.used_at is not None or i.expires_at > now for i in _invitations_of(exchange, user))

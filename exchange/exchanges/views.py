@@ -122,7 +122,8 @@ def _render_detail(exchange, form, status: int = 200):
         managing=managing, warnings=services.organizer_warnings(exchange, _locale()) if managing else [],
         counts=registrations.status_counts(exchange) if managing else None,
         speaker_form=_speaker_form() if managing else None, track_form=TrackForm() if managing else None,
-        participant_ids=services.participant_ids(exchange) if managing else []), status
+        participant_ids=services.participant_ids(exchange) if managing else [],
+        invited=registrations.is_invited(exchange, current_user)), status
 
 
 def _speaker_form() -> SpeakerForm:

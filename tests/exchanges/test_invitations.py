@@ -55,6 +55,8 @@ def test_an_existing_account_logs_in_then_accepts(db, client, login_as, make_use
     anonymous = client.get(link).get_data(as_text=True)
     assert "Log in to accept" in anonymous
     login_as(person)
+    page = client.get(f"/exchanges/{private.id}").get_data(as_text=True)  # invited: the page's form works too
+    assert 'value="Register"' in page and "by invitation only" not in page
     response = client.submit(link, {"city_id": "0", "stakeholder_group": "tech_leaders"})
     assert response.status_code == 302
     assert registrations.registration_of(private, person).status == "registered"
