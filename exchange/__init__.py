@@ -81,7 +81,9 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
+    from .api.views import bp as api_bp
     from .calendar.views import bp as calendar_bp
+    from .exchanges.views import bp as exchanges_bp
     from .experts.views import bp as experts_bp
     from .mail.views import bp as mail_bp
     from .main.views import bp as main_bp
@@ -91,6 +93,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(mail_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(experts_bp)
+    app.register_blueprint(exchanges_bp)
+    app.register_blueprint(api_bp)
 
 
 def _select_locale() -> str:

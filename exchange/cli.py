@@ -182,6 +182,40 @@ def reminders_send() -> None:
     count = send_due_reminders()
     click.echo(f"Queued {count} reminder(s). `exchange outbox send` delivers them when no server runs.")
 
+@cli.group("program")
+def program_group() -> None:
+    """Import and export the program (exchanges, sessions, speakers) as JSON; see docs/program-format.md."""
+
+
+@program_group.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@with_appcontext
+def program_import(file) -> None:
+    """Create or update exchanges from FILE (- for standard input); nothing is written if any row is bad."""
+    from .exchanges.program import import_program
+
+    # Emails (speaker invitations, changes) build links and calendar files as in a request to PUBLIC_URL.
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+        report = import_program(file.read(), actor=None)
+    if not report.ok:
+        for problem in report.errors:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(f"{len(report.errors)} problem(s); nothing was imported.")
+    click.echo(f"Imported: {report.exchanges_created} exchange(s) created, {report.exchanges_updated} updated; "
+               f"{report.sessions_created} session(s) created, {report.sessions_updated} updated.")
+
+
+@program_group.command("export")
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-", show_default=True,
+              help="Where to write the JSON (standard output by default).")
+@click.option("--external-id", "external_ids", multiple=True, help="Only this exchange (repeatable).")
+@with_appcontext
+def program_export(output, external_ids: tuple[str, ...]) -> None:
+    """Write the program in the import format; importing it back changes nothing."""
+    from .exchanges.program import dumps, export_program
+
+    output.write(dumps(export_program(actor=None, external_ids=list(external_ids) or None)))
+
 
 if __name__ == "__main__":
     main()

@@ -2,7 +2,7 @@
 
 from .accounts.models import PasswordResetToken, User
 from .calendar.models import CalendarReminder
-from .exchanges.models import Exchange, ExchangeSession, Registration, SessionSpeaker, Track
+from .exchanges.models import Exchange, ExchangeSession, Invitation, Registration, SessionSpeaker, Track
 from .experts.models import (
     AvailabilityWindow,
     City,
@@ -18,6 +18,6 @@ from .mail.models import OutboxMessage
 
 __all__ = [
     "AvailabilityWindow", "CalendarReminder", "City", "Exchange", "ExchangeSession", "ExpertLanguage", "ExpertProfile",
-    "FocusArea", "OfficialProfile", "OutboxMessage", "PasswordResetToken", "PeerRequest", "Registration",
+    "FocusArea", "Invitation", "OfficialProfile", "OutboxMessage", "PasswordResetToken", "PeerRequest", "Registration",
     "ReviewDecision", "SessionSpeaker", "Topic", "Track", "User",
 ]

@@ -31,11 +31,12 @@ def test_naive_datetimes_are_refused(db, make_exchange):
     db.session.rollback()
 
 
-def test_each_session_gets_its_own_stable_calendar_uid(db, make_exchange, make_user):
+def test_each_session_gets_its_own_stable_calendar_uid(app, db, make_exchange, make_user):
     exchange = make_exchange(sessions=2)
     uids = {s.ical_uid for s in exchange.sessions}
     assert len(uids) == 2
-    part = invite_part(exchange.sessions[0], make_user(), method="REQUEST")
+    with app.test_request_context():  # the invite links to the exchange page, built like in a request
+        part = invite_part(exchange.sessions[0], make_user(), method="REQUEST")
     assert part.method == "REQUEST"
     text = part.ics.decode()
     assert "METHOD:REQUEST" in text and f"UID:{exchange.sessions[0].ical_uid}" in text

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..common import permissions
 from ..common.errors import Conflict, Forbidden, Invalid, NotFound
 from ..common.time import is_zone, utcnow
+from ..common.urls import public_url
 from ..config import SUPPORTED_LANGUAGES
 from ..extensions import db
 from ..mail.services import Recipient, queue_email
@@ -96,6 +97,11 @@ def _new_user(*, email: str, name: str, password: str, timezone: str, language: 
     return user
 
 
+def add_user(*, email: str, name: str, password: str, timezone: str, language: str, role: str = "official") -> User:
+    """Check and add an account to the current transaction without committing (for larger use cases)."""
+    return _new_user(email=email, name=name, password=password, timezone=timezone, language=language, role=role)
+
+
 def sign_up(*, email: str, name: str, password: str, timezone: str, language: str) -> User:
     """Create an official's account (the default role for people who sign themselves up)."""
     user = _new_user(email=email, name=name, password=password, timezone=timezone, language=language, role="official")
@@ -152,7 +158,7 @@ def request_password_reset(*, email: str) -> None:
     hours = current_app.config["PASSWORD_RESET_HOURS"]
     db.session.add(PasswordResetToken(user=user, token_hash=_token_hash(token),
                                       expires_at=utcnow() + timedelta(hours=hours)))
-    link = current_app.config["PUBLIC_URL"] + url_for("accounts.reset_password", token=token)
+    link = public_url("accounts.reset_password", token=token)
     queue_email(Recipient.of(user), "password_reset", subject=_l("Reset your Peer Exchange password"),
                 context={"user": user, "link": link, "hours": hours})
     db.session.commit()

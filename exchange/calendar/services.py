@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from babel.dates import format_date, format_time, format_timedelta
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
@@ -28,6 +28,7 @@ from ..accounts.models import User
 from ..common import permissions
 from ..common.errors import NotFound
 from ..common.time import get_zone, utcnow, zone_label
+from ..common.urls import path_for, public_url
 from ..exchanges.models import Exchange, ExchangeSession, Registration, SessionSpeaker
 from ..extensions import db
 from ..mail.models import OutboxMessage
@@ -59,7 +60,7 @@ def _endpoint(endpoint: str, **values) -> str | None:
     if endpoint not in current_app.view_functions:
         return None
     try:
-        return url_for(endpoint, **values)
+        return path_for(endpoint, **values)
     except BuildError:
         return None
 
@@ -77,19 +78,19 @@ def join_url(session: ExchangeSession) -> str:
 
 def exchange_calendar_url(exchange: Exchange) -> str:
     """Return the METHOD:PUBLISH download of one exchange."""
-    return _absolute(url_for("calendar.exchange_calendar", exchange_id=exchange.id))
+    return public_url("calendar.exchange_calendar", exchange_id=exchange.id)
 
 
 def public_feed_url() -> str:
     """Return the public feed of every public exchange."""
-    return _absolute(url_for("calendar.public_feed"))
+    return public_url("calendar.public_feed")
 
 
 def personal_feed_url(user: User) -> str | None:
     """Return the person's private feed address, or None before a token exists."""
     if not user.calendar_token:
         return None
-    return _absolute(url_for("calendar.personal_feed", token=user.calendar_token))
+    return public_url("calendar.personal_feed", token=user.calendar_token)
 
 
 def organizer() -> Person:

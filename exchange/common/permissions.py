@@ -47,6 +47,8 @@ def may_see_exchange_calendar(user: Any, exchange: Any) -> bool:
     if any(r.user_id == user.id and r.status != "cancelled" for r in exchange.registrations):
         return exchange.status != "draft"
     return any(sp.user_id == user.id for s in exchange.sessions for sp in s.speakers)
+
+
 def _owns_expert_profile(user: Any, profile: Any) -> bool:
     return _active(user) and profile is not None and profile.user_id == user.id
 
@@ -61,7 +63,49 @@ def _asked_expert(user: Any, req: Any) -> bool:
             and req.expert.user_id == user.id)
 
 
+# -- exchanges ---------------------------------------------------------------------------------------
+
+def _speaks_at(user: Any, exchange: Any, statuses: tuple[str, ...] = ("invited", "accepted")) -> bool:
+    return any(s.user_id == user.id and s.status in statuses for session in exchange.sessions for s in session.speakers)
+
+
+def can_view_exchange(user: Any, exchange: Any) -> bool:
+    """Public exchanges once published; drafts to organizers and speakers; invite-only ones to their people."""
+    if exchange is None:
+        return False
+    if is_organizer(user):
+        return True
+    if exchange.status != "draft" and exchange.visibility == "public":
+        return True
+    if not _active(user):
+        return False
+    if _speaks_at(user, exchange):
+        return True
+    if exchange.status == "draft":
+        return False
+    if any(r.user_id == user.id for r in exchange.registrations):
+        return True
+    return any(i.user_id == user.id or i.email == user.email for i in exchange.invitations)
+
+
+def can_join_exchange(user: Any, exchange: Any) -> bool:
+    """The joining link is for registered people, speakers and organizers only."""
+    if exchange is None or not _active(user):
+        return False
+    if is_organizer(user) or _speaks_at(user, exchange):
+        return True
+    return exchange.status == "published" and any(
+        r.user_id == user.id and r.status in ("registered", "attended") for r in exchange.registrations)
+
+
 RULES: dict[str, Callable[[Any, Any], bool]] = {
+    "exchange.view": can_view_exchange,
+    "exchange.join": can_join_exchange,
+    "exchange.create": lambda user, _obj: is_organizer(user),
+    "exchange.manage": lambda user, _obj: is_organizer(user),  # every organizer runs the whole program
+    "exchange.register": lambda user, exchange: _active(user) and can_view_exchange(user, exchange),
+    "program.import": lambda user, _obj: is_organizer(user),
+    "assistant.use": lambda user, _obj: is_organizer(user),
     "account.edit": lambda user, target: _active(user) and (target is None or target.id == user.id),
     "user.manage": lambda user, _obj: is_admin(user),
     "outbox.view": lambda user, _obj: is_organizer(user),

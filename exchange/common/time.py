@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from babel.dates import format_datetime, get_timezone_name
+from babel.dates import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
@@ -117,5 +117,7 @@ def zone_label(zone: str, at: datetime | None = None, locale: str = "en") -> str
     minutes = int(offset.total_seconds() // 60)
     sign = "+" if minutes >= 0 else "−"
     hours, mins = divmod(abs(minutes), 60)
-    city = get_timezone_name(tz, width="short", locale=locale, return_zone=False) if zone == "UTC" else zone.split("/")[-1].replace("_", " ")
+    if zone == "UTC":
+        return "UTC"  # Babel has no city for it ("Unknown Region (UTC) Time")
+    city = zone.split("/")[-1].replace("_", " ")
     return f"{city}, UTC{sign}{hours}" + (f":{mins:02d}" if mins else "")

@@ -66,6 +66,7 @@ class Exchange(db.Model):
     tracks: Mapped[list[Track]] = relationship(back_populates="exchange", cascade="all, delete-orphan",
                                                order_by="Track.position")
     registrations: Mapped[list[Registration]] = relationship(back_populates="exchange", cascade="all, delete-orphan")
+    invitations: Mapped[list[Invitation]] = relationship(back_populates="exchange", cascade="all, delete-orphan")
     focus_areas: Mapped[list[FocusArea]] = relationship(secondary=exchange_focus_areas)
     topics: Mapped[list[Topic]] = relationship(secondary=exchange_topics)
     cities: Mapped[list[City]] = relationship(secondary=exchange_cities)
@@ -98,6 +99,8 @@ class ExchangeSession(db.Model):
     """A timed slot of an exchange with its own live room ("Session" in the product's words)."""
 
     __tablename__ = "exchange_sessions"
+    # A program file names sessions by external id within their exchange; a second import updates them.
+    __table_args__ = (UniqueConstraint("exchange_id", "external_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     exchange_id: Mapped[int] = mapped_column(ForeignKey("exchanges.id", ondelete="CASCADE"), index=True)
@@ -157,6 +160,8 @@ class Registration(db.Model):
     city_id: Mapped[int | None] = mapped_column(ForeignKey("cities.id", ondelete="SET NULL"), nullable=True)
     stakeholder_group: Mapped[str] = mapped_column(String(30), default="")
     needs: Mapped[str] = mapped_column(Text, default="")  # interpretation or accessibility needs
+    # When the person joined the waitlist: promotion goes oldest first, even after a cancel and re-register.
+    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -166,3 +171,32 @@ class Registration(db.Model):
 
     def __repr__(self) -> str:
         return f"<Registration exchange={self.exchange_id} user={self.user_id} {self.status}>"
+
+
+class Invitation(db.Model):
+    """An emailed link to an exchange; works for people without an account (they sign up through it)."""
+
+    __tablename__ = "exchange_invitations"
+    __table_args__ = (UniqueConstraint("exchange_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exchange_id: Mapped[int] = mapped_column(ForeignKey("exchanges.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))  # lower-cased; only this address may use the link
+    name: Mapped[str] = mapped_column(String(120), default="")
+    city_id: Mapped[int | None] = mapped_column(ForeignKey("cities.id", ondelete="SET NULL"), nullable=True)
+    stakeholder_group: Mapped[str] = mapped_column(String(30), default="")
+    # Only a hash is kept: a copy of the database does not give anyone a working link.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # None: waits for publication
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    exchange: Mapped[Exchange] = relationship(back_populates="invitations")
+    city: Mapped[City | None] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+
+    def __repr__(self) -> str:
+        return f"<Invitation exchange={self.exchange_id} used={self.used_at is not None}>"

@@ -19,6 +19,7 @@ from sqlalchemy import and_, or_, select, update
 
 from ..common.realtime import on_commit
 from ..common.time import utcnow
+from ..common.urls import request_context_for_rendering
 from ..extensions import db
 from .models import OutboxMessage
 
@@ -95,7 +96,7 @@ def queue_email(recipient: Recipient, template: str, *, subject: str, context: d
     """
     ctx = dict(context or {})
     ctx.update(recipient=recipient, tz=recipient.timezone, lang=recipient.language)
-    with force_locale(recipient.language):
+    with request_context_for_rendering(), force_locale(recipient.language):
         subject_text = _clean_header(str(subject))
         ctx["subject"] = subject_text
         text = render_template(f"mail/{template}.txt", **ctx)

@@ -29,7 +29,10 @@ def health(redis_url: str | None) -> dict:
 
 def home_summary(user) -> dict:
     """Return what the home page shows this visitor (extended by later features)."""
-    return {"role": getattr(user, "role", None) if getattr(user, "is_authenticated", False) else None}
+    from ..exchanges.services import upcoming_public
+
+    return {"role": getattr(user, "role", None) if getattr(user, "is_authenticated", False) else None,
+            "upcoming_exchanges": upcoming_public(limit=5)}
 
 
 def remember_language(user, *, language: str) -> None:

@@ -1,0 +1,35 @@
+"""The read-only JSON API (GET only, so no CSRF exemption is needed) and its OpenAPI document."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from . import services
+from .openapi import openapi_document
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.route("/exchanges")
+def exchanges():
+    """List public exchanges: filters kind, focus, topic, city, language, q, when; page and per_page."""
+    return jsonify(services.exchange_page(request.args.to_dict()))
+
+
+@bp.route("/exchanges/<int:exchange_id>")
+def exchange(exchange_id: int):
+    """One public exchange with its sessions."""
+    return jsonify(services.exchange_detail(exchange_id))
+
+
+@bp.route("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(openapi_document(request.host_url.rstrip("/") + bp.url_prefix))
+
+
+@bp.after_request
+def _public_cache(response):
+    # Public data, readable from other sites' scripts; nothing here depends on who asks.
+    response.headers.setdefault("Access-Control-Allow-Origin", "*")
+    return response

@@ -1,0 +1,477 @@
+"""Registration use cases: register, cancel, waitlist and its promotion, approval, invitations.
+
+Seats are counted and changed under a lock on the exchange row (see `lock_exchange`), so two people
+taking the last seat at the same moment cannot both get it.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, text
+
+from ..accounts.models import User
+from ..accounts.services import add_user, normalize_email
+from ..common import permissions
+from ..common.errors import Conflict, Forbidden, Invalid, NotFound
+from ..common.time import utcnow
+from ..experts.models import STAKEHOLDER_GROUPS, City, OfficialProfile
+from ..extensions import db
+from . import notify
+from .models import Exchange, Invitation, Registration
+from .services import is_past, seats_left
+from .timeinfo import format_span
+
+INVITATION_DAYS = 30
+ACTIVE_STATUSES = ("pending", "registered", "waitlisted", "attended")
+
+
+@dataclass
+class RegistrationAnswers:
+    """The registration questions: where the person is from, their stakeholder group, and their needs."""
+
+    city_id: int | None = None
+    stakeholder_group: str = ""
+    needs: str = ""  # interpretation or accessibility needs
+
+
+def lock_exchange(exchange_id: int) -> Exchange:
+    """Take the exchange row's lock for the rest of this transaction and return the fresh row.
+
+    PostgreSQL: `SELECT … FOR UPDATE` on the exchange row. A second registration for the same exchange waits
+    on that row lock until the first commits; its next statements (READ COMMITTED) then see the seat taken.
+    SQLite: it has one writer at a time, so the first statement is a no-op `UPDATE` of the exchange row,
+    which takes the database's write lock at once (what `BEGIN IMMEDIATE` would do). The second registration
+    waits (busy timeout) and counts seats after the first commits. Writing first matters: a transaction that
+    only read and then tried to write could find another writer ahead and fail with "database is locked".
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(text("UPDATE exchanges SET id = id WHERE id = :id"), {"id": exchange_id})
+    exchange = db.session.scalar(select(Exchange).where(Exchange.id == exchange_id).with_for_update()
+                                 .execution_options(populate_existing=True))
+    if exchange is None:
+        raise NotFound(_l("There is no such exchange, or it is not open to you."))
+    return exchange
+
+
+def registration_of(exchange: Exchange, user) -> Registration | None:
+    """Return `user`'s registration row for `exchange` (any status), if any."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(select(Registration).where(Registration.exchange_id == exchange.id,
+                                                        Registration.user_id == user.id))
+
+
+def usual_answers(user) -> tuple[int, str]:
+    """Return (city id, stakeholder group) from an official's profile, to prefill the registration questions."""
+    if not getattr(user, "is_authenticated", False):
+        return 0, ""
+    profile = db.session.scalar(select(OfficialProfile).where(OfficialProfile.user_id == user.id))
+    if profile is None:
+        return 0, ""
+    return profile.city_id or 0, profile.stakeholder_group or ""
+
+
+def _check_open(exchange: Exchange) -> None:
+    if exchange.status != "published":
+        raise Conflict(_l("This exchange is not open for registration."))
+    if is_past(exchange):
+        raise Invalid(_l("This exchange has already taken place."))
+    deadline = exchange.registration_deadline
+    if deadline is not None and deadline <= utcnow():
+        raise Invalid(_l("Registration closed on %(when)s.", when=format_span(deadline, deadline, exchange.timezone)))
+
+
+def _apply_answers(registration: Registration, answers: RegistrationAnswers) -> None:
+    if answers.stakeholder_group and answers.stakeholder_group not in STAKEHOLDER_GROUPS:
+        raise Invalid(_l("Choose a stakeholder group from the list."), field="stakeholder_group")
+    if answers.city_id and db.session.get(City, answers.city_id) is None:
+        raise Invalid(_l("Choose a city from the list."), field="city_id")
+    needs = (answers.needs or "").strip()
+    if len(needs) > 2000:
+        raise Invalid(_l("Keep your needs to at most 2000 characters."), field="needs")
+    registration.city_id = answers.city_id or None
+    registration.stakeholder_group = answers.stakeholder_group or ""
+    registration.needs = needs
+
+
+def _organizers(exchange: Exchange) -> list[User]:
+    if exchange.created_by is not None and not exchange.created_by.disabled:
+        return [exchange.created_by]
+    return list(db.session.scalars(select(User).where(User.role == "organizer", User.disabled.is_(False))
+                                   .order_by(User.id).limit(3)))
+
+
+def _seat_or_waitlist(exchange: Exchange, registration: Registration) -> None:
+    free = seats_left(exchange)
+    if free is None or free > 0:
+        registration.status, registration.waitlisted_at = "registered", None
+        db.session.flush()
+        notify.registration_confirmed(registration)
+    else:
+        registration.status, registration.waitlisted_at = "waitlisted", utcnow()
+        db.session.flush()
+        notify.waitlisted(registration)
+
+
+def _register(exchange: Exchange, user: User, answers: RegistrationAnswers, *, invited: bool) -> Registration:
+    """Register under the exchange lock (the caller holds it): seat, waitlist or approval queue."""
+    _check_open(exchange)
+    registration = registration_of(exchange, user)
+    if registration is not None and registration.status in ACTIVE_STATUSES:
+        messages = {"registered": _l("You are already registered for this exchange."),
+                    "attended": _l("You are already registered for this exchange."),
+                    "waitlisted": _l("You are already on the waitlist of this exchange."),
+                    "pending": _l("Your registration is already waiting for approval.")}
+        raise Conflict(messages[registration.status])
+    if registration is None:
+        registration = Registration(exchange=exchange, user=user, status="pending")
+        db.session.add(registration)
+    registration.created_at = utcnow()
+    _apply_answers(registration, answers)
+    if exchange.requires_approval and not invited:  # an invitation is the organizers' approval already
+        registration.status, registration.waitlisted_at = "pending", None
+        db.session.flush()
+        notify.pending_approval(registration, _organizers(exchange))
+    else:
+        _seat_or_waitlist(exchange, registration)
+    return registration
+
+
+def register(exchange: Exchange, *, actor: User, answers: RegistrationAnswers) -> Registration:
+    """Register `actor`: a seat while any is free, else the waitlist; pending when approval is required."""
+    if not permissions.can(actor, "exchange.register", exchange):
+        raise NotFound(_l("There is no such exchange, or it is not open to you."))
+    if exchange.visibility == "invite_only" and not permissions.is_organizer(actor) and not _invited(exchange, actor):
+        raise Forbidden(_l("This exchange is by invitation only. Use the link in your invitation email."))
+    exchange = lock_exchange(exchange.id)
+    registration = _register(exchange, actor, answers, invited=_invited(exchange, actor))
+    for invite in _invitations_of(exchange, actor):
+        invite.used_at, invite.user = invite.used_at or utcnow(), actor
+    db.session.commit()
+    return registration
+
+
+def promote_waitlist(exchange: Exchange) -> list[Registration]:
+    """Move waitlisted people into free seats, longest-waiting first, and email each (caller holds the lock)."""
+    free = seats_left(exchange)
+    query = (select(Registration).where(Registration.exchange_id == exchange.id, Registration.status == "waitlisted")
+             .order_by(Registration.waitlisted_at, Registration.id))
+    if free is not None:
+        if free <= 0:
+            return []
+        query = query.limit(free)
+    promoted = list(db.session.scalars(query))
+    for registration in promoted:
+        registration.status, registration.waitlisted_at = "registered", None
+        notify.promoted_from_waitlist(registration)
+    db.session.flush()
+    return promoted
+
+
+def cancel_registration(exchange: Exchange, *, actor: User) -> Registration:
+    """Cancel `actor`'s registration; a freed seat goes to the longest-waiting person on the waitlist."""
+    exchange = lock_exchange(exchange.id)
+    registration = registration_of(exchange, actor)
+    if registration is None or registration.status not in ACTIVE_STATUSES:
+        raise Conflict(_l("You are not registered for this exchange."))
+    if registration.status == "attended" or is_past(exchange):
+        raise Invalid(_l("This exchange has already taken place; the registration stays on record."))
+    had_seat = registration.status == "registered"
+    registration.status, registration.waitlisted_at = "cancelled", None
+    db.session.flush()
+    notify.registration_cancelled(registration, had_seat=had_seat)
+    if had_seat and exchange.status == "published":
+        promote_waitlist(exchange)
+    db.session.commit()
+    return registration
+
+
+def get_registration(exchange: Exchange, registration_id: int) -> Registration:
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.exchange_id != exchange.id:
+        raise NotFound(_l("There is no such registration."))
+    return registration
+
+
+def approve_registration(registration: Registration, *, actor: User) -> Registration:
+    """Approve a pending registration: a seat if one is free, else the waitlist (emailed either way)."""
+    permissions.require(actor, "exchange.manage", registration.exchange)
+    exchange = lock_exchange(registration.exchange_id)
+    db.session.refresh(registration)
+    if registration.status != "pending":
+        raise Conflict(_l("This registration is not waiting for approval any more."))
+    _check_open(exchange)
+    _seat_or_waitlist(exchange, registration)
+    db.session.commit()
+    return registration
+
+
+def decline_registration(registration: Registration, *, actor: User) -> Registration:
+    """Decline a pending registration; the person is told."""
+    permissions.require(actor, "exchange.manage", registration.exchange)
+    lock_exchange(registration.exchange_id)
+    db.session.refresh(registration)
+    if registration.status != "pending":
+        raise Conflict(_l("This registration is not waiting for approval any more."))
+    registration.status = "cancelled"
+    notify.registration_declined(registration)
+    db.session.commit()
+    return registration
+
+
+def registrations_of(exchange: Exchange, *, actor: User) -> list[Registration]:
+    """Return every registration of an exchange (organizers only), pending first, then in order."""
+    permissions.require(actor, "exchange.manage", exchange)
+    order = {"pending": 0, "registered": 1, "attended": 1, "waitlisted": 2, "cancelled": 3}
+    rows = list(db.session.scalars(select(Registration).where(Registration.exchange_id == exchange.id)))
+    return sorted(rows, key=lambda r: (order.get(r.status, 9), r.waitlisted_at or r.created_at, r.id))
+
+
+def status_counts(exchange: Exchange) -> dict[str, int]:
+    """Return how many registrations are in each status."""
+    rows = db.session.execute(select(Registration.status, func.count()).where(Registration.exchange_id == exchange.id)
+                              .group_by(Registration.status)).all()
+    counts = dict.fromkeys(("pending", "registered", "waitlisted", "cancelled", "attended"), 0)
+    counts.update(dict(rows))
+    return counts
+
+
+# -- invitations ------------------------------------------------------------------------------------
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _invitations_of(exchange: Exchange, user) -> list[Invitation]:
+    return [i for i in exchange.invitations if i.user_id == user.id or i.email == normalize_email(user.email)]
+
+
+def is_invited(exchange: Exchange, user) -> bool:
+    """Tell whether `user` holds a live (or already used) invitation to `exchange`."""
+    return getattr(user, "is_authenticated", False) and _invited(exchange, user)
+
+
+def _invited(exchange: Exchange, user) -> bool:
+    now = utcnow()
+    return any(i.used_at is not None or i.expires_at > now for i in _invitations_of(exchange, user))
+
+
+def _expiry(exchange: Exchange):
+    ends = [s.ends_at for s in exchange.sessions if s.status == "scheduled"]
+    limit = utcnow() + timedelta(days=INVITATION_DAYS)
+    return min([limit, *ends]) if ends else limit
+
+
+def _send_invitation(invite: Invitation) -> None:
+    """Give the invitation a fresh link (any older link stops working) and email it."""
+    token = secrets.token_urlsafe(32)
+    invite.token_hash = _token_hash(token)
+    invite.sent_at = utcnow()
+    invite.expires_at = _expiry(invite.exchange)
+    notify.invitation(invite, token)
+
+
+def _upsert_invitation(exchange: Exchange, *, actor: User, email: str, name: str = "", city: City | None = None,
+                       stakeholder_group: str = "", user: User | None = None) -> tuple[Invitation, bool]:
+    email = normalize_email(email)
+    if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
+        raise Invalid(_l("Enter a valid email address."), field="email")
+    if stakeholder_group and stakeholder_group not in STAKEHOLDER_GROUPS:
+        raise Invalid(_l("Choose a stakeholder group from the list."), field="stakeholder_group")
+    if exchange.status == "cancelled":
+        raise Conflict(_l("This exchange is cancelled; nobody can be invited to it."))
+    if user is None:
+        user = db.session.scalar(select(User).where(User.email == email))
+    invite = db.session.scalar(select(Invitation).where(Invitation.exchange_id == exchange.id, Invitation.email == email))
+    created = invite is None
+    if invite is None:
+        invite = Invitation(exchange=exchange, email=email, token_hash=_token_hash(secrets.token_urlsafe(32)),
+                            expires_at=_expiry(exchange), invited_by_id=actor.id if actor else None)
+        db.session.add(invite)
+    invite.name = (name or (user.name if user else "")).strip()[:120]
+    invite.city = city
+    invite.stakeholder_group = stakeholder_group or ""
+    invite.user = user
+    return invite, created
+
+
+def invite(exchange: Exchange, *, actor: User, email: str, name: str = "", city_id: int | None = None,
+           stakeholder_group: str = "") -> Invitation:
+    """Invite one person by email (sent now if the exchange is published, else when it is published)."""
+    permissions.require(actor, "exchange.manage", exchange)
+    city = db.session.get(City, city_id) if city_id else None
+    invitation, _created = _upsert_invitation(exchange, actor=actor, email=email, name=name, city=city,
+                                              stakeholder_group=stakeholder_group)
+    if invitation.used_at is not None:
+        raise Conflict(_l("%(email)s has already accepted an invitation to this exchange.", email=invitation.email),
+                       field="email")
+    if exchange.status == "published":
+        _send_invitation(invitation)
+    db.session.commit()
+    return invitation
+
+
+def invite_user(exchange: Exchange, *, actor: User, user_id: int) -> Invitation:
+    """Invite an existing account (part of another use case: no commit)."""
+    user = db.session.get(User, user_id)
+    if user is None or user.disabled:
+        raise Invalid(_l("The person to invite no longer has an active account."), field="invitee_id")
+    invitation, _created = _upsert_invitation(exchange, actor=actor, email=user.email, user=user)
+    if exchange.status == "published" and invitation.used_at is None:
+        _send_invitation(invitation)
+    return invitation
+
+
+def send_waiting_invitations(exchange: Exchange) -> int:
+    """Email the invitations that waited for publication (part of publishing: no commit)."""
+    waiting = [i for i in exchange.invitations if i.sent_at is None and i.used_at is None]
+    for invitation in waiting:
+        _send_invitation(invitation)
+    return len(waiting)
+
+
+@dataclass
+class RowError:
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass
+class InviteeReport:
+    created: int = 0
+    updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+INVITEE_COLUMNS = ("name", "email", "city", "stakeholder_group")
+
+
+def import_invitees(exchange: Exchange, *, actor: User, content: str) -> InviteeReport:
+    """Invite everyone in a CSV (name, email, city, stakeholder_group); nothing is written if any row is bad."""
+    permissions.require(actor, "exchange.manage", exchange)
+    report = InviteeReport()
+    reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
+    columns = [c.strip().lower() for c in reader.fieldnames or []]
+    missing = [c for c in ("name", "email") if c not in columns]
+    if missing:
+        report.errors.append(RowError(1, str(_l("The first line must name the columns name, email, city, "
+                                                "stakeholder_group (missing: %(cols)s).", cols=", ".join(missing)))))
+        return report
+    by_slug = {c.slug: c for c in db.session.scalars(select(City))}
+    by_name = {c.name.lower(): c for c in by_slug.values()}
+    seen: dict[str, int] = {}
+    rows = []
+    for row in reader:
+        line = reader.line_num
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k is not None}
+        if not any(row.values()):
+            continue
+        email = normalize_email(row.get("email", ""))
+        reasons = []
+        if "@" not in email or any(c.isspace() for c in email) or len(email) > 254:
+            reasons.append(str(_l("“%(email)s” is not a valid email address", email=row.get("email", ""))))
+        elif email in seen:
+            reasons.append(str(_l("%(email)s is already on line %(line)d", email=email, line=seen[email])))
+        city_text = row.get("city", "")
+        city = by_slug.get(city_text.lower()) or by_name.get(city_text.lower()) if city_text else None
+        if city_text and city is None:
+            reasons.append(str(_l("unknown city “%(city)s”", city=city_text)))
+        group = row.get("stakeholder_group", "").lower().replace(" ", "_")
+        if group and group not in STAKEHOLDER_GROUPS:
+            reasons.append(str(_l("unknown stakeholder group “%(group)s” (use one of %(groups)s)",
+                                  group=row.get("stakeholder_group"), groups=", ".join(STAKEHOLDER_GROUPS))))
+        if len(row.get("name", "")) > 120:
+            reasons.append(str(_l("the name is longer than 120 characters")))
+        if reasons:
+            report.errors.append(RowError(line, "; ".join(reasons)))
+        else:
+            seen[email] = line
+            rows.append((email, row.get("name", ""), city, group))
+    if not rows and not report.errors:
+        report.errors.append(RowError(1, str(_l("The file lists nobody to invite."))))
+    if report.errors:
+        return report
+    if exchange.status == "cancelled":
+        raise Conflict(_l("This exchange is cancelled; nobody can be invited to it."))
+    for email, name, city, group in rows:
+        invitation, created = _upsert_invitation(exchange, actor=actor, email=email, name=name, city=city,
+                                                 stakeholder_group=group)
+        if created:
+            report.created += 1
+        else:
+            report.updated += 1
+        if exchange.status == "published" and invitation.used_at is None and invitation.sent_at is None:
+            db.session.flush()
+            _send_invitation(invitation)
+    db.session.commit()
+    return report
+
+
+def check_invitation(token: str, *, actor=None) -> Invitation:
+    """Return the invitation behind a link, or raise: unknown, used, expired, cancelled, or someone else's."""
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == _token_hash(token or "")))
+    if invitation is None or invitation.sent_at is None:
+        raise NotFound(_l("This invitation link is not valid. Check that you copied the whole link, or ask the "
+                          "organizers for a new one."))
+    signed_in = getattr(actor, "is_authenticated", False)
+    if invitation.used_at is not None:
+        if signed_in and invitation.user_id == actor.id:
+            return invitation  # the view sends them to the exchange
+        raise Conflict(_l("This invitation has already been used. If it was you, log in to see the exchange."))
+    if invitation.expires_at <= utcnow():
+        raise Invalid(_l("This invitation has expired. Ask the organizers for a new one."))
+    if invitation.exchange.status == "cancelled":
+        raise Conflict(_l("This exchange has been cancelled."))
+    if signed_in and normalize_email(actor.email) != invitation.email:
+        raise Forbidden(_l("This invitation was sent to another email address. Log out and use the account of "
+                           "that address, or ask the organizers to invite you."))
+    return invitation
+
+
+def account_exists(email: str) -> bool:
+    """Tell whether an account uses this address (shown only to the holder of a valid invitation link)."""
+    return db.session.scalar(select(User.id).where(User.email == normalize_email(email))) is not None
+
+
+def accept_invitation(token: str, *, actor: User, answers: RegistrationAnswers) -> Registration:
+    """Register the invited person (signed in with the invited address) through their link."""
+    invitation = check_invitation(token, actor=actor)
+    if invitation.used_at is not None:
+        raise Conflict(_l("You have already accepted this invitation."))
+    exchange = lock_exchange(invitation.exchange_id)
+    registration = _register(exchange, actor, answers, invited=True)
+    invitation.used_at, invitation.user = utcnow(), actor
+    db.session.commit()
+    return registration
+
+
+def sign_up_with_invitation(token: str, *, name: str, password: str, timezone: str, language: str,
+                            answers: RegistrationAnswers) -> tuple[User, Registration]:
+    """Create the invited person's account and register them, in one step."""
+    invitation = check_invitation(token)
+    if db.session.scalar(select(User.id).where(User.email == invitation.email)) is not None:
+        raise Conflict(_l("An account already uses this address. Log in, then open the invitation link again."))
+    user = add_user(email=invitation.email, name=name, password=password, timezone=timezone, language=language,
+                    role="official")
+    db.session.flush()
+    exchange = lock_exchange(invitation.exchange_id)
+    registration = _register(exchange, user, answers, invited=True)
+    invitation.used_at, invitation.user = utcnow(), user
+    db.session.commit()
+    return user, registration
+
+
+def invitations_of(exchange: Exchange, *, actor: User) -> list[Invitation]:
+    """Return an exchange's invitations (organizers only)."""
+    permissions.require(actor, "exchange.manage", exchange)
+    return sorted(exchange.invitations, key=lambda i: (i.used_at is not None, i.email))

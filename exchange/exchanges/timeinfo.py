@@ -1,0 +1,82 @@
+"""How session times read for people in different zones, and who they fall outside waking hours for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from babel.dates import format_datetime
+
+from ..common.time import get_zone, zone_label
+
+DAY_TIME = "EEE d MMM y, HH:mm"
+WAKING_START = 7 * 60  # a session before 07:00 or after 22:00 local is flagged to organizers
+WAKING_END = 22 * 60
+
+
+def _tz(zone: str):
+    return get_zone(zone or "UTC")
+
+
+def format_span(starts_at: datetime, ends_at: datetime, zone: str, locale: str = "en") -> str:
+    """Return e.g. "Mon 1 Mar 2027, 09:00–10:00 (Chicago, UTC−6)" for a reader in `zone`."""
+    tz = _tz(zone)
+    start = starts_at.astimezone(tz)
+    end = ends_at.astimezone(tz)
+    first = format_datetime(start, DAY_TIME, tzinfo=tz, locale=locale)
+    second = format_datetime(end, "HH:mm" if end.date() == start.date() else DAY_TIME, tzinfo=tz, locale=locale)
+    return f"{first}–{second} ({zone_label(zone, starts_at, locale)})"
+
+
+def short_local(value: datetime, zone: str, locale: str = "en") -> str:
+    """Return e.g. "Mon 09:00" in `zone`."""
+    tz = _tz(zone)
+    return format_datetime(value.astimezone(tz), "EEE HH:mm", tzinfo=tz, locale=locale)
+
+
+def city_times(starts_at: datetime, ends_at: datetime, places: list[tuple[str, str]], locale: str = "en") -> list[str]:
+    """Return "Lagos Mon 15:00–16:00" for each (name, zone), one per distinct name, west to east."""
+    seen: set[str] = set()
+    lines = []
+    for name, zone in sorted(places, key=lambda p: (starts_at.astimezone(_tz(p[1])).utcoffset(), p[0])):
+        if name in seen:
+            continue
+        seen.add(name)
+        tz = _tz(zone)
+        end = format_datetime(ends_at.astimezone(tz), "HH:mm", tzinfo=tz, locale=locale)
+        lines.append(f"{name} {short_local(starts_at, zone, locale)}–{end}")
+    return lines
+
+
+def outside_waking_hours(starts_at: datetime, ends_at: datetime, zone: str) -> bool:
+    """Tell whether any part of the session falls outside 07:00–22:00 in `zone`."""
+    tz = _tz(zone)
+    start = starts_at.astimezone(tz)
+    end = ends_at.astimezone(tz)
+    if end.date() != start.date():
+        return True  # crosses local midnight, so it covers 22:00–24:00 or 00:00 onwards
+    return start.hour * 60 + start.minute < WAKING_START or end.hour * 60 + end.minute > WAKING_END
+
+
+@dataclass
+class HoursWarning:
+    session_title: str
+    person: str
+    role: str
+    local: str  # the session's local time for that person
+
+
+def hours_warnings(sessions, people: list[tuple[str, str, str]], locale: str = "en") -> list[HoursWarning]:
+    """Return a warning for each (session, person) where the session falls outside 07:00–22:00 for them.
+
+    `people` holds (name, zone, role) for speakers and registrants.
+    """
+    found = []
+    for session in sessions:
+        if session.status != "scheduled":
+            continue
+        for name, zone, role in people:
+            if outside_waking_hours(session.starts_at, session.ends_at, zone):
+                found.append(HoursWarning(session.title, name, role,
+                                          format_span(session.starts_at, session.ends_at, zone, locale)))
+    return found

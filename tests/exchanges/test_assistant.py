@@ -1,0 +1,144 @@
+"""The scheduling assistant, checked against cases worked out by hand (January 2030: no daylight saving in play).
+
+Working hours are 08:00–18:00 Monday–Friday locally unless an expert states availability. In January,
+New York is UTC−5, Chicago UTC−6, Lagos UTC+1, Jakarta UTC+7 and Tokyo UTC+9.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from exchange.exchanges.assistant import (
+    Participant,
+    Window,
+    candidates,
+    distance,
+    make_plan,
+    plan_series,
+    rank,
+)
+
+NEW_YORK = Participant("New York", "America/New_York", "New York")
+TOKYO = Participant("Tokyo", "Asia/Tokyo", "Tokyo")
+LAGOS = Participant("Lagos", "Africa/Lagos", "Lagos")
+CHICAGO = Participant("Chicago", "America/Chicago", "Chicago")
+JAKARTA = Participant("Jakarta", "Asia/Jakarta", "Jakarta")
+MONDAY = date(2030, 1, 7)
+
+
+def utc(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2030, 1, day, hour, minute, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("start", "minutes", "expected"), [
+    (utc(7, 13), 60, 0),  # Monday 08:00–09:00 in New York: inside
+    (utc(7, 12), 60, 60),  # 07:00: an hour early
+    (utc(7, 22, 30), 60, 30),  # 17:30–18:30: half an hour late
+    (utc(12, 15), 60, 17 * 60),  # Saturday 10:00: nearest is Friday's close, 17 hours back
+    (utc(14, 4, 30), 60, 8 * 60 + 30),  # Sunday 23:30–Monday 00:30: Monday 08:00 is 8½ hours on
+    (utc(7, 13), 11 * 60, 60),  # longer than the whole window: an hour too many
+])
+def test_distance_from_working_hours(start, minutes, expected):
+    from datetime import timedelta
+
+    assert distance(NEW_YORK, start, start + timedelta(minutes=minutes)) == expected
+
+
+def test_new_york_and_lagos_share_four_hours_and_the_earliest_wins_ties():
+    ranked = rank(candidates([NEW_YORK, LAGOS], first_day=MONDAY, last_day=MONDAY, zone="UTC", minutes=60))
+    both = [p.start for p in ranked if p.inside == 2]
+    # New York 13:00–23:00 UTC, Lagos 07:00–17:00 UTC: one-hour slots from 13:00 to 16:00 fit both.
+    assert both == [utc(7, 13), utc(7, 13, 30), utc(7, 14), utc(7, 14, 30), utc(7, 15), utc(7, 15, 30), utc(7, 16)]
+    assert ranked[0].start == utc(7, 13) and ranked[0].worst == 0
+
+
+def test_new_york_and_tokyo_more_people_inside_beats_a_smaller_worst_case():
+    ranked = rank(candidates([NEW_YORK, TOKYO], first_day=MONDAY, last_day=MONDAY, zone="UTC", minutes=60))
+    # 22:00 UTC: New York 17:00 inside, Tokyo 07:00 an hour early. 23:00: Tokyo 08:00 inside, New York 18:00 late.
+    assert [(p.start, p.inside, p.worst) for p in ranked[:4]] == [
+        (utc(7, 22), 1, 60), (utc(7, 23), 1, 60), (utc(7, 21, 30), 1, 90), (utc(7, 23, 30), 1, 90)]
+    # 22:30 leaves both only 30 minutes out, but nobody inside: it ranks below every slot with someone inside.
+    compromise = next(i for i, p in enumerate(ranked) if p.start == utc(7, 22, 30))
+    assert all(p.inside == 1 for p in ranked[:compromise])
+    assert ranked[compromise].inside == 0 and ranked[compromise].worst == 30
+
+
+def test_an_experts_stated_availability_replaces_the_default_hours():
+    early = Participant("Marcus", "America/Chicago", "Chicago",
+                        tuple(Window(d, 8 * 60, 17 * 60) for d in range(5)) + (Window(1, 6 * 60, 8 * 60),))
+    tuesday = date(2030, 1, 8)
+    with_window = rank(candidates([early, JAKARTA], first_day=tuesday, last_day=tuesday, zone="UTC", minutes=60))
+    default = rank(candidates([CHICAGO, JAKARTA], first_day=tuesday, last_day=tuesday, zone="UTC", minutes=60))
+    # With the 06:00 Tuesday window, 10:00 UTC (Chicago 04:00, Jakarta 17:00) is only 2 hours out; with the default
+    # 08:00–18:00 it would be 4, and the best becomes 01:00 UTC (Chicago Monday 19:00, Jakarta 08:00), which the
+    # expert's own hours (until 17:00) put 3 hours out.
+    assert (with_window[0].start, with_window[0].inside, with_window[0].worst) == (utc(8, 10), 1, 120)
+    assert (default[0].start, default[0].inside, default[0].worst) == (utc(8, 1), 1, 120)
+    assert next(p.worst for p in with_window if p.start == utc(8, 1)) == 180
+    assert next(p.worst for p in default if p.start == utc(8, 10)) == 240
+
+
+def test_a_weekly_series_rotates_the_inconvenient_hour_across_cities():
+    wednesday = date(2030, 1, 9)
+    picks = plan_series([CHICAGO, LAGOS, JAKARTA], first_day=wednesday, last_day=wednesday, zone="UTC",
+                        minutes=60, occurrences=3)
+    # No hour suits all three. Two fit: 10:00 UTC (Chicago at 04:00) and 14:00 UTC (Jakarta at 21:00), both
+    # four hours out. Ranking alone would take 10:00 every week; the series alternates who stays up.
+    assert [p.proposal.start for p in picks] == [utc(9, 10), utc(16, 14), utc(23, 10)]
+    hurt = [[s.participant.label for s in p.proposal.scores if not s.inside] for p in picks]
+    assert hurt == [["Chicago"], ["Jakarta"], ["Chicago"]]
+    assert picks[-1].burden_after == {"Chicago": 480, "Lagos": 0, "Jakarta": 240}
+    plain = [rank(candidates([CHICAGO, LAGOS, JAKARTA], first_day=d, last_day=d, zone="UTC", minutes=60))[0].start
+             for d in (date(2030, 1, 9), date(2030, 1, 16), date(2030, 1, 23))]
+    assert plain == [utc(9, 10), utc(16, 10), utc(23, 10)]
+
+
+def test_make_plan_refuses_bad_input(db):
+    from exchange.common.errors import Invalid
+
+    with pytest.raises(Invalid, match="at least one person or city"):
+        make_plan(user_ids=[], city_ids=[], minutes=60, first_day=MONDAY, last_day=MONDAY, zone="UTC")
+    with pytest.raises(Invalid, match="not be before"):
+        make_plan(user_ids=[], city_ids=[1], minutes=60, first_day=MONDAY, last_day=date(2030, 1, 1), zone="UTC")
+    with pytest.raises(Invalid, match="first week only"):
+        make_plan(user_ids=[], city_ids=[1], minutes=60, first_day=MONDAY, last_day=date(2030, 1, 20), zone="UTC",
+                  occurrences=3)
+
+
+def test_the_assistant_page_shows_a_table_of_hours_by_days_and_links_slots_to_the_form(
+        db, client, login_as, organizer, reference, make_exchange):
+    exchange = make_exchange(created_by=organizer)
+    login_as(organizer)
+    cities = [reference.city(s).id for s in ("chicago", "lagos", "jakarta")]
+    query = "&".join(f"cities={c}" for c in cities)
+    url = (f"/exchanges/assistant?{query}&duration=60&date_from=2030-01-09&date_to=2030-01-10&zone=UTC"
+           f"&occurrences=1&exchange_id={exchange.id}")
+    response = client.get(url)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Hours by day" in html and '<th scope="row">10:00</th>' in html and "Wed 09 Jan" in html
+    assert "2/3 ★" in html
+    assert f"/exchanges/{exchange.id}/sessions/new?start=2030-01-09T10:00&amp;zone=UTC&amp;duration=60&amp;fold=0" in html
+    # Shown in another zone, the same slot is offered as Chicago wall time.
+    chicago = client.get(url.replace("zone=UTC", "zone=America/Chicago")).get_data(as_text=True)
+    assert "start=2030-01-09T04:00&amp;zone=America/Chicago" in chicago
+
+
+def test_the_assistant_uses_people_and_their_availability(db, client, login_as, organizer, make_expert, make_user):
+    expert = make_expert(name="Marcus Reed", timezone="America/Chicago",
+                         windows=[(d, 8 * 60, 17 * 60) for d in range(5)] + [(1, 6 * 60, 8 * 60)])
+    official = make_user(name="Budi Santoso", timezone="Asia/Jakarta")
+    login_as(organizer)
+    html = client.get(f"/exchanges/assistant?people={expert.id}&people={official.id}&duration=60"
+                      f"&date_from=2030-01-08&date_to=2030-01-08&zone=UTC").get_data(as_text=True)
+    first = html[html.index("<tbody>"):html.index("</tr>", html.index("<tbody>"))]
+    assert "Tue 8 Jan 2030, 10:00–11:00 (UTC)" in first
+    assert "Marcus Reed: Tue 04:00 (2 h 00 outside)" in first and "Budi Santoso: Tue 17:00 (inside)" in first
+
+
+def test_the_assistant_form_reports_bad_input(db, client, login_as, organizer):
+    login_as(organizer)
+    response = client.get("/exchanges/assistant?duration=60&date_from=2030-01-08&date_to=2030-01-07&zone=UTC&cities=1")
+    assert response.status_code == 400 and "must not be before the first day" in response.get_data(as_text=True)

@@ -1,0 +1,24 @@
+"""The exchange flows and the calendar feature meet: invites carry the calendar notice, pages the links."""
+
+from __future__ import annotations
+
+from tests.conftest import body_text
+
+
+def test_registration_email_says_calendar_replies_are_not_read_and_links_the_exchange(client, make_user, login_as,
+                                                                                     make_exchange, outbox):
+    exchange = make_exchange()
+    official = make_user(email="reg@example.org")
+    login_as(official)
+    client.submit(f"/exchanges/{exchange.id}/register", {}, page=f"/exchanges/{exchange.id}")
+    message = outbox.last(to="reg@example.org")
+    text = body_text(message)
+    assert "Answers from your calendar program" in text
+    assert f"http://localhost/exchanges/{exchange.id}" in text
+    assert message.get_content_type() == "multipart/mixed"
+
+
+def test_exchange_page_offers_add_to_calendar_links(client, make_exchange):
+    exchange = make_exchange()
+    html = client.get(f"/exchanges/{exchange.id}").get_data(as_text=True)
+    assert "Add to Google Calendar" in html and f"/exchanges/{exchange.id}/calendar.ics" in html
