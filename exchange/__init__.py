@@ -73,12 +73,15 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
+    from .live import sockets as _live_sockets  # noqa: F401 - registers the /live Socket.IO handlers
+    from .live.views import bp as live_bp
     from .mail.views import bp as mail_bp
     from .main.views import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(mail_bp)
+    app.register_blueprint(live_bp)
 
 
 def _select_locale() -> str:

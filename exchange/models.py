@@ -12,10 +12,26 @@ from .experts.models import (
     ReviewDecision,
     Topic,
 )
+from .live.models import (
+    Attendance,
+    ChatMessage,
+    LiveEvent,
+    LiveRoom,
+    Mute,
+    Poll,
+    PollBallot,
+    PollOption,
+    Presence,
+    Question,
+    QuestionVote,
+    RaisedHand,
+)
 from .mail.models import OutboxMessage
 
 __all__ = [
     "AvailabilityWindow", "City", "Exchange", "ExchangeSession", "ExpertLanguage", "ExpertProfile", "FocusArea",
     "OfficialProfile", "OutboxMessage", "PasswordResetToken", "Registration", "ReviewDecision", "SessionSpeaker",
     "Topic", "Track", "User",
+    "Attendance", "ChatMessage", "LiveEvent", "LiveRoom", "Mute", "Poll", "PollBallot", "PollOption", "Presence",
+    "Question", "QuestionVote", "RaisedHand",
 ]

@@ -35,10 +35,19 @@ def is_signed_in(user: Any) -> bool:
     return _active(user)
 
 
+def _room_role(user: Any, session: Any) -> str | None:
+    from ..live.services import room_role  # the live room decides roles from speakers and registrations
+
+    return room_role(user, session) if session is not None else None
+
+
 RULES: dict[str, Callable[[Any, Any], bool]] = {
     "account.edit": lambda user, target: _active(user) and (target is None or target.id == user.id),
     "user.manage": lambda user, _obj: is_admin(user),
     "outbox.view": lambda user, _obj: is_organizer(user),
+    "live.join": lambda user, session: _room_role(user, session) is not None,
+    "live.moderate": lambda user, session: _room_role(user, session) in ("host", "moderator"),
+    "live.export": lambda user, _session: is_organizer(user),
 }
 
 
