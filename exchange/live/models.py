@@ -201,7 +201,11 @@ class RaisedHand(db.Model):
 
 
 class Presence(db.Model):
-    """One connected socket in a room; the live count is the number of distinct people here."""
+    """One connected socket in a room; the live count is the number of distinct people here.
+
+    `node` is the server process holding the connection; it refreshes `seen_at` while it runs, so the
+    connections of a process that stopped without saying goodbye soon stop counting.
+    """
 
     __tablename__ = "live_presence"
     __table_args__ = (UniqueConstraint("sid", "session_id"),)
@@ -210,7 +214,9 @@ class Presence(db.Model):
     session_id: Mapped[int] = mapped_column(ForeignKey("exchange_sessions.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     sid: Mapped[str] = mapped_column(String(64), index=True)
+    node: Mapped[str] = mapped_column(String(32), index=True)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:
         return f"<Presence session={self.session_id} user={self.user_id}>"

@@ -9,6 +9,8 @@ they leave in `seq` order, and nobody hears of a change that was not stored.
 from __future__ import annotations
 
 import threading
+import unicodedata
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -57,6 +59,9 @@ MAX_OPTIONS = 10
 MAX_MUTE_MINUTES = 24 * 60
 SNAPSHOT_CHAT = 100
 MODERATION_ACTIONS = ("approve", "dismiss", "answer", "pin", "unpin", "reopen")
+NODE = uuid.uuid4().hex  # this server process, for presence rows
+PRESENCE_FRESH = timedelta(seconds=90)  # a process refreshes its connections every 30 s (sockets.py)
+PRESENCE_FORGET = timedelta(hours=1)
 
 
 class RoomNotOpen(Conflict):
@@ -285,9 +290,9 @@ def _require_open(session_id: int) -> None:
 
 
 def _clean(text: Any, *, limit: int, field_name: str, empty, too_long, required: bool = True) -> str:
-    """Trim `text`, drop control characters other than newlines and tabs, and check its length."""
+    """Trim `text`, drop control characters (but newlines and tabs) and lone surrogates, and check its length."""
     value = "".join(ch for ch in str(text or "").replace("\r\n", "\n")
-                    if ch in "\n\t" or ch.isprintable()).strip()
+                    if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")).strip()
     if required and not value:
         raise Invalid(empty, field=field_name)
     if len(value) > limit:
@@ -711,7 +716,18 @@ def _set_room_status(session_id: int, status: str, actor: Any) -> dict:
 # --- joining, presence and replay -----------------------------------------------------------------------------------
 
 def _presence_count(session_id: int) -> int:
-    return db.session.scalar(select(func.count(distinct(Presence.user_id))).where(Presence.session_id == session_id))
+    return db.session.scalar(select(func.count(distinct(Presence.user_id))).where(
+        Presence.session_id == session_id, Presence.seen_at > utcnow() - PRESENCE_FRESH))
+
+
+def refresh_presence() -> None:
+    """Mark this process's connections as still here, and forget those of processes long gone."""
+    now = utcnow()
+    db.session.execute(update(Presence).where(Presence.node == NODE).values(seen_at=now)
+                       .execution_options(synchronize_session=False))
+    db.session.execute(delete(Presence).where(Presence.seen_at < now - PRESENCE_FORGET)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
 
 
 def _emit_presence(session_id: int, count: int) -> None:
@@ -730,7 +746,8 @@ def join_room(session_id: int, *, actor: Any, sid: str, after_seq: int | None = 
     if after_seq is not None and after_seq < 0:
         raise Invalid(_l("after_seq must be 0 or more."), field="after_seq")
     with _room_write(session_id):
-        _insert_ignore(Presence, session_id=session_id, user_id=actor.id, sid=sid, joined_at=utcnow())
+        _insert_ignore(Presence, session_id=session_id, user_id=actor.id, sid=sid, node=NODE, joined_at=utcnow(),
+                       seen_at=utcnow())
         _insert_ignore(Attendance, session_id=session_id, user_id=actor.id, first_joined_at=utcnow())
         count = _presence_count(session_id)
         db.session.execute(update(LiveRoom).where(LiveRoom.session_id == session_id, LiveRoom.peak_presence < count)

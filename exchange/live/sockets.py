@@ -8,10 +8,11 @@ Room events reach clients as `room.event` and `presence`, emitted by the service
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -24,6 +25,8 @@ from . import services
 log = logging.getLogger(__name__)
 NS = services.NAMESPACE
 MAX_LIST = 50
+HEARTBEAT_SECONDS = 30
+_heartbeat = {"started": False, "lock": threading.Lock()}
 
 
 def _is_int(value: Any) -> bool:
@@ -87,9 +90,28 @@ def _leave(rooms: list[str]) -> None:
         leave_room(room)
 
 
+def _refresh_presence_forever(app) -> None:
+    while True:
+        socketio.sleep(HEARTBEAT_SECONDS)
+        try:
+            with app.app_context():
+                services.refresh_presence()
+        except Exception:  # the next beat tries again
+            log.exception("live presence refresh failed")
+
+
+def _start_heartbeat() -> None:
+    """Keep this process's presence rows fresh (once per process, from its first connection)."""
+    with _heartbeat["lock"]:
+        if not _heartbeat["started"]:
+            _heartbeat["started"] = True
+            socketio.start_background_task(_refresh_presence_forever, current_app._get_current_object())
+
+
 @socketio.on("connect", namespace=NS)
 def on_connect(auth=None):
     """Any page may connect; every event then checks the person behind the login cookie and acks."""
+    _start_heartbeat()
     return True
 
 

@@ -78,8 +78,10 @@ def index():
 def room(session_id: int):
     """Show the live room: video, chat, questions, polls and hands (the page needs JavaScript)."""
     seat = services.get_seat(session_id, actor=current_user)
+    url = seat.session.exchange.video_url or ""
+    link = url if urlsplit(url).scheme in ("http", "https") else ""  # never a javascript: link
     return render_template("live/room.html", seat=seat, session=seat.session, strings=js_strings(),
-                           video_url=seat.session.exchange.video_url, embed=video_embed(seat.session.exchange.video_url))
+                           video_url=link, embed=video_embed(link))
 
 
 @bp.route("/sessions/<int:session_id>/summary")

@@ -323,9 +323,10 @@ def room_client(live_server):
     """Connect RoomClients (logged in through the login form) to the live server or a proxy in front of it."""
     made: list[RoomClient] = []
 
-    def connect(user, session_id: int, *, via: str | None = None, transports=("websocket",)) -> RoomClient:
+    def connect(user, session_id: int, *, via: str | None = None, transports=("websocket",),
+                cookie: str | None = None) -> RoomClient:
         base = via or live_server
-        client = RoomClient(base, login_cookie(live_server, user), session_id, transports)
+        client = RoomClient(base, cookie or login_cookie(live_server, user), session_id, transports)
         made.append(client)
         return client
 

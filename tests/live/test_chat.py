@@ -33,11 +33,15 @@ def test_a_message_reaches_everyone_in_the_room_with_its_author_and_role(room, l
 @pytest.mark.parametrize(("body", "ok"), [
     ("x" * 2000, True), ("  " + "x" * 2000 + "  ", True), ("x" * 2001, False), ("", False), ("   \n\t ", False),
     ("\x00\x07", False),  # control characters are dropped, leaving nothing
+    ("\ud800", False),  # a lone surrogate (valid JSON, not valid text)
+    ("👩\u200d💻 שלום\u200f", True),  # joiners and direction marks are kept
 ])
 def test_message_length_rules(room, live_client, stored, body, ok):
     ack = send(live_client(room.official), room, body)
     assert ack["ok"] is ok, ack
-    if not ok:
+    if ok:
+        assert ack["message"]["body"] == body.strip()
+    else:
         assert ack["error"]["code"] == "invalid"
     assert stored(ChatMessage) == stored(LiveEvent) == int(ok)
 

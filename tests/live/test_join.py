@@ -120,3 +120,25 @@ def test_replay_hides_what_the_person_may_not_see(room, live_client, db, stored)
     assert [e["type"] for e in mod_events] == ["question.asked", "hand.changed"]
     assert mod_events[0]["data"]["question"]["author"]["name"] == "Adaeze Official"
     assert stored(LiveEvent) == 2
+
+
+def test_presence_of_a_process_that_stopped_fades_and_is_forgotten(room, live_client, db, stored):
+    from datetime import timedelta
+
+    import time_machine
+
+    from exchange.common.time import utcnow
+    from exchange.live import services
+
+    live_client(room.official).join(room.id)
+    # A connection held by another server process that died without a goodbye.
+    db.session.add(Presence(session_id=room.id, user_id=room.other.id, sid="gone", node="dead-process",
+                            joined_at=utcnow(), seen_at=utcnow()))
+    db.session.commit()
+    assert live_client(room.host).join(room.id)["snapshot"]["presence"] == 3
+    with time_machine.travel(utcnow() + timedelta(minutes=2)):
+        services.refresh_presence()  # this process's beat: its own connections stay
+        assert live_client(room.moderator).join(room.id)["snapshot"]["presence"] == 3  # official, host, moderator
+    with time_machine.travel(utcnow() + timedelta(hours=2)):
+        services.refresh_presence()
+    assert stored(Presence) == 3  # the dead process's row is gone

@@ -1,8 +1,8 @@
 """live room
 
-Revision ID: 24209d3cea3d
+Revision ID: 93daf5d58a57
 Revises: afe585e30072
-Create Date: 2026-11-25 17:51:02.643242
+Create Date: 2026-11-25 18:09:26.546823
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '24209d3cea3d'
+revision = '93daf5d58a57'
 down_revision = 'afe585e30072'
 branch_labels = None
 depends_on = None
@@ -103,13 +103,16 @@ def upgrade():
     sa.Column('session_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('sid', sa.String(length=64), nullable=False),
+    sa.Column('node', sa.String(length=32), nullable=False),
     sa.Column('joined_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('seen_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['session_id'], ['exchange_sessions.id'], name=op.f('fk_live_presence_session_id_exchange_sessions'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_live_presence_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_live_presence')),
     sa.UniqueConstraint('sid', 'session_id', name=op.f('uq_live_presence_sid'))
     )
     with op.batch_alter_table('live_presence', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_live_presence_node'), ['node'], unique=False)
         batch_op.create_index(batch_op.f('ix_live_presence_session_id'), ['session_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_live_presence_sid'), ['sid'], unique=False)
 
@@ -214,6 +217,7 @@ def downgrade():
     with op.batch_alter_table('live_presence', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_live_presence_sid'))
         batch_op.drop_index(batch_op.f('ix_live_presence_session_id'))
+        batch_op.drop_index(batch_op.f('ix_live_presence_node'))
 
     op.drop_table('live_presence')
     with op.batch_alter_table('live_polls', schema=None) as batch_op:
