@@ -80,6 +80,11 @@ def _answer(payload: Any, extra: tuple, spec: dict[str, str], call: Callable[[di
         return {"ok": False, "error": {"code": "internal", "message": _("Something went wrong on our side. Try again.")}}
 
 
+def _me():
+    """Return the logged-in person itself, not Flask-Login's proxy (services may keep a reference)."""
+    return current_user._get_current_object()
+
+
 def _join(rooms: list[str]) -> None:
     for room in rooms:
         join_room(room)
@@ -141,21 +146,21 @@ def on_join(payload=None, *extra):
     receives the room's `room.event`s and `presence`; everyone in the room gets the new `presence` count.
     """
     return _answer(payload, extra, {"session_id": "id", "after_seq?": "int"}, lambda p: services.join_room(
-        p["session_id"], actor=current_user, sid=request.sid, after_seq=p["after_seq"], subscribe=_join))
+        p["session_id"], actor=_me(), sid=request.sid, after_seq=p["after_seq"], subscribe=_join))
 
 
 @socketio.on("leave", namespace=NS)
 def on_leave(payload=None, *extra):
     """Participant -> server: `{session_id}`. Ack `{ok}`; the room gets the new `presence` count."""
     return _answer(payload, extra, {"session_id": "id"}, lambda p: services.leave_room(
-        p["session_id"], actor=current_user, sid=request.sid, unsubscribe=_leave))
+        p["session_id"], actor=_me(), sid=request.sid, unsubscribe=_leave))
 
 
 @socketio.on("chat.send", namespace=NS)
 def on_chat_send(payload=None, *extra):
     """Participant -> server: `{session_id, body, client_id}`. Ack `{ok, message, seq}`; everyone: chat.posted."""
     return _answer(payload, extra, {"session_id": "id", "body": "str", "client_id": "str"},
-                   lambda p: services.send_chat(p["session_id"], actor=current_user, body=p["body"],
+                   lambda p: services.send_chat(p["session_id"], actor=_me(), body=p["body"],
                                                 client_id=p["client_id"]))
 
 
@@ -163,14 +168,14 @@ def on_chat_send(payload=None, *extra):
 def on_chat_delete(payload=None, *extra):
     """Moderator -> server: `{session_id, message_id}`. Ack `{ok, message_id, seq}`; everyone: chat.deleted."""
     return _answer(payload, extra, {"session_id": "id", "message_id": "id"},
-                   lambda p: services.delete_chat(p["session_id"], actor=current_user, message_id=p["message_id"]))
+                   lambda p: services.delete_chat(p["session_id"], actor=_me(), message_id=p["message_id"]))
 
 
 @socketio.on("chat.mute", namespace=NS)
 def on_chat_mute(payload=None, *extra):
     """Moderator -> server: `{session_id, user_id, minutes}` (0 lifts it). Ack `{ok, user_id, muted_until}`; no event."""
     return _answer(payload, extra, {"session_id": "id", "user_id": "id", "minutes": "int"},
-                   lambda p: services.mute_user(p["session_id"], actor=current_user, user_id=p["user_id"],
+                   lambda p: services.mute_user(p["session_id"], actor=_me(), user_id=p["user_id"],
                                                 minutes=p["minutes"]))
 
 
@@ -181,7 +186,7 @@ def on_question_ask(payload=None, *extra):
     Everyone gets question.asked, or only moderators and the author while the question is pending.
     """
     return _answer(payload, extra, {"session_id": "id", "body": "str", "anonymous": "bool", "client_id": "str"},
-                   lambda p: services.ask_question(p["session_id"], actor=current_user, body=p["body"],
+                   lambda p: services.ask_question(p["session_id"], actor=_me(), body=p["body"],
                                                    anonymous=p["anonymous"], client_id=p["client_id"]))
 
 
@@ -189,7 +194,7 @@ def on_question_ask(payload=None, *extra):
 def on_question_vote(payload=None, *extra):
     """Participant -> server: `{session_id, question_id, value: 1|0}`. Ack `{ok, question_id, votes, voted, seq?}`."""
     return _answer(payload, extra, {"session_id": "id", "question_id": "id", "value": "int"},
-                   lambda p: services.vote_question(p["session_id"], actor=current_user,
+                   lambda p: services.vote_question(p["session_id"], actor=_me(),
                                                     question_id=p["question_id"], value=p["value"]))
 
 
@@ -202,7 +207,7 @@ def on_question_moderate(payload=None, *extra):
     """
     return _answer(payload, extra, {"session_id": "id", "question_id": "id", "action": "str", "reason?": "str",
                                     "answer?": "str"},
-                   lambda p: services.moderate_question(p["session_id"], actor=current_user,
+                   lambda p: services.moderate_question(p["session_id"], actor=_me(),
                                                         question_id=p["question_id"], action=p["action"],
                                                         reason=p["reason"], answer=p["answer"]))
 
@@ -212,7 +217,7 @@ def on_poll_open(payload=None, *extra):
     """Moderator -> server: `{session_id, prompt, options, multiple?, client_id?}`. Ack `{ok, poll, seq}`; everyone: poll.opened."""
     return _answer(payload, extra, {"session_id": "id", "prompt": "str", "options": "strs", "multiple?": "bool",
                                     "client_id?": "str"},
-                   lambda p: services.open_poll(p["session_id"], actor=current_user, prompt=p["prompt"],
+                   lambda p: services.open_poll(p["session_id"], actor=_me(), prompt=p["prompt"],
                                                 options=p["options"], multiple=bool(p["multiple"]),
                                                 client_id=p["client_id"]))
 
@@ -221,7 +226,7 @@ def on_poll_open(payload=None, *extra):
 def on_poll_vote(payload=None, *extra):
     """Participant -> server: `{session_id, poll_id, choices}`. Ack `{ok, poll_id, choices, poll, seq?}`; everyone: poll.updated."""
     return _answer(payload, extra, {"session_id": "id", "poll_id": "id", "choices": "ids"},
-                   lambda p: services.vote_poll(p["session_id"], actor=current_user, poll_id=p["poll_id"],
+                   lambda p: services.vote_poll(p["session_id"], actor=_me(), poll_id=p["poll_id"],
                                                 choices=p["choices"]))
 
 
@@ -229,32 +234,32 @@ def on_poll_vote(payload=None, *extra):
 def on_poll_close(payload=None, *extra):
     """Moderator -> server: `{session_id, poll_id}`. Ack `{ok, poll, seq?}`; everyone: poll.closed."""
     return _answer(payload, extra, {"session_id": "id", "poll_id": "id"},
-                   lambda p: services.close_poll(p["session_id"], actor=current_user, poll_id=p["poll_id"]))
+                   lambda p: services.close_poll(p["session_id"], actor=_me(), poll_id=p["poll_id"]))
 
 
 @socketio.on("hand.raise", namespace=NS)
 def on_hand_raise(payload=None, *extra):
     """Participant -> server: `{session_id, raised}`. Ack `{ok, raised, seq?}`; moderators and the person: hand.changed."""
     return _answer(payload, extra, {"session_id": "id", "raised": "bool"},
-                   lambda p: services.raise_hand(p["session_id"], actor=current_user, raised=p["raised"]))
+                   lambda p: services.raise_hand(p["session_id"], actor=_me(), raised=p["raised"]))
 
 
 @socketio.on("hand.lower", namespace=NS)
 def on_hand_lower(payload=None, *extra):
     """Moderator -> server: `{session_id, user_id}`. Ack `{ok, user_id, raised: false, seq?}`; moderators and the person: hand.changed."""
     return _answer(payload, extra, {"session_id": "id", "user_id": "id"},
-                   lambda p: services.lower_hand(p["session_id"], actor=current_user, user_id=p["user_id"]))
+                   lambda p: services.lower_hand(p["session_id"], actor=_me(), user_id=p["user_id"]))
 
 
 @socketio.on("room.open", namespace=NS)
 def on_room_open(payload=None, *extra):
     """Host -> server: `{session_id}`. Ack `{ok, status, seq?}`; everyone: room.status."""
     return _answer(payload, extra, {"session_id": "id"},
-                   lambda p: services.open_room(p["session_id"], actor=current_user))
+                   lambda p: services.open_room(p["session_id"], actor=_me()))
 
 
 @socketio.on("room.close", namespace=NS)
 def on_room_close(payload=None, *extra):
     """Host -> server: `{session_id}`. Ack `{ok, status, seq?}`; open polls close; everyone: room.status (read-only)."""
     return _answer(payload, extra, {"session_id": "id"},
-                   lambda p: services.close_room(p["session_id"], actor=current_user))
+                   lambda p: services.close_room(p["session_id"], actor=_me()))
