@@ -85,6 +85,8 @@ def _register_blueprints(app: Flask) -> None:
     from .calendar.views import bp as calendar_bp
     from .exchanges.views import bp as exchanges_bp
     from .experts.views import bp as experts_bp
+    from .live import sockets as _live_sockets  # noqa: F401 - registers the /live Socket.IO handlers
+    from .live.views import bp as live_bp
     from .mail.views import bp as mail_bp
     from .main.views import bp as main_bp
 
@@ -95,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(experts_bp)
     app.register_blueprint(exchanges_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(live_bp)
 
 
 def _select_locale() -> str:

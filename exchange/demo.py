@@ -215,6 +215,39 @@ def _ensure_exchanges(users: dict[str, User]) -> None:
         conference.registrations = [Registration(user=o, status="registered") for o in officials[2:]]
 
 
+def _ensure_live_room(users: dict[str, User]) -> None:
+    """Give the live webinar room some chat, questions and a poll (fixed client ids: repeats change nothing)."""
+    from .live import services as live
+
+    webinar = db.session.scalar(select(Exchange).where(Exchange.external_id == "demo-webinar-open-data"))
+    session_id = webinar.sessions[0].id
+    host, expert = users["organizer@demo.peer-exchange.org"], users["chicago.cio@demo.peer-exchange.org"]
+    lagos, jakarta = users["lagos@demo.peer-exchange.org"], users["jakarta@demo.peer-exchange.org"]
+    mumbai, moderator = users["mumbai@demo.peer-exchange.org"], users["la.data@demo.peer-exchange.org"]
+    db.session.commit()  # the live services read the room as committed
+    live.send_chat(session_id, actor=host, body="Welcome! Questions go in the Q&A panel; vote for the ones you want answered.",
+                   client_id="demo-chat-1")
+    live.send_chat(session_id, actor=lagos, body="Good evening from Lagos!", client_id="demo-chat-2")
+    live.send_chat(session_id, actor=jakarta, body="Selamat pagi from Jakarta — it is early here.", client_id="demo-chat-3")
+    funded = live.ask_question(session_id, actor=lagos, anonymous=True, client_id="demo-q-1",
+                               body="Candidly: how did you convince the council to publish data it found embarrassing?")
+    first = live.ask_question(session_id, actor=jakarta, anonymous=False, client_id="demo-q-2",
+                              body="Which datasets did residents use first?")
+    votes = [(funded, voter) for voter in (jakarta, mumbai, expert)] + [(first, mumbai)]
+    for asked, voter in votes:
+        if asked["question"]["status"] in ("visible", "answered"):  # a moderator may have dismissed it since
+            live.vote_question(session_id, actor=voter, question_id=asked["question"]["id"], value=1)
+    if first["question"]["status"] != "answered":
+        live.moderate_question(session_id, actor=moderator, question_id=first["question"]["id"], action="answer",
+                               answer="311 service requests and restaurant inspections, within weeks.")
+    poll = live.open_poll(session_id, actor=host, client_id="demo-poll-1",
+                          prompt="Does your city publish open data today?",
+                          options=["Yes, on a portal", "Some, on request", "Not yet"])["poll"]
+    if poll["status"] == "open":
+        for voter, choice in ((lagos, 1), (jakarta, 0), (mumbai, 2)):
+            live.vote_poll(session_id, actor=voter, poll_id=poll["id"], choices=[poll["options"][choice]["id"]])
+
+
 def load_demo() -> list[tuple[str, str]]:
     """Create or refresh the demo program; return (role, email) of the demo logins."""
     load_reference_data()
@@ -224,5 +257,6 @@ def load_demo() -> list[tuple[str, str]]:
     db.session.flush()
     _ensure_applicant_and_request(users)
     _ensure_exchanges(users)
+    _ensure_live_room(users)
     db.session.commit()
     return [(role, email) for role, email, *_ in DEMO_PEOPLE]

@@ -14,10 +14,25 @@ from .experts.models import (
     ReviewDecision,
     Topic,
 )
+from .live.models import (
+    Attendance,
+    ChatMessage,
+    LiveEvent,
+    LiveRoom,
+    Mute,
+    Poll,
+    PollBallot,
+    PollOption,
+    Presence,
+    Question,
+    QuestionVote,
+    RaisedHand,
+)
 from .mail.models import OutboxMessage
 
 __all__ = [
-    "AvailabilityWindow", "CalendarReminder", "City", "Exchange", "ExchangeSession", "ExpertLanguage", "ExpertProfile",
-    "FocusArea", "Invitation", "OfficialProfile", "OutboxMessage", "PasswordResetToken", "PeerRequest", "Registration",
-    "ReviewDecision", "SessionSpeaker", "Topic", "Track", "User",
+    "Attendance", "AvailabilityWindow", "CalendarReminder", "ChatMessage", "City", "Exchange", "ExchangeSession",
+    "ExpertLanguage", "ExpertProfile", "FocusArea", "Invitation", "LiveEvent", "LiveRoom", "Mute", "OfficialProfile",
+    "OutboxMessage", "PasswordResetToken", "PeerRequest", "Poll", "PollBallot", "PollOption", "Presence", "Question",
+    "QuestionVote", "RaisedHand", "Registration", "ReviewDecision", "SessionSpeaker", "Topic", "Track", "User",
 ]

@@ -96,6 +96,10 @@ def can_join_exchange(user: Any, exchange: Any) -> bool:
         return True
     return exchange.status == "published" and any(
         r.user_id == user.id and r.status in ("registered", "attended") for r in exchange.registrations)
+def _room_role(user: Any, session: Any) -> str | None:
+    from ..live.services import room_role  # the live room decides roles from speakers and registrations
+
+    return room_role(user, session) if session is not None else None
 
 
 RULES: dict[str, Callable[[Any, Any], bool]] = {
@@ -129,6 +133,9 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "peer_request.cancel": lambda user, req: is_organizer(user) or _peer_request_party(user, req),
     "peer_request.respond": _asked_expert,
     "peer_request.make_exchange": lambda user, req: is_organizer(user) and req is not None and req.status == "accepted",
+    "live.join": lambda user, session: _room_role(user, session) is not None,
+    "live.moderate": lambda user, session: _room_role(user, session) in ("host", "moderator"),
+    "live.export": lambda user, _session: is_organizer(user),
 }
 
 

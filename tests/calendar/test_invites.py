@@ -55,7 +55,7 @@ def test_request_has_organizer_one_attendee_and_everything_a_client_shows(webina
     seen = icaljs.read(part.ics)["events"][0]
     assert seen["start"] == iso(session.starts_at)
     assert seen["categories"] == ["Managing Information"]
-    assert seen["url"] == f"http://localhost/exchanges/{webinar.id}#session-{session.id}"
+    assert seen["url"] == f"http://localhost/sessions/{session.id}/room"  # the live room is where people join
     assert seen["url"] in seen["location"]
     description = seen["description"]
     for expected in ("1. Portals\n2. 311 feeds", "How cities open data.", "Olivia Organizer (host)",

@@ -1,0 +1,85 @@
+"""Render a room's transcript (from services.transcript) as Markdown, CSV or JSON; pure functions."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+CSV_COLUMNS = ("kind", "id", "at", "author", "text", "status", "votes", "pinned", "answer", "poll_id")
+
+
+def _md_escape(text: str) -> str:
+    """Keep people's words from turning into Markdown structure (headings, links, HTML)."""
+    out = text.replace("\\", "\\\\")
+    for ch in "`*_[]<>#|":
+        out = out.replace(ch, "\\" + ch)
+    return out.replace("\n", "  \n")
+
+
+def _when(iso: str | None) -> str:
+    return (iso or "")[:16].replace("T", " ") + (" UTC" if iso else "")
+
+
+def to_markdown(data: dict) -> str:
+    """Return the transcript as Markdown (anonymous askers stay anonymous)."""
+    session, attendance = data["session"], data["attendance"]
+    lines = [f"# {_md_escape(session['exchange'])}: {_md_escape(session['title'])}", "",
+             f"- Session: {_when(session['starts_at'])} to {_when(session['ends_at'])}",
+             f"- Attendance peak: {attendance['peak']} ({_when(attendance['peak_at']) or 'n/a'}); "
+             f"people who joined: {attendance['people']}", "", "## Questions", ""]
+    if not data["questions"]:
+        lines.append("No questions.")
+    for q in data["questions"]:
+        who = "Anonymous" if q["anonymous"] else _md_escape(q["author"] or "")
+        pin = ", pinned" if q["pinned"] else ""
+        lines.append(f"### Q{q['id']} — {q['status']}, {q['votes']} vote(s){pin}")
+        lines += ["", f"{_md_escape(q['body'])}", "", f"— {who}, {_when(q['at'])}", ""]
+        if q["answer"]:
+            lines += [f"**Answer:** {_md_escape(q['answer'])}", ""]
+        if q["reason"]:
+            lines += [f"*Dismissed:* {_md_escape(q['reason'])}", ""]
+    lines += ["## Polls", ""]
+    if not data["polls"]:
+        lines.append("No polls.")
+    for p in data["polls"]:
+        kind = "multiple choice" if p["multiple"] else "single choice"
+        lines += [f"### {_md_escape(p['prompt'])}", "", f"{kind}, {p['status']}, {p['voters']} voter(s)", ""]
+        lines += [f"- {_md_escape(o['label'])}: {o['votes']}" for o in p["options"]]
+        lines.append("")
+    lines += ["## Chat", ""]
+    if not data["chat"]:
+        lines.append("No messages.")
+    lines += [f"- {_when(m['at'])} **{_md_escape(m['author'])}** ({m['role']}): {_md_escape(m['body'])}"
+              for m in data["chat"]]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _cell(value) -> str:
+    """Return a CSV cell that spreadsheets do not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def to_csv(data: dict) -> str:
+    """Return the transcript as one CSV table: chat, question and poll-option rows."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for m in data["chat"]:
+        writer.writerow([_cell(v) for v in ("chat", m["id"], m["at"], m["author"], m["body"], "", "", "", "", "")])
+    for q in data["questions"]:
+        author = "Anonymous" if q["anonymous"] else q["author"]
+        writer.writerow([_cell(v) for v in ("question", q["id"], q["at"], author, q["body"], q["status"], q["votes"],
+                                            "yes" if q["pinned"] else "no", q["answer"], "")])
+    for p in data["polls"]:
+        writer.writerow([_cell(v) for v in ("poll", p["id"], p["opened_at"], "", p["prompt"], p["status"],
+                                            p["voters"], "", "", p["id"])])
+        for o in p["options"]:
+            writer.writerow([_cell(v) for v in ("poll_option", "", "", "", o["label"], "", o["votes"], "", "", p["id"])])
+    return out.getvalue()
+
+
+def to_json(data: dict) -> str:
+    """Return the transcript as indented JSON."""
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,121 @@
+"""Live-room pages: the room, rooms live now, the summary, written answers and transcript exports."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..common.errors import Conflict, Invalid
+from . import services, transcript
+from .forms import AnswerForm
+
+bp = Blueprint("live", __name__)
+
+EXPORTS = {
+    "md": (transcript.to_markdown, "text/markdown; charset=utf-8"),
+    "csv": (transcript.to_csv, "text/csv; charset=utf-8"),
+    "json": (transcript.to_json, "application/json"),
+}
+
+
+def video_embed(url: str) -> str | None:
+    """Return an embeddable player address for known video services, or None (then the page shows a link)."""
+    parts = urlsplit(url or "")
+    host = (parts.hostname or "").lower()
+    if parts.scheme != "https":
+        return None
+    if host in ("www.youtube.com", "youtube.com", "youtu.be", "www.youtube-nocookie.com"):
+        video = parts.path.strip("/") if host == "youtu.be" else (parse_qs(parts.query).get("v") or [""])[0]
+        if parts.path.startswith("/embed/"):
+            video = parts.path.removeprefix("/embed/")
+        return f"https://www.youtube-nocookie.com/embed/{video}" if video.replace("-", "").replace("_", "").isalnum() else None
+    if host in ("vimeo.com", "player.vimeo.com"):
+        video = parts.path.strip("/").split("/")[-1]
+        return f"https://player.vimeo.com/video/{video}" if video.isdigit() else None
+    if host == "meet.jit.si" or host.endswith(".jitsi.net"):
+        return url
+    return None
+
+
+def js_strings() -> dict[str, str]:
+    """Return the words the room's script shows, translated for this reader."""
+    return {
+        "connecting": _("Connecting…"), "connected": _("Connected"), "reconnecting": _("Connection lost. Reconnecting…"),
+        "offline": _("Offline. Trying again…"), "caught_up": _("Back online: you are up to date."),
+        "scheduled": _("Not open yet"), "open": _("Open"), "closed": _("Closed (read-only)"),
+        "people": _("%(n)s here"), "anonymous": _("Anonymous"), "anonymous_to_others": _("anonymous to others"),
+        "you": _("you"), "deleted": _("Message deleted by a moderator."), "delete": _("Delete"), "mute": _("Mute"),
+        "mute_prompt": _("Mute this person for how many minutes? (0 lifts the mute)"),
+        "muted": _("Muted until %(time)s."), "vote": _("Vote"), "voted": _("Voted"), "votes": _("%(n)s votes"),
+        "pending": _("Waiting for a moderator"), "visible": _("Open"), "answered": _("Answered"),
+        "dismissed": _("Dismissed"), "pinned": _("Pinned"), "approve": _("Approve"), "dismiss": _("Dismiss"),
+        "answer": _("Mark answered"), "write_answer": _("Written answer"), "pin": _("Pin"), "unpin": _("Unpin"),
+        "reopen": _("Reopen"), "reason_prompt": _("Why is it dismissed? (only its author sees this)"),
+        "answer_prompt": _("Written answer (optional):"), "reason": _("Reason: %(text)s"),
+        "answer_label": _("Answer: %(text)s"), "new_message": _("New message from %(name)s"),
+        "new_question": _("New question"), "poll_opened": _("A poll opened: %(prompt)s"),
+        "poll_closed": _("Poll closed"), "poll_vote": _("Submit my choice"), "poll_close": _("Close poll"),
+        "voters": _("%(n)s voted"), "your_choice": _("Your choice is saved."),
+        "raise": _("Raise hand"), "lower": _("Lower hand"), "lower_for": _("Lower %(name)s's hand"),
+        "hand_up": _("%(name)s raised a hand"), "no_hands": _("No hands raised."),
+        "no_questions": _("No questions yet."), "no_polls": _("No polls yet."), "sent_later": _("Sending…"),
+        "error": _("Could not do that: %(message)s"), "reset": _("Many things happened while you were away; the room was reloaded."),
+    }
+
+
+@bp.route("/live/")
+@login_required
+def index():
+    """List the rooms the person may join that are open now or around now."""
+    return render_template("live/index.html", rooms=services.rooms_now(actor=current_user))
+
+
+@bp.route("/sessions/<int:session_id>/room")
+@login_required
+def room(session_id: int):
+    """Show the live room: video, chat, questions, polls and hands (the page needs JavaScript)."""
+    seat = services.get_seat(session_id, actor=current_user)
+    url = seat.session.exchange.video_url or ""
+    link = url if urlsplit(url).scheme in ("http", "https") else ""  # never a javascript: link
+    return render_template("live/room.html", seat=seat, session=seat.session, strings=js_strings(),
+                           video_url=link, embed=video_embed(link))
+
+
+@bp.route("/sessions/<int:session_id>/summary")
+@login_required
+def summary(session_id: int):
+    """Show what happened: answered and open questions, poll results and the attendance peak."""
+    data = services.session_summary(session_id, actor=current_user)
+    return render_template("live/summary.html", summary=data, session=data.seat.session, form=AnswerForm())
+
+
+@bp.route("/sessions/<int:session_id>/questions/<int:question_id>/answer", methods=["POST"])
+@login_required
+def answer(session_id: int, question_id: int):
+    """Attach or change a question's written answer (moderators), during or after the session."""
+    form = AnswerForm()
+    if form.validate_on_submit():
+        try:
+            services.moderate_question(session_id, actor=current_user, question_id=question_id, action="answer",
+                                       answer=form.answer.data or "")
+        except (Invalid, Conflict) as exc:
+            flash(str(exc.message), "error")
+        else:
+            flash(_("The answer is saved."), "success")
+    else:
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors)
+              or _("The answer could not be saved. Try again."), "error")
+    return redirect(url_for(".summary", session_id=session_id, _anchor=f"q{question_id}"))
+
+
+@bp.route("/sessions/<int:session_id>/transcript.<any(md, csv, json):fmt>")
+@login_required
+def export(session_id: int, fmt: str):
+    """Download the room's transcript (organizers); anonymous askers stay anonymous."""
+    render, mimetype = EXPORTS[fmt]
+    body = render(services.transcript(session_id, actor=current_user))
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="session-{session_id}-transcript.{fmt}"'})

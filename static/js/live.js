@@ -1,0 +1,488 @@
+// The live room: one Socket.IO connection to /live (protocol: docs/live-protocol.md).
+// It joins on every (re)connect, with after_seq once it has seen the room, so nothing is missed after a
+// dropped link; every event carries the whole object it changes, so applying one twice does no harm.
+(function () {
+  "use strict";
+  var root = document.getElementById("live-room");
+  if (!root || typeof io === "undefined") { return; }
+
+  var cfg = root.dataset;
+  var S = JSON.parse(cfg.strings);
+  var sessionId = Number(cfg.sessionId);
+  var me = Number(cfg.userId);
+  var moderates = cfg.moderates === "1";
+  var hosts = cfg.hosts === "1";
+  var clock;
+  try {
+    clock = new Intl.DateTimeFormat(cfg.locale, { timeZone: cfg.timezone, hour: "2-digit", minute: "2-digit" });
+  } catch (e) {
+    clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+  }
+
+  var state = {
+    status: cfg.status, lastSeq: null, joined: false, buffer: [],
+    chat: new Map(), questions: new Map(), polls: new Map(), hands: new Map(),
+    voted: new Set(), mine: new Set(), choices: new Map(), drafts: new Map(), myHand: false, mutedUntil: null
+  };
+  var outbox = new Map(); // client_id -> {event, payload, restore}: sent again after a reconnect until acked
+
+  function $(id) { return document.getElementById(id); }
+  function fmt(text, values) {
+    return String(text).replace(/%\((\w+)\)s/g, function (_m, key) { return values[key]; });
+  }
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      var value = attrs[key];
+      if (value === null || value === undefined || value === false) { return; }
+      if (key === "text") { node.textContent = value; } else if (key === "on") {
+        Object.keys(value).forEach(function (name) { node.addEventListener(name, value[name]); });
+      } else { node.setAttribute(key, value === true ? "" : value); }
+    });
+    (children || []).forEach(function (child) { if (child) { node.appendChild(child); } });
+    return node;
+  }
+  function time(iso) {
+    return iso ? el("time", { datetime: iso, text: clock.format(new Date(iso)) }) : null;
+  }
+  function newId() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
+  }
+  function announce(text) {
+    var region = $("live-announce");
+    region.textContent = "";
+    window.setTimeout(function () { region.textContent = text; }, 50);
+  }
+  function showError(message) {
+    var box = $("live-error");
+    box.textContent = fmt(S.error, { message: message });
+    box.hidden = false;
+    window.clearTimeout(showError.timer);
+    showError.timer = window.setTimeout(function () { box.hidden = true; }, 8000);
+  }
+  // Re-render a list without losing the keyboard focus of a control inside it.
+  function keepFocus(container, render) {
+    var active = document.activeElement;
+    var key = active && container.contains(active) ? active.getAttribute("data-key") : null;
+    render();
+    if (key) {
+      var again = container.querySelector('[data-key="' + key + '"]');
+      if (again) { again.focus(); }
+    }
+  }
+
+  // --- connection ---------------------------------------------------------------------------------------------
+  var socket = io(cfg.namespace, { reconnectionDelayMax: 10000 });
+
+  function setConnection(name) {
+    var badge = $("live-conn");
+    badge.dataset.state = name;
+    badge.textContent = S[name];
+  }
+
+  socket.on("connect", function () {
+    state.joined = false;
+    state.buffer = [];
+    var payload = { session_id: sessionId };
+    if (state.lastSeq !== null) { payload.after_seq = state.lastSeq; }
+    socket.timeout(15000).emit("join", payload, function (err, ack) {
+      if (err) { socket.disconnect().connect(); return; }
+      if (!ack.ok) { setConnection("offline"); showError(ack.error.message); return; }
+      var wasBack = state.lastSeq !== null;
+      onJoined(ack);
+      setConnection("connected");
+      if (wasBack) { announce(ack.reset ? S.reset : S.caught_up); }
+      outbox.forEach(function (_item, id) { deliver(id); });
+    });
+  });
+  socket.on("disconnect", function () { state.joined = false; setConnection("reconnecting"); });
+  socket.io.on("reconnect_attempt", function () { setConnection(navigator.onLine === false ? "offline" : "reconnecting"); });
+  window.addEventListener("offline", function () { setConnection("offline"); });
+  socket.on("room.event", function (event) {
+    if (event.session_id !== sessionId) { return; }
+    if (!state.joined) { state.buffer.push(event); return; }
+    apply(event, true);
+    renderAll();
+  });
+  socket.on("presence", function (data) {
+    if (data.session_id === sessionId) { $("live-presence").textContent = fmt(S.people, { n: data.count }); }
+  });
+
+  function onJoined(ack) {
+    if (ack.snapshot) {
+      load(ack.snapshot);
+      state.lastSeq = ack.last_seq; // a reset may also mean the room's log started over
+    } else {
+      ack.events.forEach(function (event) { apply(event, false); });
+      state.lastSeq = Math.max(state.lastSeq || 0, ack.last_seq);
+    }
+    state.status = ack.status;
+    state.joined = true;
+    state.buffer.forEach(function (event) { apply(event, true); });
+    state.buffer = [];
+    renderAll();
+  }
+
+  function load(snap) {
+    state.chat.clear(); state.questions.clear(); state.polls.clear(); state.hands.clear();
+    state.voted.clear(); state.mine.clear(); state.choices.clear();
+    snap.chat.forEach(function (m) { state.chat.set(m.id, m); });
+    snap.questions.forEach(function (q) {
+      state.questions.set(q.id, q);
+      if (q.voted) { state.voted.add(q.id); }
+      if (q.mine) { state.mine.add(q.id); }
+    });
+    snap.polls.forEach(function (p) { state.polls.set(p.id, p); state.choices.set(p.id, p.my_choices); });
+    snap.hands.forEach(function (h) { state.hands.set(h.user.id, h); });
+    state.myHand = state.hands.has(me);
+    state.mutedUntil = snap.muted_until;
+    $("live-presence").textContent = fmt(S.people, { n: snap.presence });
+    $("chat-list").textContent = "";
+  }
+
+  // Keep the newest version of each object: an older event arriving late must not undo a newer one.
+  function keep(map, id, obj, seq) {
+    var old = map.get(id);
+    if (old && old._seq && old._seq > seq) { return false; }
+    obj._seq = seq;
+    map.set(id, obj);
+    return true;
+  }
+
+  function apply(event, live) {
+    if (state.lastSeq !== null && event.seq <= state.lastSeq && !live) { return; }
+    var d = event.data;
+    switch (event.type) {
+      case "chat.posted":
+        keep(state.chat, d.message.id, d.message, event.seq); // the chat list is a live region: it announces
+        break;
+      case "chat.deleted":
+        var gone = state.chat.get(d.message_id);
+        if (gone) { gone.deleted = true; gone.body = ""; }
+        break;
+      case "question.asked":
+      case "question.updated":
+        var isNew = !state.questions.has(d.question.id);
+        if (keep(state.questions, d.question.id, d.question, event.seq) && live && isNew && d.question.status !== "pending") {
+          announce(S.new_question + ": " + d.question.body);
+        }
+        break;
+      case "poll.opened":
+      case "poll.updated":
+      case "poll.closed":
+        keep(state.polls, d.poll.id, d.poll, event.seq);
+        if (live && event.type === "poll.opened") { announce(fmt(S.poll_opened, { prompt: d.poll.prompt })); }
+        if (live && event.type === "poll.closed") { announce(S.poll_closed + ": " + d.poll.prompt); }
+        break;
+      case "hand.changed":
+        if (d.raised) { state.hands.set(d.user.id, { user: d.user, raised: true, at: event.at }); } else { state.hands.delete(d.user.id); }
+        if (d.user.id === me) { state.myHand = d.raised; }
+        if (live && d.raised && moderates && d.user.id !== me) { announce(fmt(S.hand_up, { name: d.user.name })); }
+        break;
+      case "room.status":
+        state.status = d.status;
+        announce(S[d.status]);
+        break;
+    }
+    state.lastSeq = Math.max(state.lastSeq || 0, event.seq);
+  }
+
+  // --- sending ------------------------------------------------------------------------------------------------
+  function send(event, payload, onOk) {
+    payload.session_id = sessionId;
+    socket.timeout(15000).emit(event, payload, function (err, ack) {
+      if (err) { showError(S.offline); return; }
+      if (!ack.ok) { showError(ack.error.message); return; }
+      if (onOk) { onOk(ack); }
+      renderAll();
+    });
+  }
+
+  // Posts carry a client_id and stay queued until acked; resending one returns the first result, never a copy.
+  function post(event, payload, onOk, restore) {
+    payload.session_id = sessionId;
+    payload.client_id = newId();
+    outbox.set(payload.client_id, { event: event, payload: payload, onOk: onOk, restore: restore });
+    deliver(payload.client_id);
+  }
+  function deliver(id) {
+    var item = outbox.get(id);
+    if (!item || !socket.connected) { return; }
+    socket.timeout(15000).emit(item.event, item.payload, function (err, ack) {
+      if (err) { return; } // still queued: sent again after the next join
+      outbox.delete(id);
+      if (!ack.ok) { showError(ack.error.message); if (item.restore) { item.restore(); } return; }
+      if (item.onOk) { item.onOk(ack); }
+      renderAll();
+    });
+  }
+
+  function textForm(formId, fieldId, submit) {
+    var form = $(formId);
+    var field = $(fieldId);
+    if (!form) { return; }
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var text = field.value.trim();
+      if (!text) { field.focus(); return; }
+      field.value = "";
+      submit(text, function () { if (!field.value) { field.value = text; } });
+    });
+    field.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing && formId === "chat-form") {
+        e.preventDefault();
+        form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit"));
+      }
+    });
+  }
+
+  textForm("chat-form", "chat-body", function (text, restore) {
+    post("chat.send", { body: text }, null, restore);
+  });
+  textForm("question-form", "question-body", function (text, restore) {
+    var anonymous = $("question-anon").checked;
+    post("question.ask", { body: text, anonymous: anonymous }, function (ack) {
+      state.mine.add(ack.question.id);
+      keep(state.questions, ack.question.id, ack.question, ack.seq || 0);
+    }, restore);
+  });
+  $("question-sort").addEventListener("change", renderQuestions);
+  $("hand-toggle").addEventListener("click", function () {
+    send("hand.raise", { raised: !state.myHand }, function (ack) { state.myHand = ack.raised; });
+  });
+  if ($("poll-form")) {
+    $("poll-form").addEventListener("submit", function (e) {
+      e.preventDefault();
+      var options = $("poll-options").value.split("\n").map(function (s) { return s.trim(); }).filter(Boolean);
+      send("poll.open", { prompt: $("poll-prompt").value, options: options, multiple: $("poll-multiple").checked,
+                          client_id: newId() }, function () {
+        $("poll-form").reset();
+        $("poll-form").closest("details").open = false;
+      });
+    });
+  }
+  if ($("room-open")) {
+    $("room-open").addEventListener("click", function () { send("room.open", {}); });
+    $("room-close").addEventListener("click", function () { send("room.close", {}); });
+  }
+
+  // --- rendering ----------------------------------------------------------------------------------------------
+  function button(label, key, onClick, extra) {
+    var attrs = { type: "button", "class": "button button--small button--secondary", "data-key": key, text: label, on: { click: onClick } };
+    Object.keys(extra || {}).forEach(function (k) { attrs[k] = extra[k]; });
+    return el("button", attrs);
+  }
+
+  function renderChat() {
+    var list = $("chat-list");
+    var atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    var messages = Array.from(state.chat.values()).sort(function (a, b) { return a.id - b.id; });
+    messages.forEach(function (m) {
+      var item = list.querySelector('li[data-id="' + m.id + '"]');
+      var signature = m.deleted ? "deleted" : "shown";
+      if (item && item.dataset.sig === signature) { return; }
+      var fresh = chatItem(m, signature);
+      if (item) { list.replaceChild(fresh, item); } else { list.appendChild(fresh); }
+    });
+    if (atBottom) { list.scrollTop = list.scrollHeight; }
+  }
+
+  function chatItem(m, signature) {
+    var mine = m.author.id === me;
+    var head = el("p", { "class": "live-meta" }, [
+      el("strong", { text: mine ? m.author.name + " (" + S.you + ")" : m.author.name }),
+      m.author.role !== "participant" ? el("span", { "class": "pill", text: m.author.role }) : null,
+      time(m.at)
+    ]);
+    var body = m.deleted ? el("p", { "class": "help", text: S.deleted }) : el("p", { "class": "live-body", text: m.body });
+    var tools = null;
+    if (moderates && !m.deleted) {
+      tools = el("p", { "class": "live-tools" }, [
+        button(S.delete, "del-" + m.id, function () { send("chat.delete", { message_id: m.id }); }),
+        !mine && (m.author.role === "participant" || m.author.role === "panelist") ? button(S.mute, "mute-" + m.id, function () {
+          var minutes = window.prompt(S.mute_prompt, "10");
+          if (minutes === null) { return; }
+          send("chat.mute", { user_id: m.author.id, minutes: parseInt(minutes, 10) || 0 });
+        }) : null
+      ]);
+    }
+    return el("li", { "class": "live-item" + (mine ? " live-item--mine" : ""), "data-id": m.id, "data-sig": signature }, [head, body, tools]);
+  }
+
+  function renderQuestions() {
+    var list = $("question-list");
+    var byVotes = $("question-sort").value === "votes";
+    var shown = Array.from(state.questions.values()).filter(function (q) {
+      return moderates || q.status === "visible" || q.status === "answered" || state.mine.has(q.id);
+    });
+    var rank = { pending: 0, visible: 1, answered: 2, dismissed: 3 };
+    shown.sort(function (a, b) {
+      if (a.pinned !== b.pinned) { return a.pinned ? -1 : 1; }
+      if (rank[a.status] !== rank[b.status]) { return rank[a.status] - rank[b.status]; }
+      if (byVotes && a.votes !== b.votes) { return b.votes - a.votes; }
+      return b.id - a.id;
+    });
+    keepFocus(list, function () {
+      list.textContent = "";
+      if (!shown.length) { list.appendChild(el("li", { "class": "help", text: S.no_questions })); }
+      shown.forEach(function (q) { list.appendChild(questionItem(q)); });
+    });
+  }
+
+  function questionItem(q) {
+    var voted = state.voted.has(q.id);
+    var canVote = state.status === "open" && (q.status === "visible" || q.status === "answered");
+    var vote = el("button", {
+      type: "button", "class": "live-vote", "data-key": "vote-" + q.id, "aria-pressed": voted ? "true" : "false",
+      disabled: !canVote, "aria-label": (voted ? S.voted : S.vote) + " — " + fmt(S.votes, { n: q.votes }),
+      on: { click: function () {
+        send("question.vote", { question_id: q.id, value: voted ? 0 : 1 }, function (ack) {
+          if (ack.voted) { state.voted.add(q.id); } else { state.voted.delete(q.id); }
+          var stored = state.questions.get(q.id);
+          if (stored && (!ack.seq || ack.seq >= (stored._seq || 0))) { stored.votes = ack.votes; }
+        });
+      } }
+    }, [el("span", { "aria-hidden": "true", text: "▲ " + q.votes })]);
+    var who = q.author ? q.author.name + (q.anonymous ? " (" + S.anonymous_to_others + ")" : "") : S.anonymous;
+    if (state.mine.has(q.id) && !q.author) { who = S.anonymous + " (" + S.you + ")"; }
+    var meta = el("p", { "class": "live-meta" }, [
+      el("span", { text: who }), time(q.at),
+      q.status !== "visible" ? el("span", { "class": "pill pill--" + q.status, text: S[q.status] }) : null,
+      q.pinned ? el("span", { "class": "pill", text: S.pinned }) : null
+    ]);
+    var parts = [meta, el("p", { "class": "live-body", text: q.body })];
+    if (q.answer) { parts.push(el("p", { "class": "live-answer", text: fmt(S.answer_label, { text: q.answer }) })); }
+    if (q.reason) { parts.push(el("p", { "class": "help", text: fmt(S.reason, { text: q.reason }) })); }
+    if (moderates) { parts.push(moderation(q)); }
+    return el("li", { "class": "live-item live-q", "data-id": q.id }, [vote, el("div", { "class": "live-q-main" }, parts)]);
+  }
+
+  function moderation(q) {
+    function act(action, extra) {
+      return function () {
+        var payload = { question_id: q.id, action: action };
+        Object.keys(extra || {}).forEach(function (k) { payload[k] = extra[k]; });
+        if (action === "dismiss") {
+          var reason = window.prompt(S.reason_prompt, "");
+          if (reason === null) { return; }
+          payload.reason = reason;
+        }
+        if (action === "answer") {
+          var answer = window.prompt(S.answer_prompt, q.answer || "");
+          if (answer === null) { return; }
+          payload.answer = answer;
+        }
+        send("question.moderate", payload);
+      };
+    }
+    var tools = [];
+    if (q.status === "pending") { tools.push(button(S.approve, "approve-" + q.id, act("approve"))); }
+    if (q.status !== "dismissed") {
+      tools.push(button(q.status === "answered" ? S.write_answer : S.answer, "answer-" + q.id, act("answer")));
+      tools.push(button(S.dismiss, "dismiss-" + q.id, act("dismiss")));
+    }
+    if (q.status === "visible" || q.status === "answered") {
+      tools.push(button(q.pinned ? S.unpin : S.pin, "pin-" + q.id, act(q.pinned ? "unpin" : "pin")));
+    }
+    if (q.status === "answered" || q.status === "dismissed") { tools.push(button(S.reopen, "reopen-" + q.id, act("reopen"))); }
+    return el("p", { "class": "live-tools" }, tools);
+  }
+
+  function renderPolls() {
+    var list = $("poll-list");
+    var polls = Array.from(state.polls.values()).sort(function (a, b) {
+      return (a.status === b.status ? 0 : a.status === "open" ? -1 : 1) || b.id - a.id;
+    });
+    keepFocus(list, function () {
+      list.textContent = "";
+      if (!polls.length) { list.appendChild(el("p", { "class": "help", text: S.no_polls })); }
+      polls.forEach(function (p) { list.appendChild(pollItem(p)); });
+    });
+  }
+
+  function pollItem(p) {
+    var open = p.status === "open" && state.status === "open";
+    var saved = state.choices.get(p.id) || [];
+    var draft = state.drafts.get(p.id) || new Set(saved);
+    var kind = p.multiple ? "checkbox" : "radio";
+    var options = p.options.map(function (o) {
+      var id = "poll-" + p.id + "-" + o.id;
+      var input = el("input", { type: kind, id: id, name: "poll-" + p.id, value: o.id, "data-key": id, checked: draft.has(o.id),
+        disabled: !open, on: { change: function (e) {
+          var next = p.multiple ? new Set(draft) : new Set();
+          if (e.target.checked) { next.add(o.id); } else { next.delete(o.id); }
+          state.drafts.set(p.id, next);
+          draft = next;
+        } } });
+      return el("li", { "class": "live-option" }, [
+        input, el("label", { "for": id, text: o.label + " — " + o.votes }),
+        el("progress", { max: Math.max(p.voters, 1), value: o.votes, "aria-hidden": "true" })
+      ]);
+    });
+    var parts = [el("legend", { text: p.prompt }), el("ul", { "class": "live-options" }, options),
+                 el("p", { "class": "help", text: fmt(S.voters, { n: p.voters }) + (p.status === "closed" ? " · " + S.closed : "") })];
+    var tools = [];
+    if (open) {
+      tools.push(el("button", { type: "button", "class": "button button--small", "data-key": "cast-" + p.id, text: S.poll_vote,
+        on: { click: function () {
+          var picked = Array.from(state.drafts.get(p.id) || new Set(saved));
+          send("poll.vote", { poll_id: p.id, choices: picked }, function (ack) {
+            state.choices.set(p.id, ack.choices);
+            state.drafts.delete(p.id);
+            keep(state.polls, p.id, ack.poll, ack.seq || (state.polls.get(p.id) || {})._seq || 0);
+            announce(S.your_choice);
+          });
+        } } }));
+    }
+    if (moderates && p.status === "open") {
+      tools.push(button(S.poll_close, "close-" + p.id, function () { send("poll.close", { poll_id: p.id }); }));
+    }
+    parts.push(el("p", { "class": "live-tools" }, tools));
+    return el("fieldset", { "class": "live-poll", "data-id": p.id }, parts);
+  }
+
+  function renderHands() {
+    var toggle = $("hand-toggle");
+    toggle.setAttribute("aria-pressed", state.myHand ? "true" : "false");
+    toggle.textContent = state.myHand ? S.lower : S.raise;
+    toggle.disabled = state.status !== "open";
+    var list = $("hand-list");
+    if (!list) { return; }
+    keepFocus(list, function () {
+      list.textContent = "";
+      if (!state.hands.size) { list.appendChild(el("li", { "class": "help", text: S.no_hands })); }
+      state.hands.forEach(function (h) {
+        list.appendChild(el("li", { "class": "live-item" }, [
+          el("span", { text: h.user.name + " " }), time(h.at), el("span", { text: " " }),
+          button(fmt(S.lower_for, { name: h.user.name }), "lower-" + h.user.id, function () {
+            send("hand.lower", { user_id: h.user.id });
+          })
+        ]));
+      });
+    });
+  }
+
+  function renderStatus() {
+    var open = state.status === "open";
+    $("live-status").textContent = S[state.status] || state.status;
+    root.dataset.status = state.status;
+    ["chat-form", "question-form", "poll-form"].forEach(function (id) {
+      var form = $(id);
+      if (!form) { return; }
+      Array.from(form.elements).forEach(function (control) { control.disabled = !open; });
+    });
+    if (hosts) {
+      $("room-open").hidden = open;
+      $("room-close").hidden = !open;
+    }
+  }
+
+  function renderAll() {
+    renderStatus();
+    renderChat();
+    renderQuestions();
+    renderPolls();
+    renderHands();
+  }
+})();

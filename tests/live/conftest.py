@@ -1,0 +1,335 @@
+"""Live-room fixtures: a room full of people, and Socket.IO test clients logged in as any of them."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import socket
+import threading
+import time
+from types import SimpleNamespace
+
+import pytest
+import requests
+import socketio as socketio_client
+from werkzeug.serving import make_server
+
+from exchange.extensions import socketio
+
+NS = "/live"
+PASSWORD = "correct horse battery"  # the password make_user gives everyone (tests/conftest.py)
+
+
+class LiveClient:
+    """A Socket.IO test client on /live that carries `user`'s login cookie (None: not logged in)."""
+
+    def __init__(self, app, user=None):
+        self.app = app
+        self.user = user
+        self.http = app.test_client()
+        if user is not None:
+            with self.http.session_transaction() as sess:
+                sess["_user_id"] = user.get_id()
+                sess["_fresh"] = True
+        self.inbox: list[tuple[str, object]] = []
+        # A fresh app context per call, as in production: its own database session and its own current_user.
+        with app.app_context():
+            self.sock = socketio.test_client(app, namespace=NS, flask_test_client=self.http)
+
+    def emit(self, event: str, *args) -> dict:
+        """Send a client event and return its ack."""
+        with self.app.app_context():
+            return self.sock.emit(event, *args, namespace=NS, callback=True)
+
+    def join(self, session_id: int, after_seq: int | None = None) -> dict:
+        payload = {"session_id": session_id}
+        if after_seq is not None:
+            payload["after_seq"] = after_seq
+        ack = self.emit("join", payload)
+        assert ack["ok"], ack
+        return ack
+
+    def _pull(self) -> None:
+        with self.app.app_context():
+            self.inbox += [(m["name"], m["args"][0]) for m in self.sock.get_received(NS)]
+
+    def events(self) -> list[dict]:
+        """Return every `room.event` received so far (in arrival order)."""
+        self._pull()
+        return [data for name, data in self.inbox if name == "room.event"]
+
+    def presence(self) -> list[int]:
+        self._pull()
+        return [data["count"] for name, data in self.inbox if name == "presence"]
+
+    def clear(self) -> None:
+        self._pull()
+        self.inbox.clear()
+
+    def disconnect(self) -> None:
+        if self.sock.is_connected(NS):
+            with self.app.app_context():
+                self.sock.disconnect(namespace=NS)
+
+
+@pytest.fixture
+def live_client(app, db):
+    """Make LiveClients; they disconnect at the end of the test."""
+    made: list[LiveClient] = []
+
+    def make(user=None) -> LiveClient:
+        client = LiveClient(app, user)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.disconnect()
+
+
+@pytest.fixture
+def room(db, make_user, make_exchange, register, add_speaker):
+    """An open webinar room: host, moderator, panelist, two registered officials, an organizer and outsiders."""
+    organizer = make_user(role="organizer", name="Olivia Organizer")
+    exchange = make_exchange(created_by=organizer, video_url="https://meet.jit.si/peer-exchange-test")
+    session = exchange.sessions[0]
+    session.room_status = "open"
+    db.session.commit()
+    people = {
+        "host": make_user(role="expert", name="Hana Host"),
+        "moderator": make_user(role="expert", name="Moe Moderator"),
+        "panelist": make_user(role="expert", name="Pablo Panelist"),
+        "official": make_user(name="Adaeze Official"),
+        "other": make_user(name="Budi Other"),
+        "waitlisted": make_user(name="Wanda Waitlisted"),
+        "outsider": make_user(name="Oscar Outsider"),
+        "declined": make_user(role="expert", name="Dee Declined"),
+    }
+    add_speaker(people["host"], session, "host")
+    add_speaker(people["moderator"], session, "moderator")
+    add_speaker(people["panelist"], session, "panelist")
+    add_speaker(people["declined"], session, "host", status="declined")
+    register(people["official"], exchange)
+    register(people["other"], exchange, "attended")
+    register(people["waitlisted"], exchange, "waitlisted")
+    return SimpleNamespace(exchange=exchange, session=session, id=session.id, organizer=organizer, **people)
+
+
+@pytest.fixture
+def stored(db):
+    """Count the rows of a model with a fresh query (not the identity map)."""
+    from sqlalchemy import func, select
+
+    def count(model) -> int:
+        db.session.expire_all()
+        return db.session.scalar(select(func.count()).select_from(model))
+
+    return count
+
+
+# --- a real server on a free port, a proxy whose link can be cut, and real socketio.Clients ----------------------
+
+@pytest.fixture(name="wait_for")
+def wait_for_fixture():
+    """Give tests `wait_for(condition, what=...)`."""
+    return wait_for
+
+
+def wait_for(condition, timeout: float = 15.0, what: str = "condition") -> None:
+    """Poll `condition` until it holds; fail (not time) the test when it never does."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def live_server(app, db):
+    """Serve the app (HTTP + Socket.IO, threading mode) on a free loopback port; yield its base URL."""
+    # Flask-SocketIO's test client patches the server object for good (packets to in-memory queues,
+    # synchronous handlers); give the real server its real behaviour back.
+    for name in ("_send_packet", "_send_eio_packet"):
+        socketio.server.__dict__.pop(name, None)
+    socketio.server.async_handlers = socketio.server.eio.async_handlers = True
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+class TcpProxy:
+    """A loopback TCP relay in front of the server whose link can be cut, as a flaky mobile network would."""
+
+    def __init__(self, target_port: int):
+        self.target_port = target_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.up = True
+        self.links: list = []
+        self.lock = threading.Lock()
+        self.closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _accept(self) -> None:
+        while not self.closed:
+            try:
+                inbound, _ = self.listener.accept()
+            except OSError:
+                return
+            if not self.up:
+                inbound.close()
+                continue
+            outbound = socket.create_connection(("127.0.0.1", self.target_port))
+            with self.lock:
+                self.links += [inbound, outbound]
+            for a, b in ((inbound, outbound), (outbound, inbound)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    def _pump(self, source, sink) -> None:
+        try:
+            while chunk := source.recv(65536):
+                sink.sendall(chunk)
+        except OSError:
+            pass
+        for s in (source, sink):
+            self._close(s)
+
+    @staticmethod
+    def _close(sock) -> None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+        sock.close()
+
+    def cut(self) -> None:
+        """Drop every open connection and refuse new ones."""
+        self.up = False
+        with self.lock:
+            links, self.links = self.links, []
+        for s in links:
+            self._close(s)
+
+    def restore(self) -> None:
+        self.up = True
+
+    def close(self) -> None:
+        self.closed = True
+        self.cut()
+        self.listener.close()
+
+
+@pytest.fixture
+def proxy(live_server):
+    port = int(live_server.rsplit(":", 1)[1])
+    relay = TcpProxy(port)
+    yield relay
+    relay.close()
+
+
+def login_cookie(base_url: str, user, password: str | None = None) -> str:
+    """Log in through the real login form, as a browser does; return the Cookie header."""
+    http = requests.Session()
+    page = http.get(f"{base_url}/accounts/login", timeout=10).text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    response = http.post(f"{base_url}/accounts/login", timeout=10, allow_redirects=False,
+                         data={"email": user.email, "password": password or PASSWORD, "csrf_token": token})
+    assert response.status_code == 302, response.text
+    return "; ".join(f"{k}={v}" for k, v in http.cookies.items())
+
+
+class RoomClient:
+    """A real python-socketio client that behaves like static/js/live.js.
+
+    It joins on every (re)connect, with `after_seq` once it has seen the room; it records every event it
+    receives (live or replayed) so tests can check that nothing is missed or received twice.
+    """
+
+    def __init__(self, base_url: str, cookie: str, session_id: int, transports=("websocket",)):
+        self.session_id = session_id
+        self.lock = threading.Lock()
+        self.received: list[tuple[str, dict]] = []  # ("live" | "replay", event)
+        self.acks: list[dict] = []
+        self.last_seq: int | None = None
+        self.joined = False
+        self.connects = 0
+        self.disconnects = 0
+        self.presence: list[int] = []
+        self.sio = socketio_client.Client(reconnection_delay=0.05, reconnection_delay_max=0.2, randomization_factor=0)
+        self.sio.on("connect", self._on_connect, namespace=NS)
+        self.sio.on("disconnect", self._on_disconnect, namespace=NS)
+        self.sio.on("room.event", self._on_event, namespace=NS)
+        self.sio.on("presence", lambda data: self.presence.append(data["count"]), namespace=NS)
+        self.sio.connect(base_url, namespaces=[NS], transports=list(transports), headers={"Cookie": cookie},
+                         wait_timeout=10)
+        wait_for(lambda: self.joined, what="the first join")
+
+    def _on_connect(self) -> None:
+        with self.lock:
+            self.connects += 1
+            self.joined = False
+            payload = {"session_id": self.session_id}
+            if self.last_seq is not None:
+                payload["after_seq"] = self.last_seq
+        self.sio.emit("join", payload, namespace=NS, callback=self._on_join)
+
+    def _on_disconnect(self, *_reason) -> None:
+        with self.lock:
+            self.disconnects += 1
+            self.joined = False
+
+    def _on_join(self, ack: dict) -> None:
+        with self.lock:
+            self.acks.append(ack)
+            assert ack["ok"], ack
+            for event in ack.get("events", []):
+                self.received.append(("replay", event))
+            self.last_seq = max(self.last_seq or 0, ack["last_seq"])
+            self.joined = True
+
+    def _on_event(self, event: dict) -> None:
+        with self.lock:
+            self.received.append(("live", event))
+            if self.joined:
+                self.last_seq = max(self.last_seq or 0, event["seq"])
+
+    def call(self, event: str, payload: dict) -> dict:
+        return self.sio.call(event, {"session_id": self.session_id, **payload}, namespace=NS, timeout=10)
+
+    def seqs(self, source: str | None = None) -> list[int]:
+        with self.lock:
+            return [e["seq"] for s, e in self.received if source in (None, s)]
+
+    def events(self) -> list[dict]:
+        with self.lock:
+            return [e for _s, e in self.received]
+
+    def close(self) -> None:
+        ws = getattr(self.sio.eio, "ws", None)
+        if ws is not None:
+            # Werkzeug's development server never answers a client's close frame: do not wait 3 s for it.
+            close = ws.close
+            ws.close = lambda *args, **kwargs: close(timeout=0.1)
+        self.sio.disconnect()
+
+
+@pytest.fixture
+def room_client(live_server):
+    """Connect RoomClients (logged in through the login form) to the live server or a proxy in front of it."""
+    made: list[RoomClient] = []
+
+    def connect(user, session_id: int, *, via: str | None = None, transports=("websocket",),
+                cookie: str | None = None) -> RoomClient:
+        base = via or live_server
+        client = RoomClient(base, cookie or login_cookie(live_server, user), session_id, transports)
+        made.append(client)
+        return client
+
+    yield connect
+    for client in made:
+        client.close()
