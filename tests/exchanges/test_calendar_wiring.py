@@ -22,3 +22,17 @@ def test_exchange_page_offers_add_to_calendar_links(client, make_exchange):
     exchange = make_exchange()
     html = client.get(f"/exchanges/{exchange.id}").get_data(as_text=True)
     assert "Add to Google Calendar" in html and f"/exchanges/{exchange.id}/calendar.ics" in html
+
+
+def test_registered_people_find_the_live_room_from_the_exchange_and_join_pages(client, make_user, login_as,
+                                                                            make_exchange, register):
+    exchange = make_exchange()
+    session = exchange.sessions[0]
+    outsider = make_user()
+    login_as(outsider)
+    assert f"/sessions/{session.id}/room" not in client.get(f"/exchanges/{exchange.id}").get_data(as_text=True)
+    official = make_user()
+    register(official, exchange)
+    login_as(official)
+    assert f"/sessions/{session.id}/room" in client.get(f"/exchanges/{exchange.id}").get_data(as_text=True)
+    assert f"/sessions/{session.id}/room" in client.get(f"/exchanges/{exchange.id}/join").get_data(as_text=True)
