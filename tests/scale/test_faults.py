@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
 import threading
 
 import redis
@@ -10,6 +16,7 @@ import socketio
 from sqlalchemy import func, select
 
 from exchange.live.models import ChatMessage
+from tests.scale.helpers import ROOT
 
 
 def _send(client, body: str, client_id: str) -> dict | None:
@@ -105,3 +112,42 @@ def test_processes_resubscribe_after_a_redis_restart_and_clients_replay_the_outa
     wait_for(lambda: final["seq"] in official.seqs(), what="a message across processes after CLIENT KILL")
     for client in (host, official):
         assert len(client.seqs()) == len(set(client.seqs())), "a message arrived twice"
+
+
+def test_serve_workers_starts_subscribed_processes_and_restarts_a_killed_one(cluster, wait_for):
+    def two_free_ports() -> int:
+        while True:
+            with socket.socket() as first:
+                first.bind(("127.0.0.1", 0))
+                port = first.getsockname()[1]
+                with socket.socket() as second:
+                    try:
+                        second.bind(("127.0.0.1", port + 1))
+                    except OSError:
+                        continue
+                    return port
+
+    port = two_free_ports()
+    log = cluster.tmp / "supervisor.log"
+    with log.open("w") as out:
+        supervisor = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-c", "from exchange.cli import main; main()", "serve", "--host", "127.0.0.1",
+             "--port", str(port), "--workers", "2"], cwd=ROOT, env=cluster.env(cluster.redis_url),
+            stdout=out, stderr=subprocess.STDOUT)
+    try:
+        def healthy(p: int) -> bool:
+            try:
+                return requests.get(f"http://127.0.0.1:{p}/healthz", timeout=1).status_code == 200
+            except requests.RequestException:
+                return False
+
+        wait_for(lambda: healthy(port) and healthy(port + 1), timeout=30, what="both workers")
+        wait_for(lambda: cluster.numsub() == 2, timeout=10, what="both workers subscribed before any client")
+        pid = int(re.search(rf"worker on port {port + 1}: pid (\d+)", log.read_text()).group(1))
+        os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: len(re.findall(rf"worker on port {port + 1}: pid", log.read_text())) == 2,
+                 timeout=15, what="the supervisor to restart the worker")
+        wait_for(lambda: healthy(port + 1) and cluster.numsub() == 2, timeout=30, what="the new worker subscribed")
+    finally:
+        supervisor.terminate()
+        supervisor.wait(20)
