@@ -234,7 +234,8 @@ def _live_action(action: str, session_id: int, email: str) -> None:
     if actor is None or not actor.is_active:
         raise click.ClickException(f"No active account with the email {email}.")
     try:
-        result = getattr(services, f"{action}_room")(session_id, actor=actor)
+        change = services.open_room if action == "open" else services.close_room
+        result = change(session_id, actor=actor)
     except DomainError as exc:
         raise click.ClickException(str(exc.message)) from exc
     reach = "every connected client" if current_app.config.get("REDIS_URL") else \
