@@ -46,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401 - every model registered before migrations and create_all look
     from .accounts.services import load_user
+    from .common.queue import message_queue
 
     db.init_app(app)
     # Batch mode lets Alembic alter tables on SQLite, which has almost no ALTER TABLE.
@@ -69,7 +70,8 @@ def _init_extensions(app: Flask) -> None:
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-        message_queue=app.config.get("REDIS_URL"),
+        # Redis as the message queue when REDIS_URL is set (exchange/common/queue.py); None: one process.
+        client_manager=message_queue(app.config.get("REDIS_URL"), app.config["SOCKETIO_CHANNEL"]),
         json=None,
         # Same origin only: the login cookie must not let another site's page into a live room.
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS"),

@@ -49,6 +49,11 @@ def serve_in_process(app, host: str, port: int) -> None:
     from .extensions import socketio
 
     start_background_jobs(app)
+    # python-socketio subscribes to the message queue only when the first client connects; subscribe now, so that
+    # every server process is listening from the start (and counts in PUBSUB NUMSUB).
+    if not socketio.server.manager_initialized:
+        socketio.server.manager_initialized = True
+        socketio.server.manager.initialize()
     # FlaskGroup marks the process as "run from the CLI", which makes app.run() a no-op; we do mean to serve.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
     click.echo(f"Serving Peer Exchange on http://{host}:{port}/ (pid {os.getpid()}, async mode {socketio.async_mode}); "
