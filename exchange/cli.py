@@ -217,5 +217,19 @@ def program_export(output, external_ids: tuple[str, ...]) -> None:
     output.write(dumps(export_program(actor=None, external_ids=list(external_ids) or None)))
 
 
+@cli.group("surveys")
+def surveys_group() -> None:
+    """Post-session feedback surveys."""
+
+
+@surveys_group.command("send")
+@with_appcontext
+def surveys_send() -> None:
+    """Queue every due survey email once (for cron; safe alongside a running server)."""
+    from .reports.surveys import send_due_surveys
+
+    click.echo(f"Queued {send_due_surveys()} survey email(s).")
+
+
 if __name__ == "__main__":
     main()
