@@ -162,8 +162,8 @@ def _survey(session_ids: list[int], exchanges: list[Exchange]) -> tuple[list[Tab
     named = [r for r in responses if r.user_id is not None]
     groups = {}
     if named:
-        groups = dict(db.session.execute(select(OfficialProfile.user_id, OfficialProfile.stakeholder_group).where(
-            OfficialProfile.user_id.in_({r.user_id for r in named}))).tuples())
+        groups = dict(list(db.session.execute(select(OfficialProfile.user_id, OfficialProfile.stakeholder_group).where(
+            OfficialProfile.user_id.in_({r.user_id for r in named}))).tuples()))
     by_group: dict[str, list[int]] = defaultdict(list)
     for response in named:
         by_group[groups.get(response.user_id, "")].append(response.rating)

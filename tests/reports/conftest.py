@@ -81,3 +81,13 @@ def closed(ended):
     """The same session after the organizer closed its room."""
     live.close_room(ended.session.id, actor=ended.organizer)
     return ended
+
+
+def text_of(message) -> str:
+    """Return an email's text/plain body."""
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+@pytest.fixture
+def body_text():
+    return text_of
