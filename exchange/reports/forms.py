@@ -13,7 +13,8 @@ from .services import GENDER_LABELS, IDENTITY_LABELS
 
 class SurveyForm(FlaskForm):
     rating = RadioField(_l("How useful was this session for your work?"), coerce=int,
-                        choices=[(1, _l("1 — not useful")), (2, "2"), (3, "3"), (4, "4"), (5, _l("5 — very useful"))],
+                        choices=lambda: [(1, _l("1 — not useful")), (2, "2"), (3, "3"), (4, "4"),
+                                         (5, _l("5 — very useful"))],
                         validators=[InputRequired(_l("Choose a rating from 1 to 5."))])
     will_apply = TextAreaField(_l("What will you apply in your own work?"), validators=[Optional(), Length(max=2000)])
     to_change = TextAreaField(_l("What should we change next time?"), validators=[Optional(), Length(max=2000)])
@@ -23,10 +24,10 @@ class SurveyForm(FlaskForm):
 
 class SelfDescriptionForm(FlaskForm):
     gender = RadioField(_l("Gender (optional)"), default="", validators=[Optional()],
-                        choices=[("", _l("No answer"))] + list(GENDER_LABELS.items()))
+                        choices=lambda: [("", _l("No answer")), *GENDER_LABELS.items()])
     group_identity = RadioField(
         _l("Do you belong to a group that is marginalised in your city? (optional)"), default="",
-        validators=[Optional()], choices=[("", _l("No answer"))] + list(IDENTITY_LABELS.items()),
+        validators=[Optional()], choices=lambda: [("", _l("No answer")), *IDENTITY_LABELS.items()],
         description=_l("For example by ethnicity, caste, religion, disability, migration or sexuality — as you see it."))
 
 
@@ -54,8 +55,8 @@ class NoteForm(FlaskForm):
         _l("Media links"), validators=[Optional()],
         description=_l("One a line: the kind (%(kinds)s), the address (http or https), then an optional title.",
                        kinds=", ".join(MEDIA_KINDS)))
-    status = SelectField(_l("Status"), choices=[("draft", _l("Draft (organizers only)")),
-                                                ("published", _l("Published in the library"))])
+    status = SelectField(_l("Status"), choices=lambda: [("draft", _l("Draft (organizers only)")),
+                                                        ("published", _l("Published in the library"))])
 
     def fill_choices(self, choices: dict[str, list[tuple[int, str]]]) -> NoteForm:
         for name, options in choices.items():
