@@ -91,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from .live.views import bp as live_bp
     from .mail.views import bp as mail_bp
     from .main.views import bp as main_bp
+    from .reports.views import bp as reports_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
@@ -100,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(exchanges_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(live_bp)
+    app.register_blueprint(reports_bp)
 
 
 def _select_locale() -> str:

@@ -261,5 +261,19 @@ def live_close(session_id: int, email: str) -> None:
     _live_action("close", session_id, email)
 
 
+@cli.group("surveys")
+def surveys_group() -> None:
+    """Post-session feedback surveys."""
+
+
+@surveys_group.command("send")
+@with_appcontext
+def surveys_send() -> None:
+    """Queue every due survey email once (for cron; safe alongside a running server)."""
+    from .reports.surveys import send_due_surveys
+
+    click.echo(f"Queued {send_due_surveys()} survey email(s).")
+
+
 if __name__ == "__main__":
     main()

@@ -42,6 +42,10 @@ def start_background_jobs(app) -> None:
         from .calendar.services import start_reminder_scheduler
 
         start_reminder_scheduler(app)
+    if app.config.get("SURVEYS_BACKGROUND", app.config.get("REMINDERS_BACKGROUND")):  # same switch by default
+        from .reports.surveys import start_survey_scheduler
+
+        start_survey_scheduler(app)
 
 
 def serve_in_process(app, host: str, port: int) -> None:
