@@ -21,14 +21,15 @@ PAGES = {
 
 
 @pytest.mark.parametrize("who", list(PAGES), ids=lambda who: (who or "visitor").split("@")[0])
-def test_main_pages_have_no_serious_accessibility_violations(new_page, axe_source, who):
-    page = new_page()
+def test_main_pages_have_no_serious_accessibility_violations(new_page, axe_source, shots, who):
+    page = new_page(timezone_id="Africa/Lagos")
     if who:
         login(page, who)
     found = {}
     for path in PAGES[who]:
         response = page.goto(path)
         assert response.status == 200, f"{path} answered {response.status}"
+        shots.take(page, path.strip("/").replace("/", "-") or "home")
         violations = check_accessibility(page, axe_source)
         if violations:
             found[path] = violations
