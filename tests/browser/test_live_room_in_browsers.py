@@ -97,7 +97,7 @@ def test_questions_votes_moderation_polls_chat_and_a_dropped_link(new_page, shot
     expert.get_by_label("Your question").fill(missed_question)
     expert.get_by_role("button", name="Ask", exact=True).click()
     expect(question(moderator, missed_question)).to_have_count(1)
-    moderator.get_by_role("button", name="Close poll").first.click()  # the newest open poll is listed first
+    moderator.locator("#poll-list fieldset", has_text=prompt).get_by_role("button", name="Close poll").click()
     expect(moderator.locator("#poll-list fieldset", has_text=prompt)).to_contain_text("Closed")
     written_offline = f"My link dropped for a moment [{tag}]"
     send_chat(official, written_offline)  # queued until the link is back
