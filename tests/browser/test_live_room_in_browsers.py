@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.helpers import check_accessibility, dump, login, no_sideways_scroll
@@ -150,7 +151,7 @@ def tab_to(page, script: str, limit: int = 80) -> None:
     raise AssertionError(f"Tab never reached an element where {script}")
 
 
-def test_live_room_works_with_the_keyboard_alone(new_page):
+def test_live_room_works_with_the_keyboard_alone(new_page, shots):
     page = enter_room(new_page(), "mexico")
     tag = uuid.uuid4().hex[:6]
     # Chat: Tab to the message field, type, Enter sends.
@@ -172,10 +173,12 @@ def test_live_room_works_with_the_keyboard_alone(new_page):
     page.keyboard.press("Enter")
     expect(mine.locator("button.live-vote")).to_have_attribute("aria-pressed", "true")
     assert page.evaluate("document.activeElement.classList.contains('live-vote')")
+    shots.take(page, "keyboard-voted")
 
 
-def test_live_room_has_no_serious_accessibility_violations(new_page, axe_source):
-    page = enter_room(new_page(), "saopaulo")
+@pytest.mark.parametrize("who", ["saopaulo", "la.data"])  # a participant; a moderator (every tool shown)
+def test_live_room_has_no_serious_accessibility_violations(new_page, axe_source, who):
+    page = enter_room(new_page(), who)
     expect(page.locator("#question-list > li").first).to_be_visible()
     violations = check_accessibility(page, axe_source)
     assert violations == [], dump(violations)
