@@ -114,8 +114,11 @@ def test_expert_applies_is_approved_scheduled_and_an_official_registers(new_page
     assert TITLE in ics.replace("\r\n ", "")
 
     # 7. The invite email (a calendar request in her name) reaches the outbox.
-    invite = wait_for_email(server, to=OFFICIAL, contains="METHOD:REQUEST")
-    assert TITLE in invite["Subject"] or TITLE in str(invite)
+    invite = wait_for_email(server, to=OFFICIAL, contains=TITLE)
+    calendar = [p for p in invite.walk() if p.get_content_type() == "text/calendar"]
+    assert calendar, "the invite has no calendar part"
+    body = calendar[0].get_content()
+    assert "METHOD:REQUEST" in body and f"TZID:{EXCHANGE_ZONE}" in body and OFFICIAL in body.replace("\r\n ", "")
 
     # 8. The expert sees the webinar in her own zone (Denver), two hours before New York.
     expert.goto(exchange_url)
