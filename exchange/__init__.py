@@ -12,11 +12,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from .common import permissions
+from .common import assets, permissions
 from .common.errors import DomainError
 from .common.time import format_local, zone_label
 from .config import load_config
-from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate, socketio
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -52,6 +52,8 @@ def _init_extensions(app: Flask) -> None:
     # Batch mode lets Alembic alter tables on SQLite, which has almost no ALTER TABLE.
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    compress.init_app(app)
+    assets.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "exchange-rl")
     limiter.init_app(app)
