@@ -12,11 +12,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from .common import permissions
+from .common import assets, permissions
 from .common.errors import DomainError
 from .common.time import format_local, zone_label, zone_name
 from .config import load_config
-from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate, socketio
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -46,11 +46,14 @@ def create_app(config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401 - every model registered before migrations and create_all look
     from .accounts.services import load_user
+    from .common.queue import message_queue
 
     db.init_app(app)
     # Batch mode lets Alembic alter tables on SQLite, which has almost no ALTER TABLE.
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    compress.init_app(app)
+    assets.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "exchange-rl")
     limiter.init_app(app)
@@ -72,7 +75,8 @@ def _init_extensions(app: Flask) -> None:
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-        message_queue=app.config.get("REDIS_URL"),
+        # Redis as the message queue when REDIS_URL is set (exchange/common/queue.py); None: one process.
+        client_manager=message_queue(app.config.get("REDIS_URL"), app.config["SOCKETIO_CHANNEL"]),
         json=None,
         # Same origin only: the login cookie must not let another site's page into a live room.
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS"),
@@ -97,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from .live.views import bp as live_bp
     from .mail.views import bp as mail_bp
     from .main.views import bp as main_bp
+    from .reports.views import bp as reports_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
@@ -106,6 +111,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(exchanges_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(live_bp)
+    app.register_blueprint(reports_bp)
 
 
 def _select_locale() -> str:

@@ -285,6 +285,62 @@ def i18n_check() -> None:
     if report.problems:
         raise click.ClickException(f"{len(report.problems)} problem(s); see above.")
     click.echo("All catalogues are complete, up to date and compiled.")
+@cli.group("live")
+def live_group() -> None:
+    """Moderate a live room from the command line (reaches every server process through REDIS_URL)."""
+
+
+def _live_action(action: str, session_id: int, email: str) -> None:
+    from sqlalchemy import func, select
+
+    from .accounts.models import User
+    from .common.errors import DomainError
+    from .extensions import db
+    from .live import services
+
+    actor = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if actor is None or not actor.is_active:
+        raise click.ClickException(f"No active account with the email {email}.")
+    try:
+        change = services.open_room if action == "open" else services.close_room
+        result = change(session_id, actor=actor)
+    except DomainError as exc:
+        raise click.ClickException(str(exc.message)) from exc
+    reach = "every connected client" if current_app.config.get("REDIS_URL") else \
+        "clients when they next join (no REDIS_URL: this command cannot reach a running server's sockets)"
+    click.echo(f"Room of session {session_id} is {result['status']}; told {reach}.")
+
+
+@live_group.command("open")
+@click.option("--session", "session_id", type=int, required=True, help="The session whose room opens.")
+@click.option("--as", "email", required=True, help="Email of the host or organizer acting.")
+@with_appcontext
+def live_open(session_id: int, email: str) -> None:
+    """Open a session's live room, as its host or an organizer."""
+    _live_action("open", session_id, email)
+
+
+@live_group.command("close")
+@click.option("--session", "session_id", type=int, required=True, help="The session whose room closes.")
+@click.option("--as", "email", required=True, help="Email of the host or organizer acting.")
+@with_appcontext
+def live_close(session_id: int, email: str) -> None:
+    """Close a session's live room (open polls close, hands go down), as its host or an organizer."""
+    _live_action("close", session_id, email)
+
+
+@cli.group("surveys")
+def surveys_group() -> None:
+    """Post-session feedback surveys."""
+
+
+@surveys_group.command("send")
+@with_appcontext
+def surveys_send() -> None:
+    """Queue every due survey email once (for cron; safe alongside a running server)."""
+    from .reports.surveys import send_due_surveys
+
+    click.echo(f"Queued {send_due_surveys()} survey email(s).")
 
 
 if __name__ == "__main__":

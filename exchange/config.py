@@ -87,6 +87,10 @@ def load_config(instance_path: str) -> dict:
         "REMINDERS_BACKGROUND": _bool(os.environ.get("REMINDERS_BACKGROUND"), True),
         "MAIL_MAX_ATTEMPTS": int(os.environ.get("MAIL_MAX_ATTEMPTS", 8)),
         "PASSWORD_RESET_HOURS": float(os.environ.get("PASSWORD_RESET_HOURS", 2)),
+        # Rate-limit counters in Redis (REDIS_URL) are keyed with this prefix: one per installation on a shared Redis.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "exchange-rl"),
+        # The Redis channel all server processes of one installation share (one per installation on a shared Redis).
+        "SOCKETIO_CHANNEL": os.environ.get("SOCKETIO_CHANNEL", "flask-socketio"),
         "SOCKETIO_ASYNC_MODE": os.environ.get("SOCKETIO_ASYNC_MODE", "threading"),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",

@@ -248,6 +248,31 @@ def _ensure_live_room(users: dict[str, User]) -> None:
             live.vote_poll(session_id, actor=voter, poll_id=poll["id"], choices=[poll["options"][choice]["id"]])
 
 
+def _ensure_outcome_note(users: dict[str, User]) -> None:
+    """Publish one outcome note for the demo webinar (found by title: a second run changes nothing)."""
+    from .reports.models import OutcomeMedia, OutcomeNote
+
+    title = "Open data that residents actually use: what travels"
+    if db.session.scalar(select(OutcomeNote.id).where(OutcomeNote.title == title)) is not None:
+        return
+    webinar = db.session.scalar(select(Exchange).where(Exchange.external_id == "demo-webinar-open-data"))
+    experts = list(db.session.scalars(select(ExpertProfile).where(ExpertProfile.status == "approved").limit(2)))
+    db.session.add(OutcomeNote(
+        exchange=webinar, title=title, status="published", published_at=utcnow(),
+        created_by_id=users["organizer@demo.peer-exchange.org"].id,
+        challenge="Lagos and Jakarta publish datasets that **few residents use**; staff doubt the effort pays off.",
+        practice="Chicago publishes 311 service requests daily and builds dashboards *with* community groups.",
+        lessons="- Start with one dataset residents already ask about.\n- Publish on a schedule, even when imperfect.\n"
+                "- Measure use, not the number of datasets.",
+        next_steps="A follow-up clinic on 311 feeds; Jakarta pilots a monthly budget release.",
+        focus_areas=list(webinar.focus_areas), topics=list(webinar.topics), cities=list(webinar.cities),
+        experts=experts,
+        media=[OutcomeMedia(position=0, kind="recording", url="https://meet.jit.si/peer-exchange-demo-open-data",
+                            label="Session room (recording to follow)"),
+               OutcomeMedia(position=1, kind="data", url="https://data.cityofchicago.org/",
+                            label="Chicago open data portal")]))
+
+
 def load_demo() -> list[tuple[str, str]]:
     """Create or refresh the demo program; return (role, email) of the demo logins."""
     load_reference_data()
@@ -258,5 +283,6 @@ def load_demo() -> list[tuple[str, str]]:
     _ensure_applicant_and_request(users)
     _ensure_exchanges(users)
     _ensure_live_room(users)
+    _ensure_outcome_note(users)
     db.session.commit()
     return [(role, email) for role, email, *_ in DEMO_PEOPLE]

@@ -1,6 +1,7 @@
 """Flask extensions, created unbound and initialised in create_app."""
 
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -31,5 +32,7 @@ login_manager = LoginManager()
 socketio = SocketIO()
 csrf = CSRFProtect()
 babel = Babel()
+# gzip/brotli/zstd for HTML, CSS, JS and JSON: most pages shrink to a quarter on a slow link.
+compress = Compress()
 # Limits are declared where they apply (views); storage is memory in one process, Redis when REDIS_URL is set.
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True)

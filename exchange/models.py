@@ -29,10 +29,19 @@ from .live.models import (
     RaisedHand,
 )
 from .mail.models import OutboxMessage
+from .reports.models import (
+    FollowUp,
+    OutcomeMedia,
+    OutcomeNote,
+    SelfDescription,
+    SurveyInvitation,
+    SurveyResponse,
+)
 
 __all__ = [
     "Attendance", "AvailabilityWindow", "CalendarReminder", "ChatMessage", "City", "Exchange", "ExchangeSession",
     "ExpertLanguage", "ExpertProfile", "FocusArea", "Invitation", "LiveEvent", "LiveRoom", "Mute", "OfficialProfile",
     "OutboxMessage", "PasswordResetToken", "PeerRequest", "Poll", "PollBallot", "PollOption", "Presence", "Question",
     "QuestionVote", "RaisedHand", "Registration", "ReviewDecision", "SessionSpeaker", "Topic", "Track", "User",
+    "FollowUp", "OutcomeMedia", "OutcomeNote", "SelfDescription", "SurveyInvitation", "SurveyResponse",
 ]

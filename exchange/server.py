@@ -42,6 +42,10 @@ def start_background_jobs(app) -> None:
         from .calendar.services import start_reminder_scheduler
 
         start_reminder_scheduler(app)
+    if app.config.get("SURVEYS_BACKGROUND", app.config.get("REMINDERS_BACKGROUND")):  # same switch by default
+        from .reports.surveys import start_survey_scheduler
+
+        start_survey_scheduler(app)
 
 
 def serve_in_process(app, host: str, port: int) -> None:
@@ -49,6 +53,11 @@ def serve_in_process(app, host: str, port: int) -> None:
     from .extensions import socketio
 
     start_background_jobs(app)
+    # python-socketio subscribes to the message queue only when the first client connects; subscribe now, so that
+    # every server process is listening from the start (and counts in PUBSUB NUMSUB).
+    if not socketio.server.manager_initialized:
+        socketio.server.manager_initialized = True
+        socketio.server.manager.initialize()
     # FlaskGroup marks the process as "run from the CLI", which makes app.run() a no-op; we do mean to serve.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
     click.echo(f"Serving Peer Exchange on http://{host}:{port}/ (pid {os.getpid()}, async mode {socketio.async_mode}); "

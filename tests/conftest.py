@@ -69,6 +69,9 @@ def app(tmp_path_factory):
         "SERVER_NAME": None,
     })
     app.test_client_class = FormClient
+    from exchange.extensions import socketio
+
+    socketio._test_app_server = socketio.server  # the session app's Socket.IO server, restored per test
     with app.app_context():
         from flask_migrate import upgrade
 
@@ -93,8 +96,11 @@ def _clean_tables() -> None:
 @pytest.fixture(autouse=True)
 def db(app):
     """Give each test an app context and empty tables."""
-    from exchange.extensions import limiter
+    from exchange.extensions import limiter, socketio
 
+    # A test that builds a second app re-binds the shared Socket.IO server to it; bind it back.
+    if app.extensions.get("socketio") is socketio and getattr(socketio, "_test_app_server", None) is not None:
+        socketio.server = socketio._test_app_server
     with app.app_context():
         limiter.reset()  # each test starts with fresh rate-limit counters
         yield _db

@@ -136,6 +136,14 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "live.join": lambda user, session: _room_role(user, session) is not None,
     "live.moderate": lambda user, session: _room_role(user, session) in ("host", "moderator"),
     "live.export": lambda user, _session: is_organizer(user),
+    # Reports, follow-ups and the library: organizers report and assign; the assigned expert answers.
+    "reports.view": lambda user, _obj: is_organizer(user),
+    "followup.assign": lambda user, _obj: is_organizer(user),
+    "followup.answer": lambda user, fu: _active(user) and fu is not None and (
+        is_organizer(user) or (fu.expert_id == user.id and fu.status in ("assigned", "answered"))),
+    "library.manage": lambda user, _obj: is_organizer(user),
+    "library.view_note": lambda user, note: note is not None and (note.status == "published" or is_organizer(user)),
+    "self_description.edit": lambda user, _obj: _active(user),
 }
 
 

@@ -31,6 +31,7 @@ from ..common.realtime import emit_after_commit
 from ..common.time import utcnow
 from ..exchanges.models import Exchange, ExchangeSession, Registration, SessionSpeaker
 from ..extensions import db
+from ..reports.followups import create_follow_ups
 from .models import (
     Attendance,
     ChatMessage,
@@ -704,6 +705,7 @@ def _set_room_status(session_id: int, status: str, actor: Any) -> dict:
             for hand in list(db.session.scalars(select(RaisedHand).where(RaisedHand.session_id == session_id))):
                 db.session.delete(hand)
                 _hand_event(session_id, hand.user, False, actor.id)
+            create_follow_ups(session_id)  # unanswered questions become follow-ups, in this same transaction
         db.session.execute(update(ExchangeSession).where(ExchangeSession.id == session_id)
                            .values(room_status=status, updated_at=utcnow())
                            .execution_options(synchronize_session=False))

@@ -98,7 +98,13 @@
   });
   socket.on("disconnect", function () { state.joined = false; setConnection("reconnecting"); });
   socket.io.on("reconnect_attempt", function () { setConnection(navigator.onLine === false ? "offline" : "reconnecting"); });
-  window.addEventListener("offline", function () { setConnection("offline"); });
+  // The browser knows at once when the link drops; the heartbeat would take up to 45 s to notice. Close the
+  // socket now (sends are queued in the outbox) and reconnect, with replay from lastSeq, when it is back.
+  window.addEventListener("offline", function () {
+    if (socket.connected) { socket.disconnect(); }
+    setConnection("offline");
+  });
+  window.addEventListener("online", function () { if (!socket.connected) { socket.connect(); } });
   socket.on("room.event", function (event) {
     if (event.session_id !== sessionId) { return; }
     if (!state.joined) { state.buffer.push(event); return; }
@@ -276,7 +282,8 @@
 
   function renderChat() {
     var list = $("chat-list");
-    var atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    var box = $("chat-log"); // the scrolling live region around the list (a log role would hide the list's items)
+    var atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
     var messages = Array.from(state.chat.values()).sort(function (a, b) { return a.id - b.id; });
     messages.forEach(function (m) {
       var item = list.querySelector('li[data-id="' + m.id + '"]');
@@ -285,7 +292,7 @@
       var fresh = chatItem(m, signature);
       if (item) { list.replaceChild(fresh, item); } else { list.appendChild(fresh); }
     });
-    if (atBottom) { list.scrollTop = list.scrollHeight; }
+    if (atBottom) { box.scrollTop = box.scrollHeight; }
   }
 
   function chatItem(m, signature) {

@@ -114,7 +114,10 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="session")
 def browser():
     _ensure_chromium()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # Generous: other test runs share this 2-core machine. expect() retries until then; nothing sleeps.
+    expect.set_options(timeout=20_000)
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
@@ -154,21 +157,28 @@ def new_page(browser, server, request):
 
     def make(*, viewport=None, **kwargs):
         context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900}, base_url=server.url, **kwargs)
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(20_000)
         contexts.append(context)
         return context.new_page()
 
     yield make
     failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
-    for context in contexts:
+    for number, context in enumerate(contexts, 1):
         for page in context.pages:
             if failed:
                 try:
+                    failures = ARTIFACTS.parent / "failures"
+                    failures.mkdir(parents=True, exist_ok=True)
+                    page.screenshot(path=str(failures / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', request.node.name)}-{number}.png"))
                     text = page.inner_text("body")[:2000]
                 except Exception as exc:  # the page may be gone; say so instead of hiding the failure
                     text = f"(could not read the page: {exc})"
                 print(f"\n--- page {page.url} showed:\n{text}\n---")
         context.close()
+    if failed:
+        # Read through a new handle: seeking the server's own stdout would move where it writes next.
+        tail = Path(server.log.name).read_text(errors="replace").splitlines()[-30:]
+        print("\n--- the server's log ended with:\n" + "\n".join(tail) + "\n---")
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
+import time
 
 DEMO_PASSWORD = "demo-peer-exchange"
 
@@ -31,3 +34,37 @@ def login(page, email: str, password: str = DEMO_PASSWORD) -> None:
 
 def dump(value) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def wait_for_email(server, *, to: str, contains: str, timeout: float = 30.0) -> email.message.Message:
+    """Return the first email to `to` whose text contains `contains`, polling the server's outbox folder.
+
+    The server delivers mail from a background thread after the commit, so the file appears a little later.
+    """
+    deadline = time.monotonic() + timeout
+    seen: list[str] = []
+    while time.monotonic() < deadline:
+        seen = []
+        for raw in server.outbox():
+            message = email.message_from_string(raw, policy=email.policy.default)
+            seen.append(f"{message['To']}: {message['Subject']}")
+            if to in str(message["To"]) and contains in email_text(message):
+                return message
+        time.sleep(0.25)  # polling the outbox folder, not waiting for the browser
+    raise AssertionError(f"no email to {to} containing {contains!r}; the outbox has:\n" + "\n".join(seen))
+
+
+def email_text(message: email.message.Message) -> str:
+    """Return every text part of an email (plain, HTML, calendar), decoded, joined."""
+    parts = []
+    for part in message.walk():
+        if part.get_content_maintype() == "text":
+            parts.append(part.get_content())
+    return "\n".join(parts)
+
+
+def no_sideways_scroll(page) -> None:
+    """Assert the page fits its viewport's width (no horizontal scrolling on a phone)."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    viewport = page.viewport_size["width"]
+    assert width <= viewport, f"{page.url} is {width}px wide on a {viewport}px screen"

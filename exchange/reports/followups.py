@@ -1,0 +1,110 @@
+"""Follow-ups: questions still open when a room closes, answered afterwards in writing by an expert.
+
+Chosen design: they are created eagerly by `create_follow_ups`, called once inside the close-room transaction
+(exchange/live/services.py), so a closed room and its follow-ups commit together and organizers can assign them
+at once. Closing a room again creates nothing twice (one follow-up per question).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..accounts.models import User
+from ..common.errors import Invalid, NotFound
+from ..common.permissions import can, require
+from ..common.time import utcnow
+from ..common.urls import public_url
+from ..experts.models import ExpertProfile
+from ..extensions import db
+from ..live.models import Question
+from ..mail.services import Recipient, queue_email
+from .models import FollowUp
+
+ANSWER_MAX = 10000
+
+
+def create_follow_ups(session_id: int) -> int:
+    """Turn the room's unanswered (visible) questions into follow-ups; no commit: the caller's transaction."""
+    existing = set(db.session.scalars(select(FollowUp.question_id).where(FollowUp.session_id == session_id)))
+    created = 0
+    for question in db.session.scalars(select(Question).where(Question.session_id == session_id,
+                                                              Question.status == "visible")):
+        if question.id not in existing:
+            db.session.add(FollowUp(question_id=question.id, session_id=session_id))
+            created += 1
+    return created
+
+
+def list_follow_ups(*, actor: Any) -> list[FollowUp]:
+    """Return every follow-up, the ones waiting for an expert first (organizers)."""
+    require(actor, "followup.assign", None, _l("Only organizers can assign follow-ups."))
+    order = {"open": 0, "assigned": 1, "answered": 2}
+    rows = db.session.scalars(select(FollowUp).options(selectinload(FollowUp.question), selectinload(FollowUp.session)))
+    return sorted(rows, key=lambda f: (order.get(f.status, 3), f.id))
+
+
+def my_follow_ups(*, actor: Any) -> list[FollowUp]:
+    """Return the follow-ups assigned to the actor (experts)."""
+    return list(db.session.scalars(select(FollowUp).where(FollowUp.expert_id == actor.id).order_by(FollowUp.id)))
+
+
+def expert_choices() -> list[tuple[int, str]]:
+    """Return (user id, name) of approved, active experts, for the assignment form."""
+    rows = db.session.execute(select(User.id, User.name, ExpertProfile.job_title).join(ExpertProfile.user)
+                              .where(ExpertProfile.status == "approved", User.disabled.is_(False))
+                              .order_by(User.name))
+    return [(uid, f"{name} — {title}") for uid, name, title in rows]
+
+
+def get_follow_up(follow_up_id: int, *, actor: Any, action: str) -> FollowUp:
+    """Return a follow-up the actor may act on (`followup.assign` or `followup.answer`), else NotFound."""
+    follow_up = db.session.get(FollowUp, follow_up_id)
+    if follow_up is None or not can(actor, action, follow_up):
+        raise NotFound(_l("There is no such follow-up."))
+    return follow_up
+
+
+def assign_follow_up(follow_up: FollowUp, *, actor: Any, expert_id: int) -> FollowUp:
+    """Assign the follow-up to an approved expert and email them the question (anonymous askers stay anonymous)."""
+    require(actor, "followup.assign", follow_up)
+    if follow_up.status == "answered":
+        raise Invalid(_l("This follow-up is already answered."))
+    if expert_id not in dict(expert_choices()):
+        raise Invalid(_l("Choose an approved expert."), field="expert")
+    expert = db.session.get(User, expert_id)
+    follow_up.expert_id, follow_up.assigned_by_id = expert.id, actor.id
+    follow_up.status, follow_up.assigned_at = "assigned", utcnow()
+    queue_email(Recipient.of(expert), "follow_up_assigned", kind="follow_up_assigned",
+                subject=_l("A question for you: %(title)s", title=follow_up.session.title),
+                context={"follow_up": follow_up, "link": public_url("reports.answer_follow_up", follow_up_id=follow_up.id)})
+    db.session.commit()
+    return follow_up
+
+
+def answer_follow_up(follow_up: FollowUp, *, actor: Any, answer: str) -> FollowUp:
+    """Store the expert's written answer and tell the asker privately (their name is never shown to others)."""
+    require(actor, "followup.answer", follow_up)
+    text = (answer or "").strip()
+    if not text:
+        raise Invalid(_l("Write an answer."), field="answer")
+    if len(text) > ANSWER_MAX:
+        raise Invalid(_l("Please keep the answer under %(n)s characters.", n=ANSWER_MAX), field="answer")
+    follow_up.answer, follow_up.status, follow_up.answered_at = text, "answered", utcnow()
+    asker = follow_up.question.author
+    if not asker.disabled:
+        queue_email(Recipient.of(asker), "follow_up_answered", kind="follow_up_answered",
+                    subject=_l("Your question has an answer: %(title)s", title=follow_up.session.title),
+                    context={"follow_up": follow_up, "expert_name": actor.name,
+                             "link": public_url("live.summary", session_id=follow_up.session_id, _anchor="follow-ups")})
+    db.session.commit()
+    return follow_up
+
+
+def answered_follow_ups(session_id: int) -> list[FollowUp]:
+    """Return a session's answered follow-ups, for its summary page (askers are never named there)."""
+    return list(db.session.scalars(select(FollowUp).where(FollowUp.session_id == session_id,
+                                                          FollowUp.status == "answered").order_by(FollowUp.id)))

@@ -1,0 +1,73 @@
+"""Follow-ups: created when a room closes, assigned to an expert, answered in writing, askers told privately."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from exchange.live import services as live
+from exchange.reports.models import FollowUp
+
+
+def follow_up_for(db, question_id: int) -> FollowUp:
+    return db.session.scalar(select(FollowUp).where(FollowUp.question_id == question_id))
+
+
+def test_closing_the_room_turns_unanswered_questions_into_follow_ups_once(closed, db):
+    found = {f.question_id for f in db.session.scalars(select(FollowUp))}
+    assert found == {closed.anonymous_id, closed.named_id}  # the answered one is not a follow-up
+    live.open_room(closed.session.id, actor=closed.organizer)
+    live.close_room(closed.session.id, actor=closed.organizer)
+    assert db.session.scalar(select(FollowUp.id).where(FollowUp.question_id == closed.anonymous_id)) is not None
+    assert len(list(db.session.scalars(select(FollowUp)))) == 2
+
+
+def test_an_open_room_has_no_follow_ups(ended, db):
+    assert list(db.session.scalars(select(FollowUp))) == []
+
+
+def test_anonymous_asker_gets_the_answer_privately_and_stays_anonymous(closed, client, login_as, db, outbox, body_text):
+    follow_up = follow_up_for(db, closed.anonymous_id)
+    asker, expert = closed.jakarta[1], closed.expert.user
+    login_as(closed.organizer)
+    client.submit(f"/reports/follow-ups/{follow_up.id}/assign", {"expert": expert.id}, page="/reports/follow-ups")
+    to_expert = body_text(outbox.last(to=expert.email))
+    assert "hostile council" in to_expert and asker.name not in to_expert and asker.email not in to_expert
+    login_as(expert)
+    page = client.get(f"/follow-ups/{follow_up.id}").get_data(as_text=True)
+    assert "Anonymous" in page and asker.name not in page
+    assert client.submit(f"/follow-ups/{follow_up.id}", {"answer": "Publish anyway, then brief them."}).status_code == 302
+    mail = outbox.last(to=asker.email)
+    assert "Publish anyway" in body_text(mail) and "asked anonymously" in body_text(mail)
+    assert [m["To"] for m in outbox.messages() if "Publish anyway" in body_text(m)] == [f"{asker.name} <{asker.email}>"]
+    login_as(closed.lagos[2])
+    summary = client.get(f"/sessions/{closed.session.id}/summary").get_data(as_text=True)
+    assert "Publish anyway, then brief them." in summary and asker.name not in summary
+
+
+def test_only_the_assigned_expert_may_answer(closed, client, login_as, db, make_expert):
+    follow_up = follow_up_for(db, closed.named_id)
+    other = make_expert(name="Other Expert").user
+    login_as(other)
+    assert client.get(f"/follow-ups/{follow_up.id}").status_code == 404
+    login_as(closed.expert.user)
+    assert client.get(f"/follow-ups/{follow_up.id}").status_code == 404  # not assigned yet
+
+
+def test_an_empty_answer_changes_nothing(closed, client, login_as, db, outbox):
+    follow_up = follow_up_for(db, closed.named_id)
+    login_as(closed.organizer)
+    client.submit(f"/reports/follow-ups/{follow_up.id}/assign", {"expert": closed.expert.user.id}, page="/reports/follow-ups")
+    login_as(closed.expert.user)
+    before = len(outbox.messages())
+    response = client.submit(f"/follow-ups/{follow_up.id}", {"answer": "   "})
+    assert response.status_code in (200, 400) and "Write an answer." in response.get_data(as_text=True)
+    db.session.refresh(follow_up)
+    assert follow_up.status == "assigned" and len(outbox.messages()) == before
+
+
+def test_assigning_to_someone_who_is_not_an_expert_is_refused(closed, client, login_as, db):
+    follow_up = follow_up_for(db, closed.named_id)
+    login_as(closed.organizer)
+    client.submit(f"/reports/follow-ups/{follow_up.id}/assign", {"expert": closed.lagos[0].id}, page="/reports/follow-ups")
+    db.session.refresh(follow_up)
+    assert follow_up.status == "open" and follow_up.expert_id is None
