@@ -55,7 +55,7 @@ def test_every_page_carries_the_messages_as_data_not_as_a_script(client):
     html = client.get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
     block = re.search(r'<script type="application/json" id="i18n-messages">(.*?)</script>', html, re.S)
     assert block and json.loads(block.group(1))["locale"] == "fr"
-    assert html.index('src="/static/js/i18n.js"') < html.index('src="/static/js/app.js"')  # ready before page scripts
+    assert html.index('src="/static/js/i18n.js') < html.index('src="/static/js/app.js')  # ready before page scripts
 
 
 NODE = r"""
