@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFError
 
 from .common import assets, permissions
 from .common.errors import DomainError
-from .common.time import format_local, zone_label
+from .common.time import format_local, zone_label, zone_name
 from .config import load_config
 from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate, socketio
 
@@ -69,6 +69,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
+    missing = sorted(app.config["LANGUAGES"].keys() - {"en"} - _shipped_languages(app))
+    if missing:  # the site would silently speak English to these readers
+        log.warning("no compiled catalogue for %s: run `exchange i18n compile`", ", ".join(missing))
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
@@ -81,6 +84,11 @@ def _init_extensions(app: Flask) -> None:
         ping_interval=25,
         ping_timeout=20,
     )
+
+
+def _shipped_languages(app: Flask) -> set[str]:
+    folder = Path(app.config["BABEL_TRANSLATION_DIRECTORIES"])
+    return {p.parent.parent.name for p in folder.glob("*/LC_MESSAGES/messages.mo")}
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -143,7 +151,14 @@ def _register_template_helpers(app: Flask) -> None:
     def localtime(value, zone: str | None = None, fmt: str = "medium"):
         return format_local(value, zone or viewer_zone(), str(get_locale() or "en"), fmt)
 
-    app.jinja_env.globals.update(zone_label=zone_label, get_locale=get_locale, viewer_zone=viewer_zone)
+    from .common import i18n
+
+    # `name|translated`: reference data stored in English (focus areas, topics, countries) in the reader's language.
+    app.add_template_filter(i18n.translated, "translated")
+    app.add_template_filter(i18n.format_number, "number")
+    app.add_template_filter(i18n.sorted_by_name, "sorted_by_name")
+    app.jinja_env.globals.update(zone_label=zone_label, zone_name=zone_name, get_locale=get_locale, viewer_zone=viewer_zone,
+                                 language_labels=i18n.language_labels, js_catalog=i18n.js_catalog)
 
 
 def _wants_json() -> bool:

@@ -217,6 +217,74 @@ def program_export(output, external_ids: tuple[str, ...]) -> None:
     output.write(dumps(export_program(actor=None, external_ids=list(external_ids) or None)))
 
 
+@cli.group("i18n")
+def i18n_group() -> None:
+    """Translation catalogues (exchange/translations/<lang>/LC_MESSAGES/messages.po and .mo)."""
+
+
+@i18n_group.command("extract")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the template (default exchange/translations/messages.pot).")
+def i18n_extract(output: str | None) -> None:
+    """Collect every marked string of the sources named in babel.cfg into a template."""
+    from pathlib import Path
+
+    from .common import catalogs
+
+    template = catalogs.extract_catalog()
+    path = catalogs.write_template(template, Path(output) if output else None)
+    click.echo(f"{len(template)} messages written to {path}")
+
+
+@i18n_group.command("init")
+@click.argument("lang")
+def i18n_init(lang: str) -> None:
+    """Start the catalogue of a new language (then translate it, compile, and add it to LANGUAGES)."""
+    from .common import catalogs
+
+    try:
+        path = catalogs.init_language(lang, catalogs.extract_catalog())
+    except FileExistsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created {path}: translate it, then `exchange i18n compile`.")
+
+
+@i18n_group.command("update")
+def i18n_update() -> None:
+    """Extract, merge into every language (new entries empty, edited ones fuzzy) and compile."""
+    from .common import catalogs
+
+    template = catalogs.extract_catalog()
+    catalogs.write_template(template)
+    for lang in catalogs.languages():
+        added, removed = catalogs.update_language(lang, template)
+        catalogs.compile_language(lang)
+        todo = len(catalogs.translation_problems(catalogs.read_catalog(lang)))
+        click.echo(f"{lang}: {added} new, {removed} removed, {todo} to translate or check")
+
+
+@i18n_group.command("compile")
+def i18n_compile() -> None:
+    """Compile every messages.po into the messages.mo the application reads."""
+    from .common import catalogs
+
+    for lang in catalogs.languages():
+        click.echo(f"{lang}: {catalogs.compile_language(lang)}")
+
+
+@i18n_group.command("check")
+def i18n_check() -> None:
+    """Fail when a catalogue lacks a translation, is behind the sources, or is not compiled."""
+    from .common import catalogs
+
+    report = catalogs.check_all()
+    for problem in report.problems:
+        click.echo(problem, err=True)
+    for lang in report.languages:
+        click.echo(f"{lang}: {report.counts[lang]} messages")
+    if report.problems:
+        raise click.ClickException(f"{len(report.problems)} problem(s); see above.")
+    click.echo("All catalogues are complete, up to date and compiled.")
 @cli.group("live")
 def live_group() -> None:
     """Moderate a live room from the command line (reaches every server process through REDIS_URL)."""

@@ -6,7 +6,9 @@ import os
 import secrets
 from pathlib import Path
 
+# The interface languages, each named in itself (the switcher shows these). Adding one: README "Languages".
 SUPPORTED_LANGUAGES = {"en": "English", "es": "Español", "pt": "Português", "fr": "Français"}
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 
 def _bool(value: str | None, default: bool = False) -> bool:
@@ -93,6 +95,8 @@ def load_config(instance_path: str) -> dict:
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "LANGUAGES": SUPPORTED_LANGUAGES,
+        # Catalogues ship inside the package (translations/<lang>/LC_MESSAGES/messages.po and the compiled .mo).
+        "BABEL_TRANSLATION_DIRECTORIES": str(TRANSLATIONS),
     }
 
 

@@ -5,12 +5,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from ..common.time import zone_names
+from ..common.time import current_locale
+from ..common.time import zone_choices as localized_zone_choices
 from ..config import SUPPORTED_LANGUAGES
 
 
 def zone_choices() -> list[tuple[str, str]]:
-    return [(z, z.replace("_", " ")) for z in zone_names()]
+    """Return every zone as "Country — City" in the reader's language (the value stays the IANA name)."""
+    return list(localized_zone_choices(current_locale()))
 
 
 def language_choices() -> list[tuple[str, str]]:

@@ -27,6 +27,7 @@ from werkzeug.routing import BuildError
 from ..accounts.models import User
 from ..common import permissions
 from ..common.errors import NotFound
+from ..common.i18n import translated
 from ..common.time import get_zone, utcnow, zone_label
 from ..common.urls import path_for, public_url
 from ..exchanges.models import Exchange, ExchangeSession, Registration, SessionSpeaker
@@ -172,7 +173,7 @@ def event_data(session: ExchangeSession, *, attendee: Person | None = None, stat
         uid=session.ical_uid, sequence=session.ical_sequence, start=session.starts_at, end=session.ends_at,
         zone=zone, summary=session_title(session), description=_description(session, join, page),
         url=join, location=str(_l("Online: %(url)s", url=join)), status=status or _status(session),
-        categories=tuple(area.name for area in exchange.focus_areas), organizer=organizer(),
+        categories=tuple(translated(area.name) for area in exchange.focus_areas), organizer=organizer(),
         attendees=(attendee,) if attendee else (), last_modified=session.updated_at,
     )
 

@@ -6,12 +6,15 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from babel.dates import format_datetime
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
+from babel.dates import format_datetime, get_timezone_location
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
 from .errors import Invalid
+from .i18n import current_locale, sort_key
 
 
 def utcnow() -> datetime:
@@ -100,17 +103,39 @@ def to_zone(value: datetime, zone: str) -> datetime:
     return value.astimezone(get_zone(zone) if zone != "UTC" else UTC)
 
 
-def format_local(value: datetime | None, zone: str, locale: str = "en", fmt: str = "medium") -> str:
+def format_local(value: datetime | None, zone: str, locale: str | None = None, fmt: str = "medium") -> str:
     """Format an aware datetime for a reader in `zone` and `locale`, with the zone's short name."""
     if value is None:
         return ""
+    locale = locale or current_locale()
     tz = get_zone(zone) if zone != "UTC" else ZoneInfo("UTC")
     text = format_datetime(value, format=fmt, tzinfo=tz, locale=locale)
     return f"{text} ({zone_label(zone, value, locale)})"
 
 
-def zone_label(zone: str, at: datetime | None = None, locale: str = "en") -> str:
-    """Return a readable label for a zone at a moment: its city and UTC offset."""
+@lru_cache(maxsize=4096)
+def zone_city(zone: str, locale: str = "en") -> str:
+    """Return the city that names a zone, in `locale` ("America/Sao_Paulo" -> "São Paulo"; "Asia/Shanghai" -> "Xangai" in pt)."""
+    if zone == "UTC":
+        return "UTC"
+    try:
+        city = get_timezone_location(ZoneInfo(zone), locale=locale, return_city=True)
+    except (LookupError, ValueError, ZoneInfoNotFoundError):
+        city = ""
+    if not city or "/" in city:  # CLDR has no name for this zone: its IANA city, readable
+        city = zone.rsplit("/", 1)[-1].replace("_", " ")
+    return city
+
+
+def zone_name(zone: str, locale: str | None = None) -> str:
+    """Return a zone's city in the reader's language with its IANA name ("Nova York (America/New_York)"), no offset."""
+    city = zone_city(zone, locale or current_locale())
+    return city if city == zone else f"{city} ({zone})"
+
+
+def zone_label(zone: str, at: datetime | None = None, locale: str | None = None) -> str:
+    """Return a readable label for a zone at a moment, in the reader's language: its city and UTC offset."""
+    locale = locale or current_locale()
     tz = ZoneInfo(zone)
     at = at or utcnow()
     offset = at.astimezone(tz).utcoffset() or timedelta(0)
@@ -119,5 +144,31 @@ def zone_label(zone: str, at: datetime | None = None, locale: str = "en") -> str
     hours, mins = divmod(abs(minutes), 60)
     if zone == "UTC":
         return "UTC"  # Babel has no city for it ("Unknown Region (UTC) Time")
-    city = zone.split("/")[-1].replace("_", " ")
-    return f"{city}, UTC{sign}{hours}" + (f":{mins:02d}" if mins else "")
+    return f"{zone_city(zone, locale)}, UTC{sign}{hours}" + (f":{mins:02d}" if mins else "")
+
+
+@lru_cache(maxsize=16)
+def zone_choices(locale: str = "en") -> tuple[tuple[str, str], ...]:
+    """Return (IANA name, "Country — City") for every zone people can choose, in `locale`, sorted by country."""
+    try:
+        territories = Locale.parse(locale).territories
+    except (ValueError, TypeError, UnknownLocaleError):
+        territories = Locale("en").territories
+    zone_territory = get_global("zone_territories")
+    aliases = get_global("zone_aliases")
+    labelled = []
+    for zone in zone_names():
+        if zone == "UTC":
+            continue
+        code = zone_territory.get(zone) or zone_territory.get(aliases.get(zone, zone))
+        country = territories.get(code) if code and code != "001" else None
+        city = zone_city(zone, locale)
+        labelled.append((zone, f"{country} — {city}" if country else city))
+    counts: dict[str, int] = {}
+    for _zone, label in labelled:
+        counts[label] = counts.get(label, 0) + 1
+    # Old names (Asia/Calcutta, US/Eastern) read like the current ones: tell them apart by their IANA name.
+    labelled = [(zone, f"{label} ({zone})" if counts[label] > 1 and zone in aliases else label)
+                for zone, label in labelled]
+    labelled.sort(key=lambda pair: (sort_key(pair[1]), pair[0]))
+    return (("UTC", "UTC"), *labelled)

@@ -25,6 +25,7 @@ from wtforms import (
 from wtforms.validators import NumberRange, Optional
 
 from ..accounts.forms import zone_choices
+from ..common.i18n import sort_key
 from .data import US_STATES
 from .services import Challenge, ExpertApplication
 from .vocab import LEVEL_LABELS, STAKEHOLDER_LABELS, WEEKDAY_LABELS, language_choices
@@ -46,12 +47,16 @@ def _weekday_choices() -> list[tuple[str, str]]:
             *((str(i), label) for i, label in enumerate(WEEKDAY_LABELS))]
 
 
+def _sorted_states() -> list[tuple[str, str]]:
+    return sorted(US_STATES, key=lambda state: sort_key(state[1]))  # by the name the reader reads
+
+
 def _states() -> list[tuple[str, str]]:
-    return [("", _l("— choose —")), *US_STATES]
+    return [("", _l("— choose —")), *_sorted_states()]
 
 
 def _any_state() -> list[tuple[str, str]]:
-    return [("", _l("— any —")), *US_STATES]
+    return [("", _l("— any —")), *_sorted_states()]
 
 
 def _levels() -> list[tuple[str, str]]:

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext, ngettext
 
+from ..common.i18n import format_number, translated
 from .vocab import LEVEL_LABELS, language_name
 
 TOPIC_POINTS = 10
@@ -145,9 +146,9 @@ class Reason:
         d = self.data
         if self.kind == "topics":
             return ngettext("%(num)d shared topic: %(names)s", "%(num)d shared topics: %(names)s",
-                            d["count"], names=", ".join(d["names"]))
+                            d["count"], names=", ".join(translated(name) for name in d["names"]))
         if self.kind == "focus_area":
-            return gettext("Works in the focus area %(name)s", name=d["name"])
+            return gettext("Works in the focus area %(name)s", name=translated(d["name"]))
         if self.kind == "language":
             return gettext("Speaks %(language)s (%(level)s)", language=language_name(d["code"]),
                            level=LEVEL_LABELS.get(d["level"], d["level"]))
@@ -163,7 +164,7 @@ class Reason:
 
 
 def _hours(minutes: int) -> str:
-    return f"{minutes / 60:.1f}".removesuffix(".0")
+    return format_number(minutes / 60)  # "1.5" / "1,5", "2" without a decimal
 
 
 @dataclass

@@ -25,6 +25,7 @@ def load_reference_data() -> None:
     cities = {c.slug for c in db.session.scalars(select(City))}
     for slug, name, country, region, millions, zone in CITIES:
         if slug not in cities:
-            db.session.add(City(slug=slug, name=name, country=country, region=region,
+            # Stored in English (str() outside a request); pages translate them for each reader.
+            db.session.add(City(slug=slug, name=str(name), country=str(country), region=str(region),
                                 population=int(millions * 1_000_000), timezone=zone))
     db.session.flush()

@@ -23,6 +23,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..accounts.models import User
 from ..common import permissions
 from ..common.errors import Conflict, Invalid, NotFound
+from ..common.i18n import current_locale, sort_key, translated
 from ..common.time import utcnow
 from ..exchanges.models import Exchange, ExchangeSession, SessionSpeaker, exchange_cities
 from ..extensions import db
@@ -421,10 +422,15 @@ def _like(word: str) -> str:
 
 def _directory_filters(q: DirectoryQuery) -> list:
     conditions = [ExpertProfile.status == "approved", User.disabled.is_(False)]
-    for word in q.words.split()[:8]:
+    words = q.words.split()[:8]
+    # Topic names are stored in English (searched below in SQL); other readers search them in their language too.
+    topic_names = ({t.id: sort_key(translated(t.name)) for t in db.session.scalars(select(Topic))}
+                   if words and current_locale() != "en" else {})
+    for word in words:
         pattern = _like(word)
+        named = [tid for tid, name in topic_names.items() if sort_key(word) in name]
         topic_hit = exists().where(expert_topics.c.expert_id == ExpertProfile.id, expert_topics.c.topic_id == Topic.id,
-                                   Topic.name.ilike(pattern, escape="\\"))
+                                   or_(Topic.name.ilike(pattern, escape="\\"), Topic.id.in_(named)))
         conditions.append(or_(*(column.ilike(pattern, escape="\\") for column in (
             User.name, ExpertProfile.job_title, ExpertProfile.bio, ExpertProfile.city_government,
             ExpertProfile.department)), topic_hit))
@@ -534,7 +540,7 @@ def official_choices() -> list[tuple[int, str]]:
         .outerjoin(City, City.id == OfficialProfile.city_id)
         .where(User.role == "official", User.disabled.is_(False)).order_by(User.name)
     ).all()
-    return [(uid, f"{name} ({city})" if city else name) for uid, name, city in rows]
+    return [(uid, f"{name} ({translated(city)})" if city else name) for uid, name, city in rows]
 
 
 # -- cities ---------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from .. import viewer_zone
 from ..common import permissions
 from ..common.errors import DomainError
+from ..common.i18n import sort_key, translated
 from ..common.web import form_error
 from . import services, vocab
 from .forms import (
@@ -181,7 +182,8 @@ def official_profile():
         "city": profile.city_id, "organization": profile.organization, "role_title": profile.role_title,
         "stakeholder_group": profile.stakeholder_group, "languages": profile.language_codes,
     } if profile else {"languages": [current_user.language]})
-    form.city.choices = [(0, _("— choose —"))] + [(c.id, f"{c.name}, {c.country}") for c in services.list_cities()]
+    cities = [(c.id, f"{translated(c.name)}, {translated(c.country)}") for c in services.list_cities()]
+    form.city.choices = [(0, _("— choose —")), *sorted(cities, key=lambda choice: sort_key(choice[1]))]
     status = _status(form)
     if form.validate_on_submit():
         try:
@@ -291,7 +293,7 @@ def _prepare_challenge_form(form: ChallengeForm) -> None:
         form.official.choices = [(0, _("— choose —"))] + services.official_choices()
     else:
         del form.official  # officials ask for themselves
-    form.focus_area.choices = [("", _("— choose —"))] + [(a.slug, a.name) for a in services.focus_area_tree()]
+    form.focus_area.choices = [("", _("— choose —"))] + [(a.slug, translated(a.name)) for a in services.focus_area_tree()]
     if not form.is_submitted():
         form.expert.data = request.args.get("expert", "")
         form.timezone.data = services.default_zone_for(current_user)

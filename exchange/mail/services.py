@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import ssl
 import threading
@@ -82,9 +83,13 @@ def build_message(*, sender: str, recipient: Recipient, subject: str, text: str,
     return msg
 
 
+_HEADER_SPACE = re.compile(r"[ \t\r\n\f\v\x85\u2028\u2029]+")
+
+
 def _clean_header(value: str) -> str:
-    # Header values never carry line breaks, whatever a person typed into a title or name.
-    return " ".join(str(value).split())
+    # Header values never carry line breaks, whatever a person typed into a title or name. No-break spaces
+    # stay: French puts one before ":" ("Rappel : …").
+    return _HEADER_SPACE.sub(" ", str(value)).strip()
 
 
 def queue_email(recipient: Recipient, template: str, *, subject: str, context: dict | None = None,

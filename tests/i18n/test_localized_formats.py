@@ -1,0 +1,100 @@
+"""Dates, times, numbers and time-zone names as each reader writes them (Babel/CLDR)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+from flask import render_template_string
+from flask_babel import force_locale
+
+from exchange.common.i18n import sort_key
+from exchange.common.time import zone_choices, zone_label, zone_name, zone_names
+
+SUMMER = datetime(2026, 7, 10, 13, 0, tzinfo=UTC)
+MARCH = datetime(2026, 3, 10, 13, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("zone", "locale", "label"), [
+    ("America/New_York", "en", "New York, UTC−4"),
+    ("America/New_York", "pt", "Nova York, UTC−4"),
+    ("America/New_York", "es", "Nueva York, UTC−4"),
+    ("America/Mexico_City", "fr", "Mexico, UTC−6"),
+    ("Asia/Shanghai", "pt", "Xangai, UTC+8"),
+    ("Europe/London", "es", "Londres, UTC+1"),
+    ("Asia/Kolkata", "fr", "Kolkata, UTC+5:30"),
+    ("America/Argentina/Buenos_Aires", "fr", "Buenos Aires, UTC−3"),  # no CLDR name: the IANA city, readable
+    ("UTC", "pt", "UTC"),  # no city to name: just UTC
+])
+def test_zone_labels_name_the_city_in_the_readers_language(zone, locale, label):
+    assert zone_label(zone, SUMMER, locale) == label
+
+
+def test_zone_labels_follow_the_current_locale(app):
+    with app.test_request_context(headers={"Accept-Language": "pt-BR"}):
+        assert zone_label("Africa/Kinshasa", SUMMER) == "Kinshasa, UTC+1"
+        assert zone_name("America/New_York") == "Nova York (America/New_York)"
+        with force_locale("es"):
+            assert zone_name("America/New_York") == "Nueva York (America/New_York)"
+
+
+@pytest.mark.parametrize("locale", ["en", "es", "pt", "fr"])
+def test_the_zone_picker_offers_every_zone_once_with_a_distinct_label(locale):
+    choices = zone_choices(locale)
+    assert Counter(z for z, _ in choices) == Counter(zone_names())
+    labels = [label for _, label in choices]
+    assert len(set(labels)) == len(labels)
+    assert choices[0] == ("UTC", "UTC")
+
+
+@pytest.mark.parametrize(("locale", "zone", "label"), [
+    ("pt", "America/Sao_Paulo", "Brasil — São Paulo"),
+    ("es", "America/Mexico_City", "México — Ciudad de México"),
+    ("fr", "Africa/Kinshasa", "Congo-Kinshasa — Kinshasa"),
+    ("en", "Asia/Jakarta", "Indonesia — Jakarta"),
+    ("pt", "Asia/Calcutta", "Índia — Kolkata (Asia/Calcutta)"),  # an old name, told apart from Asia/Kolkata
+])
+def test_zone_picker_labels_are_country_and_city_sorted_for_the_reader(locale, zone, label):
+    choices = zone_choices(locale)
+    assert dict(choices)[zone] == label
+    keys = [sort_key(label) for _, label in choices[1:]]
+    assert keys == sorted(keys)  # "Índia" sorts with the I's, as the reader looks for it
+
+
+def test_the_sign_up_form_lists_zones_in_the_readers_language(client):
+    html = client.get("/accounts/signup", headers={"Accept-Language": "pt-BR"}).get_data(as_text=True)
+    assert '<option value="America/Sao_Paulo">Brasil — São Paulo</option>' in html
+
+
+@pytest.mark.parametrize(("locale", "text"), [
+    ("en", "Mar 10, 2026, 10:00:00\u202fAM (Sao Paulo, UTC−3)"),  # CLDR's English spelling
+    ("pt", "10 de mar. de 2026 10:00:00 (São Paulo, UTC−3)"),
+    ("es", "10 mar 2026, 10:00:00 (São Paulo, UTC−3)"),
+    ("fr", "10 mars 2026, 10:00:00 (São Paulo, UTC−3)"),
+])
+def test_localtime_writes_dates_the_readers_way(app, locale, text):
+    with app.test_request_context(), force_locale(locale):
+        assert render_template_string("{{ t|localtime('America/Sao_Paulo') }}", t=MARCH) == text
+
+
+@pytest.mark.parametrize(("locale", "plain", "signed"), [
+    ("en", "22.8", "+1.5"), ("pt", "22,8", "+1,5"), ("es", "22,8", "+1,5"), ("fr", "22,8", "+1,5"),
+])
+def test_numbers_use_the_readers_decimal_sign(app, locale, plain, signed):
+    with app.test_request_context(), force_locale(locale):
+        assert render_template_string("{{ 22.8|number }} {{ 1.5|number(signed=true) }} {{ -2|number(signed=true) }}") \
+            == f"{plain} {signed} -2"
+
+
+def test_city_populations_are_written_the_readers_way(client, reference):
+    html = client.get("/cities/", headers={"Accept-Language": "pt-BR"}).get_data(as_text=True)
+    assert "22,8 milhões" in html  # São Paulo
+    html = client.get("/cities/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "22.8 million" in html
+
+
+def test_the_footer_names_the_readers_zone_in_their_language(client, make_user, login_as):
+    login_as(make_user(language="es", timezone="America/Mexico_City"))
+    html = client.get("/").get_data(as_text=True)
+    assert "Las horas se muestran en la zona Ciudad de México (America/Mexico_City)." in html
