@@ -167,7 +167,7 @@ def test_live_room_works_with_the_keyboard_alone(new_page, shots):
     tab_to(page, "el.type === 'submit' && el.form && el.form.id === 'question-form'")
     page.keyboard.press("Enter")
     mine = question(page, f"Asked with the keyboard [{tag}]")
-    expect(mine).to_contain_text("Anonymous (you)")
+    expect(mine).to_contain_text("Anónimo (usted)")  # Lucía reads the room in Spanish
     # A vote: Tab to that question's vote button, Enter; the focus stays on it after the list re-renders.
     tab_to(page, f"el.classList.contains('live-vote') && el.closest('li').textContent.includes('{tag}')")
     page.keyboard.press("Enter")
