@@ -1,0 +1,199 @@
+"""The authorization matrix: every URL rule and every /live Socket.IO event, against every kind of person.
+
+Each row names a route (endpoint + method) or an event and the outcome for: anonymous, official, pending expert,
+approved expert, organizer, admin, a host of another exchange, and a disabled account (which is always treated
+as anonymous: its session no longer loads). The test fails when a route or event exists without a row, and
+when a row names one that no longer exists.
+
+Outcomes: ok = allowed (2xx/3xx, or 400/409 for a POST with an empty form: the form was judged, so the person
+was let in); in = sent to the login page; no = refused with 403 or 404; nf = 404 exactly (missing and forbidden
+look alike); any = the same answer for everyone, never a 5xx (links with a secret token, which here is wrong).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from exchange.extensions import socketio
+from tests.live.conftest import LiveClient, NS
+
+from tests.security.conftest import ROLES
+
+P = ("ok",) * 7                               # public
+L = ("in", "ok", "ok", "ok", "ok", "ok", "ok")  # any logged-in person
+O = ("in", "no", "no", "no", "ok", "ok", "no")  # organizers and admins
+ANY = ("any",) * 7
+
+# endpoint, method, url arguments (from the world), outcomes for ROLES[:-1] (disabled = anonymous)
+ROUTES: list[tuple[str, str, dict, tuple]] = [
+    ("main.home", "GET", {}, P),
+    ("main.healthz", "GET", {}, P),
+    ("main.set_language", "POST", {}, P),
+    ("static", "GET", {"filename": "css/app.css"}, P),
+    ("accounts.login", "GET", {}, P),
+    ("accounts.login", "POST", {}, P),
+    ("accounts.signup", "GET", {}, P),
+    ("accounts.signup", "POST", {}, P),
+    ("accounts.request_reset", "GET", {}, P),
+    ("accounts.request_reset", "POST", {}, P),
+    ("accounts.reset_password", "GET", {"token": "not-a-token"}, ANY),
+    ("accounts.reset_password", "POST", {"token": "not-a-token"}, ANY),
+    ("accounts.logout", "POST", {}, P),
+    ("accounts.profile", "GET", {}, L),
+    ("accounts.profile", "POST", {}, L),
+    ("accounts.change_email", "POST", {}, L),
+    ("accounts.change_password", "POST", {}, L),
+    ("accounts.download_data", "GET", {}, L),
+    ("accounts.delete_account", "POST", {}, L),
+    ("api.exchanges", "GET", {}, P),
+    ("api.exchange", "GET", {"exchange_id": "exchange"}, P),
+    ("api.openapi", "GET", {}, P),
+    ("calendar.personal_feed", "GET", {"token": "not-a-token"}, ("nf",) * 7),
+    ("calendar.public_feed", "GET", {}, P),
+    ("calendar.regenerate_token", "POST", {}, L),
+    ("calendar.exchange_calendar", "GET", {"exchange_id": "exchange"}, P),
+    ("experts.cities", "GET", {}, P),
+    ("experts.city", "GET", {"slug": "city"}, P),
+    ("experts.edit_city", "GET", {"slug": "city"}, O),
+    ("experts.edit_city", "POST", {"slug": "city"}, O),
+    ("experts.new_city", "GET", {}, O),
+    ("experts.new_city", "POST", {}, O),
+    ("experts.directory", "GET", {}, P),
+    ("experts.expert", "GET", {"expert_id": "expert"}, P),
+    ("experts.photo", "GET", {"expert_id": "expert"}, ("nf",) * 7),  # no photo uploaded
+    ("experts.apply", "GET", {}, L),
+    ("experts.apply", "POST", {}, L),
+    ("experts.my_application", "GET", {}, L),
+    ("experts.edit_application", "GET", {}, L),
+    ("experts.edit_application", "POST", {}, L),
+    ("experts.withdraw", "POST", {}, L),
+    ("experts.review_queue", "GET", {}, O),
+    ("experts.review", "GET", {"expert_id": "pending"}, O),
+    ("experts.review", "POST", {"expert_id": "pending"}, O),
+    ("experts.official_profile", "GET", {}, L),
+    ("experts.official_profile", "POST", {}, L),
+    ("experts.requests", "GET", {}, L),
+    ("experts.peer_request", "GET", {"request_id": "peer_request"}, ("in", "ok", "nf", "ok", "ok", "ok", "nf")),
+    ("experts.cancel_request", "POST", {"request_id": "peer_request"}, ("in", "ok", "nf", "no", "ok", "ok", "nf")),
+    ("experts.respond", "POST", {"request_id": "peer_request"}, ("in", "no", "nf", "ok", "no", "no", "nf")),
+    ("experts.send_request", "POST", {"request_id": "peer_request"}, ("in", "ok", "nf", "no", "ok", "ok", "nf")),
+    ("experts.new_request", "GET", {}, ("in", "ok", "no", "no", "ok", "ok", "no")),
+    ("experts.new_request", "POST", {}, ("in", "ok", "no", "no", "ok", "ok", "no")),
+    ("exchanges.index", "GET", {}, P),
+    ("exchanges.my_agenda", "GET", {}, L),
+    ("exchanges.detail", "GET", {"exchange_id": "exchange"}, P),
+    ("exchanges.agenda", "GET", {"exchange_id": "exchange"}, P),
+    ("exchanges.join", "GET", {"exchange_id": "exchange"}, ("in", "ok", "no", "no", "ok", "ok", "no")),
+    ("exchanges.register", "POST", {"exchange_id": "exchange"}, L),
+    ("exchanges.unregister", "POST", {"exchange_id": "exchange"}, L),
+    ("exchanges.cancel", "GET", {"exchange_id": "exchange"}, O),
+    ("exchanges.cancel", "POST", {"exchange_id": "exchange"}, O),
+    ("exchanges.edit", "GET", {"exchange_id": "exchange"}, O),
+    ("exchanges.edit", "POST", {"exchange_id": "exchange"}, O),
+    ("exchanges.invitations", "GET", {"exchange_id": "exchange"}, O),
+    ("exchanges.invitations", "POST", {"exchange_id": "exchange"}, O),
+    ("exchanges.publish", "POST", {"exchange_id": "exchange"}, O),
+    ("exchanges.registrations", "GET", {"exchange_id": "exchange"}, O),
+    ("exchanges.decide_registration", "POST", {"exchange_id": "exchange", "registration_id": "registration",
+                                               "decision": "approve"}, O),
+    ("exchanges.cancel_session", "POST", {"exchange_id": "exchange", "session_id": "session"}, O),
+    ("exchanges.edit_session", "GET", {"exchange_id": "exchange", "session_id": "session"}, O),
+    ("exchanges.edit_session", "POST", {"exchange_id": "exchange", "session_id": "session"}, O),
+    ("exchanges.add_speaker", "POST", {"exchange_id": "exchange", "session_id": "session"}, O),
+    ("exchanges.new_session", "GET", {"exchange_id": "exchange"}, O),
+    ("exchanges.new_session", "POST", {"exchange_id": "exchange"}, O),
+    ("exchanges.remove_speaker", "POST", {"exchange_id": "other", "speaker_id": "speaker"}, O),
+    ("exchanges.add_track", "POST", {"exchange_id": "exchange"}, O),
+    ("exchanges.assistant", "GET", {}, O),
+    ("exchanges.export_program", "GET", {}, O),
+    ("exchanges.import_program", "GET", {}, O),
+    ("exchanges.import_program", "POST", {}, O),
+    ("exchanges.invitation", "GET", {"token": "not-a-token"}, ANY),
+    ("exchanges.invitation", "POST", {"token": "not-a-token"}, ANY),
+    ("exchanges.speaking", "GET", {"token": "not-a-token"}, ANY),
+    ("exchanges.speaking", "POST", {"token": "not-a-token"}, ANY),
+    ("exchanges.new", "GET", {}, O),
+    ("exchanges.new", "POST", {}, O),
+    ("mail.outbox", "GET", {}, O),
+    ("live.index", "GET", {}, L),
+    ("live.room", "GET", {"session_id": "session"}, ("in", "ok", "no", "no", "ok", "ok", "no")),
+    ("live.summary", "GET", {"session_id": "session"}, ("in", "ok", "no", "no", "ok", "ok", "no")),
+    ("live.answer", "POST", {"session_id": "session", "question_id": "question"}, ("in", "no", "no", "no", "nf", "nf", "no")),
+    ("live.export", "GET", {"session_id": "session", "fmt": "json"}, O),
+]
+
+
+# Forms filled enough for the service (where the permission is asked) to be reached.
+FORMS = {
+    "experts.respond": lambda world: {"answer": "accept", "note": ""},
+    "experts.send_request": lambda world: {"expert": str(world.expert.id)},
+}
+
+
+def _arg(world, value):
+    if value == "speaker":  # a fresh speaker for each person, so an allowed removal leaves one for the next
+        from exchange.exchanges.models import SessionSpeaker
+        from exchange.extensions import db
+
+        from exchange.accounts.models import User
+
+        person = User(email=f"speaker{len(world.other.sessions[0].speakers)}@example.org", name="Sam Speaker",
+                      role="expert", password_hash="!")
+        speaker = SessionSpeaker(user=person, session=world.other.sessions[0],
+                                 role="panelist", status="accepted")
+        db.session.add(speaker)
+        db.session.commit()
+        return speaker.id
+    if value == "question":
+        return 999_999  # no question exists: everyone gets the same 404
+    obj = getattr(world, value, None) if isinstance(value, str) else None
+    if obj is None:
+        return value
+    return getattr(obj, "slug", None) or obj.id
+
+
+def _outcome(response) -> str:
+    status = response.status_code
+    if status >= 500:
+        return f"server error {status}"
+    location = response.headers.get("Location", "")
+    if status in (301, 302, 303) and "/accounts/login" in location:
+        return "in"
+    if status in (403, 404):
+        return "nf" if status == 404 else "no"
+    return "ok" if status < 400 or status in (400, 409, 429) else str(status)
+
+
+def _matches(expected: str, got: str) -> bool:
+    return got == expected or (expected == "no" and got == "nf")
+
+
+def test_every_route_has_a_row(app):
+    rules = {(r.endpoint, m) for r in app.url_map.iter_rules() for m in r.methods - {"HEAD", "OPTIONS"}}
+    rows = {(endpoint, method) for endpoint, method, _args, _want in ROUTES}
+    assert rules - rows == set(), "routes without a row in the authorization matrix"
+    assert rows - rules == set(), "rows naming routes that no longer exist"
+
+
+@pytest.mark.parametrize(("endpoint", "method", "args", "want"), ROUTES, ids=[f"{r[0]}:{r[1]}" for r in ROUTES])
+def test_route_answers_each_kind_of_person_as_expected(app, world, login_as, monkeypatch, endpoint, method, args, want):
+    from flask import url_for
+
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)  # authorization is judged here, CSRF elsewhere
+    expected = dict(zip(ROLES, (*want, want[0]), strict=True))
+    # Refused people first, so an allowed person's side effect (a cancel, a publish) cannot hide a refusal.
+    order = sorted(ROLES, key=lambda role: expected[role] == "ok")
+    got = {}
+    for role in order:
+        with app.test_request_context():
+            url = url_for(endpoint, **{k: _arg(world, v) for k, v in args.items()})
+        client = app.test_client()
+        if role != "anonymous":
+            login_as(world.people[role], client)
+        response = client.open(url, method=method, data=FORMS.get(endpoint, lambda _w: {})(world))
+        got[role] = _outcome(response)
+    if want == ANY:
+        assert len(set(got.values())) == 1 and not got["anonymous"].startswith("server"), got
+        return
+    wrong = {role: (expected[role], got[role]) for role in ROLES if not _matches(expected[role], got[role])}
+    assert not wrong, f"{method} {url}: expected vs got {wrong}"
