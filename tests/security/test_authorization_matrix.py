@@ -12,6 +12,8 @@ look alike); any = the same answer for everyone, never a 5xx (links with a secre
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from exchange.extensions import socketio
@@ -137,7 +139,7 @@ def _arg(world, value):
 
         from exchange.accounts.models import User
 
-        person = User(email=f"speaker{len(world.other.sessions[0].speakers)}@example.org", name="Sam Speaker",
+        person = User(email=f"speaker-{uuid.uuid4().hex[:8]}@example.org", name="Sam Speaker",
                       role="expert", password_hash="!")
         speaker = SessionSpeaker(user=person, session=world.other.sessions[0],
                                  role="panelist", status="accepted")
@@ -197,3 +199,84 @@ def test_route_answers_each_kind_of_person_as_expected(app, world, login_as, mon
         return
     wrong = {role: (expected[role], got[role]) for role in ROLES if not _matches(expected[role], got[role])}
     assert not wrong, f"{method} {url}: expected vs got {wrong}"
+
+
+# --- Socket.IO events of /live --------------------------------------------------------------------------------
+
+U, F = "unauthenticated", "forbidden"
+PARTICIPANT = (U, "ok", F, F, "ok", "ok", F)   # registered people, speakers and organizers
+MODERATOR = (U, F, F, F, "ok", "ok", F)        # the room's hosts/moderators and organizers
+EVENTS: dict[str, tuple[dict, tuple]] = {
+    "join": ({}, PARTICIPANT),
+    "leave": ({}, PARTICIPANT),
+    "chat.send": ({"body": "Hello", "client_id": "c-1"}, PARTICIPANT),
+    "chat.delete": ({"message_id": "message"}, MODERATOR),
+    "chat.mute": ({"user_id": "official", "minutes": 5}, MODERATOR),
+    "question.ask": ({"body": "How?", "anonymous": True, "client_id": "q-1"}, PARTICIPANT),
+    "question.vote": ({"question_id": "question", "value": 1}, PARTICIPANT),
+    "question.moderate": ({"question_id": "question", "action": "pin"}, MODERATOR),
+    "poll.open": ({"prompt": "Which?", "options": ["A", "B"]}, MODERATOR),
+    "poll.vote": ({"poll_id": "poll", "choices": ["option"]}, PARTICIPANT),
+    "poll.close": ({"poll_id": "poll"}, MODERATOR),
+    "hand.raise": ({"raised": True}, PARTICIPANT),
+    "hand.lower": ({"user_id": "host"}, MODERATOR),
+    "room.open": ({}, MODERATOR),
+    "room.close": ({}, MODERATOR),
+    "*": ({}, ("unknown_event",) * 7),  # any other event name
+}
+
+
+def test_every_live_event_has_a_row(app):
+    handlers = set(socketio.server.handlers[NS]) - {"connect", "disconnect"}
+    assert handlers - set(EVENTS) == set(), "Socket.IO events without a row in the authorization matrix"
+    assert set(EVENTS) - handlers == set(), "rows naming events that no longer exist"
+
+
+@pytest.fixture
+def room_objects(world):
+    """A chat message, a visible question and an open poll in room A, made by its host."""
+    from exchange.live import services
+
+    host = world.people["host"]
+    message = services.send_chat(world.session.id, actor=host, body="Welcome", client_id="m")["message"]
+    question = services.ask_question(world.session.id, actor=host, body="Why?", anonymous=False,
+                                     client_id="q")["question"]
+    poll = services.open_poll(world.session.id, actor=host, prompt="Ready?", options=["Yes", "No"])["poll"]
+    return {"message": message["id"], "question": question["id"], "poll": poll["id"],
+            "option": poll["options"][0]["id"], "host": host.id,
+            "official": world.people["official"].id}
+
+
+@pytest.mark.parametrize("event", sorted(EVENTS))
+def test_live_event_answers_each_kind_of_person_as_expected(app, world, room_objects, live_client, event):
+    template, want = EVENTS[event]
+    expected = dict(zip(ROLES, (*want, want[0]), strict=True))
+    got = {}
+    for role in sorted(ROLES, key=lambda r: expected[r] == "ok"):
+        payload = {"session_id": world.session.id}
+        for key, value in template.items():
+            if isinstance(value, list):
+                payload[key] = [room_objects.get(v, v) for v in value]
+            else:
+                payload[key] = room_objects.get(value, value) if isinstance(value, str) and key != "body" else value
+        if event == "room.close":
+            payload = {"session_id": world.session.id}
+        client = live_client(None if role == "anonymous" else world.people[role])
+        ack = client.emit("something.else" if event == "*" else event, payload)
+        got[role] = "ok" if ack.get("ok") else ack["error"]["code"]
+        if event == "room.close" and ack.get("ok"):  # reopen for the next person
+            from exchange.live import services
+
+            services.open_room(world.session.id, actor=world.people["host"])
+    wrong = {role: (expected[role], got[role]) for role in ROLES if expected[role] != got[role]}
+    assert not wrong, f"{event}: expected vs got {wrong}"
+
+
+def test_a_missing_room_and_a_private_one_answer_alike(world, live_client, db):
+    """Nobody can probe which sessions exist: a missing one and one they may not see give the same ack."""
+    world.other.visibility = "invite_only"
+    db.session.commit()
+    client = live_client(world.people["official"])
+    hidden = client.emit("chat.send", {"session_id": world.other.sessions[0].id, "body": "x", "client_id": "a"})
+    missing = client.emit("chat.send", {"session_id": 987654, "body": "x", "client_id": "b"})
+    assert hidden == missing == {"ok": False, "error": {"code": "not_found", "message": "There is no such session."}}
