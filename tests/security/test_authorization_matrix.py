@@ -17,13 +17,12 @@ import uuid
 import pytest
 
 from exchange.extensions import socketio
-from tests.live.conftest import LiveClient, NS
-
+from tests.live.conftest import NS
 from tests.security.conftest import ROLES
 
 P = ("ok",) * 7                               # public
 L = ("in", "ok", "ok", "ok", "ok", "ok", "ok")  # any logged-in person
-O = ("in", "no", "no", "no", "ok", "ok", "no")  # organizers and admins
+ORG = ("in", "no", "no", "no", "ok", "ok", "no")  # organizers and admins
 ANY = ("any",) * 7
 
 # endpoint, method, url arguments (from the world), outcomes for ROLES[:-1] (disabled = anonymous)
@@ -56,10 +55,10 @@ ROUTES: list[tuple[str, str, dict, tuple]] = [
     ("calendar.exchange_calendar", "GET", {"exchange_id": "exchange"}, P),
     ("experts.cities", "GET", {}, P),
     ("experts.city", "GET", {"slug": "city"}, P),
-    ("experts.edit_city", "GET", {"slug": "city"}, O),
-    ("experts.edit_city", "POST", {"slug": "city"}, O),
-    ("experts.new_city", "GET", {}, O),
-    ("experts.new_city", "POST", {}, O),
+    ("experts.edit_city", "GET", {"slug": "city"}, ORG),
+    ("experts.edit_city", "POST", {"slug": "city"}, ORG),
+    ("experts.new_city", "GET", {}, ORG),
+    ("experts.new_city", "POST", {}, ORG),
     ("experts.directory", "GET", {}, P),
     ("experts.expert", "GET", {"expert_id": "expert"}, P),
     ("experts.photo", "GET", {"expert_id": "expert"}, ("nf",) * 7),  # no photo uploaded
@@ -69,9 +68,9 @@ ROUTES: list[tuple[str, str, dict, tuple]] = [
     ("experts.edit_application", "GET", {}, L),
     ("experts.edit_application", "POST", {}, L),
     ("experts.withdraw", "POST", {}, L),
-    ("experts.review_queue", "GET", {}, O),
-    ("experts.review", "GET", {"expert_id": "pending"}, O),
-    ("experts.review", "POST", {"expert_id": "pending"}, O),
+    ("experts.review_queue", "GET", {}, ORG),
+    ("experts.review", "GET", {"expert_id": "pending"}, ORG),
+    ("experts.review", "POST", {"expert_id": "pending"}, ORG),
     ("experts.official_profile", "GET", {}, L),
     ("experts.official_profile", "POST", {}, L),
     ("experts.requests", "GET", {}, L),
@@ -88,40 +87,40 @@ ROUTES: list[tuple[str, str, dict, tuple]] = [
     ("exchanges.join", "GET", {"exchange_id": "exchange"}, ("in", "ok", "no", "no", "ok", "ok", "no")),
     ("exchanges.register", "POST", {"exchange_id": "exchange"}, L),
     ("exchanges.unregister", "POST", {"exchange_id": "exchange"}, L),
-    ("exchanges.cancel", "GET", {"exchange_id": "exchange"}, O),
-    ("exchanges.cancel", "POST", {"exchange_id": "exchange"}, O),
-    ("exchanges.edit", "GET", {"exchange_id": "exchange"}, O),
-    ("exchanges.edit", "POST", {"exchange_id": "exchange"}, O),
-    ("exchanges.invitations", "GET", {"exchange_id": "exchange"}, O),
-    ("exchanges.invitations", "POST", {"exchange_id": "exchange"}, O),
-    ("exchanges.publish", "POST", {"exchange_id": "exchange"}, O),
-    ("exchanges.registrations", "GET", {"exchange_id": "exchange"}, O),
+    ("exchanges.cancel", "GET", {"exchange_id": "exchange"}, ORG),
+    ("exchanges.cancel", "POST", {"exchange_id": "exchange"}, ORG),
+    ("exchanges.edit", "GET", {"exchange_id": "exchange"}, ORG),
+    ("exchanges.edit", "POST", {"exchange_id": "exchange"}, ORG),
+    ("exchanges.invitations", "GET", {"exchange_id": "exchange"}, ORG),
+    ("exchanges.invitations", "POST", {"exchange_id": "exchange"}, ORG),
+    ("exchanges.publish", "POST", {"exchange_id": "exchange"}, ORG),
+    ("exchanges.registrations", "GET", {"exchange_id": "exchange"}, ORG),
     ("exchanges.decide_registration", "POST", {"exchange_id": "exchange", "registration_id": "registration",
-                                               "decision": "approve"}, O),
-    ("exchanges.cancel_session", "POST", {"exchange_id": "exchange", "session_id": "session"}, O),
-    ("exchanges.edit_session", "GET", {"exchange_id": "exchange", "session_id": "session"}, O),
-    ("exchanges.edit_session", "POST", {"exchange_id": "exchange", "session_id": "session"}, O),
-    ("exchanges.add_speaker", "POST", {"exchange_id": "exchange", "session_id": "session"}, O),
-    ("exchanges.new_session", "GET", {"exchange_id": "exchange"}, O),
-    ("exchanges.new_session", "POST", {"exchange_id": "exchange"}, O),
-    ("exchanges.remove_speaker", "POST", {"exchange_id": "other", "speaker_id": "speaker"}, O),
-    ("exchanges.add_track", "POST", {"exchange_id": "exchange"}, O),
-    ("exchanges.assistant", "GET", {}, O),
-    ("exchanges.export_program", "GET", {}, O),
-    ("exchanges.import_program", "GET", {}, O),
-    ("exchanges.import_program", "POST", {}, O),
+                                               "decision": "approve"}, ORG),
+    ("exchanges.cancel_session", "POST", {"exchange_id": "exchange", "session_id": "session"}, ORG),
+    ("exchanges.edit_session", "GET", {"exchange_id": "exchange", "session_id": "session"}, ORG),
+    ("exchanges.edit_session", "POST", {"exchange_id": "exchange", "session_id": "session"}, ORG),
+    ("exchanges.add_speaker", "POST", {"exchange_id": "exchange", "session_id": "session"}, ORG),
+    ("exchanges.new_session", "GET", {"exchange_id": "exchange"}, ORG),
+    ("exchanges.new_session", "POST", {"exchange_id": "exchange"}, ORG),
+    ("exchanges.remove_speaker", "POST", {"exchange_id": "other", "speaker_id": "speaker"}, ORG),
+    ("exchanges.add_track", "POST", {"exchange_id": "exchange"}, ORG),
+    ("exchanges.assistant", "GET", {}, ORG),
+    ("exchanges.export_program", "GET", {}, ORG),
+    ("exchanges.import_program", "GET", {}, ORG),
+    ("exchanges.import_program", "POST", {}, ORG),
     ("exchanges.invitation", "GET", {"token": "not-a-token"}, ANY),
     ("exchanges.invitation", "POST", {"token": "not-a-token"}, ANY),
     ("exchanges.speaking", "GET", {"token": "not-a-token"}, ANY),
     ("exchanges.speaking", "POST", {"token": "not-a-token"}, ANY),
-    ("exchanges.new", "GET", {}, O),
-    ("exchanges.new", "POST", {}, O),
-    ("mail.outbox", "GET", {}, O),
+    ("exchanges.new", "GET", {}, ORG),
+    ("exchanges.new", "POST", {}, ORG),
+    ("mail.outbox", "GET", {}, ORG),
     ("live.index", "GET", {}, L),
     ("live.room", "GET", {"session_id": "session"}, ("in", "ok", "no", "no", "ok", "ok", "no")),
     ("live.summary", "GET", {"session_id": "session"}, ("in", "ok", "no", "no", "ok", "ok", "no")),
     ("live.answer", "POST", {"session_id": "session", "question_id": "question"}, ("in", "no", "no", "no", "nf", "nf", "no")),
-    ("live.export", "GET", {"session_id": "session", "fmt": "json"}, O),
+    ("live.export", "GET", {"session_id": "session", "fmt": "json"}, ORG),
 ]
 
 
@@ -134,10 +133,9 @@ FORMS = {
 
 def _arg(world, value):
     if value == "speaker":  # a fresh speaker for each person, so an allowed removal leaves one for the next
+        from exchange.accounts.models import User
         from exchange.exchanges.models import SessionSpeaker
         from exchange.extensions import db
-
-        from exchange.accounts.models import User
 
         person = User(email=f"speaker-{uuid.uuid4().hex[:8]}@example.org", name="Sam Speaker",
                       role="expert", password_hash="!")
