@@ -16,6 +16,8 @@ from tests.live.conftest import NS
 from tests.security.test_authorization_matrix import EVENTS as EVENT_ROWS
 from tests.security.test_authorization_matrix import ROUTES
 
+# The code under test (socket ids, tokens) uses `random` while hypothesis draws; that is not a strategy of ours.
+pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
 FUZZ = settings(max_examples=40, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                        HealthCheck.data_too_large])
@@ -126,7 +128,7 @@ def test_random_input_to_every_form_never_breaks_the_server(app, world, login_as
     texts = st.one_of(st.sampled_from(NASTY), st.text(max_size=200),
                       st.builds(lambda n: "y" * n, st.sampled_from([10_240, 200_000])))
 
-    @settings(max_examples=30, deadline=None, derandomize=True,
+    @settings(max_examples=20, deadline=None, derandomize=True,
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
     @given(data=st.fixed_dictionaries({}, optional=dict.fromkeys(names, texts)))
     def run(data):
