@@ -75,3 +75,8 @@ class ChangeEmailForm(FlaskForm):
     email = EmailField(_l("New email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"})
     submit = SubmitField(_l("Change email"))
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(_l("Password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"})
+    submit = SubmitField(_l("Delete my account"))

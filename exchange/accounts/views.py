@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -15,6 +16,7 @@ from . import services
 from .forms import (
     ChangeEmailForm,
     ChangePasswordForm,
+    DeleteAccountForm,
     LoginForm,
     ProfileForm,
     ResetPasswordForm,
@@ -25,6 +27,11 @@ from .forms import (
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
 
+@bp.app_context_processor
+def _delete_account_form():
+    return {"delete_account_form": lambda: DeleteAccountForm(prefix="del")}
+
+
 def _start_session(user, remember: bool) -> None:
     # A fresh session at login: nothing an attacker planted before login survives it.
     user = user._get_current_object() if hasattr(user, "_get_current_object") else user  # never store the proxy
@@ -33,7 +40,8 @@ def _start_session(user, remember: bool) -> None:
     if lang:
         session["lang"] = lang
     now = int(time.time())
-    session.update(_started=now, _seen=now, _remembered=remember)
+    # `_login` names this login: its live-room connections close when it logs out (live/access.py).
+    session.update(_started=now, _seen=now, _remembered=remember, _login=secrets.token_urlsafe(16))
     login_user(user, remember=remember)
 
 
@@ -113,9 +121,14 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Log out (POST with a CSRF token, so no other site can log you out)."""
+    """Log out (POST with a CSRF token, so no other site can log you out); this login's live sockets close."""
+    from ..live.access import disconnect_room, login_room
+
+    nonce = session.get("_login")
     logout_user()
     session.clear()
+    if nonce:
+        disconnect_room(login_room(nonce))
     flash(_("You are logged out."), "success")
     return redirect(url_for("main.home"))
 
@@ -220,3 +233,37 @@ def _best_language() -> str:
     from flask import current_app
 
     return session.get("lang") or request.accept_languages.best_match(list(current_app.config["LANGUAGES"])) or "en"
+
+
+@bp.route("/profile/data.json")
+@login_required
+def download_data():
+    """Download everything stored about me, as a JSON file."""
+    from .privacy import export_personal_data
+
+    response = jsonify(export_personal_data(current_user._get_current_object(), actor=current_user))
+    response.headers["Content-Disposition"] = 'attachment; filename="peer-exchange-my-data.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/profile/delete", methods=["POST"])
+@login_required
+def delete_account():
+    """Delete my account (password confirmed): my places and messages stay, without my name."""
+    from .privacy import delete_account as delete
+
+    form = DeleteAccountForm(prefix="del")
+    if form.validate_on_submit():
+        try:
+            delete(current_user._get_current_object(), actor=current_user, password=form.password.data)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            logout_user()
+            session.clear()
+            flash(_("Your account is deleted."), "success")
+            return redirect(url_for("main.home"))
+    return render_template("accounts/profile.html", form=ProfileForm(obj=current_user),
+                           password_form=ChangePasswordForm(prefix="pw"), email_form=ChangeEmailForm(prefix="em"),
+                           delete_form=form), 400

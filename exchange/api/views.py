@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
+from ..extensions import limiter
 from . import services
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# Per address; a 429 answers in JSON with Retry-After (the app's error handler, Flask-Limiter's headers).
+limiter.limit(lambda: current_app.config.get("API_RATE_LIMIT", "300 per minute"))(bp)
 
 
 @bp.route("/exchanges")

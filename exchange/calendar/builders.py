@@ -364,8 +364,10 @@ def build_calendar(events: Sequence[EventData], *, method: str, stamp: datetime,
     cal.add("calscale", "GREGORIAN")
     cal.add("method", method)
     if name:
-        cal.add("name", clean_text(name))
-        cal.add("x-wr-calname", clean_text(name))
+        # icalendar writes NAME and X-WR-CALNAME unescaped: a newline in a title would break the file.
+        one_line = " ".join(clean_text(name).split())
+        cal.add("name", one_line)
+        cal.add("x-wr-calname", one_line)
     if refresh is not None:
         cal.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
         cal.add("x-published-ttl", vDuration(refresh))  # an X- property is text unless given its type

@@ -645,7 +645,7 @@ def _check_clash(user: User, starts_at: datetime, ends_at: datetime, *, exclude_
 def _add_speaker(session: ExchangeSession, *, actor: User | None, user_id: int, role: str) -> SessionSpeaker:
     if role not in SPEAKER_ROLES:
         raise Invalid(_l("Choose a role: host, moderator or panelist."), field="role")
-    user = db.session.get(User, user_id)
+    user = db.session.get(User, user_id) if user_id else None  # a form sent without a speaker
     if user is None or not may_speak(user):
         raise Invalid(_l("Speakers are approved peer experts and organizers; choose one from the list."), field="user_id")
     if session.status != "scheduled":

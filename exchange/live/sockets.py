@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, request
+from flask import session as flask_session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -20,7 +21,7 @@ from flask_socketio import join_room, leave_room
 
 from ..common.errors import DomainError, Invalid
 from ..extensions import db, socketio
-from . import services
+from . import access, services
 
 log = logging.getLogger(__name__)
 NS = services.NAMESPACE
@@ -115,8 +116,17 @@ def _start_heartbeat() -> None:
 
 @socketio.on("connect", namespace=NS)
 def on_connect(auth=None):
-    """Any page may connect; every event then checks the person behind the login cookie and acks."""
+    """Any page of this site may connect (the Origin is checked by Engine.IO: same origin only).
+
+    Every event then checks the person behind the login cookie and acks. A logged-in connection joins its
+    person's room and its login's room, so losing a right or logging out closes it (live/access.py).
+    """
     _start_heartbeat()
+    if current_user.is_authenticated:
+        join_room(access.user_room(current_user.id))
+        nonce = flask_session.get("_login")
+        if nonce:
+            join_room(access.login_room(nonce))
     return True
 
 

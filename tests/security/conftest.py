@@ -1,0 +1,48 @@
+"""Security fixtures: a small world holding one of every object a route needs, and people of every kind."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from exchange.experts.models import City, ExpertProfile, PeerRequest
+from tests.live.conftest import live_client, live_server, room_client, stored, wait_for_fixture  # noqa: F401 - shared fixtures
+
+ROLES = ("anonymous", "official", "pending_expert", "approved_expert", "organizer", "admin", "other_host",
+         "disabled")
+
+
+@pytest.fixture
+def world(db, make_user, make_exchange, register, add_speaker):
+    """Two exchanges (A with an open room, B hosted by `other_host`), a city, experts, a peer request, people."""
+    people = {
+        "official": make_user(name="Adaeze Official"),
+        "pending_expert": make_user(role="expert", name="Penny Pending"),
+        "approved_expert": make_user(role="expert", name="Abe Approved"),
+        "organizer": make_user(role="organizer", name="Olivia Organizer"),
+        "admin": make_user(role="admin", name="Ada Admin"),
+        "other_host": make_user(role="expert", name="Hugo OtherHost"),
+        "disabled": make_user(name="Dora Disabled", disabled=True),
+        "host": make_user(role="expert", name="Hana Host"),
+    }
+    exchange = make_exchange(created_by=people["organizer"], title="Exchange A")
+    session = exchange.sessions[0]
+    session.room_status = "open"
+    other = make_exchange(created_by=people["organizer"], title="Exchange B")
+    add_speaker(people["host"], session, "host")
+    add_speaker(people["other_host"], other.sessions[0], "host")
+    registration = register(people["official"], exchange)
+    register(people["disabled"], exchange)
+    city = City(slug="lagos", name="Lagos", country="Nigeria", region="Africa", timezone="Africa/Lagos")
+    profiles = {}
+    for key, status in (("pending_expert", "pending"), ("approved_expert", "approved"), ("other_host", "approved")):
+        profiles[key] = ExpertProfile(user=people[key], status=status, job_title="CIO", city_government="Boston",
+                                      state="MA", timezone="America/New_York")
+    peer_request = PeerRequest(official=people["official"], requester=people["official"], status="sent",
+                               title="Open data help", timezone="Africa/Lagos", expert=profiles["approved_expert"])
+    db.session.add_all([city, *profiles.values(), peer_request])
+    db.session.commit()
+    return SimpleNamespace(exchange=exchange, session=session, other=other, registration=registration, city=city,
+                           expert=profiles["approved_expert"], pending=profiles["pending_expert"],
+                           peer_request=peer_request, people=people)
