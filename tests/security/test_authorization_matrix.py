@@ -121,6 +121,22 @@ ROUTES: list[tuple[str, str, dict, tuple]] = [
     ("live.summary", "GET", {"session_id": "session"}, ("in", "ok", "no", "no", "ok", "ok", "no")),
     ("live.answer", "POST", {"session_id": "session", "question_id": "question"}, ("in", "no", "no", "no", "nf", "nf", "no")),
     ("live.export", "GET", {"session_id": "session", "fmt": "json"}, ORG),
+    ("reports.index", "GET", {}, ORG),
+    ("reports.exchange", "GET", {"exchange_id": "exchange"}, ORG),
+    ("reports.download", "GET", {"key": "questions", "fmt": "csv"}, ORG),
+    ("reports.follow_ups", "GET", {}, ORG),
+    ("reports.assign", "POST", {"follow_up_id": 999_999}, ("in", "no", "no", "no", "nf", "nf", "no")),
+    ("reports.my_follow_ups", "GET", {}, L),
+    ("reports.answer_follow_up", "GET", {"follow_up_id": 999_999}, ("in",) + ("nf",) * 6),
+    ("reports.answer_follow_up", "POST", {"follow_up_id": 999_999}, ("in",) + ("nf",) * 6),
+    ("reports.about_you", "GET", {}, L),
+    ("reports.about_you", "POST", {}, L),
+    ("reports.survey", "GET", {"token": "not-a-token"}, ANY),
+    ("reports.survey", "POST", {"token": "not-a-token"}, ANY),
+    ("reports.library_index", "GET", {}, P),
+    ("reports.note", "GET", {"note_id": 999_999}, ("nf",) * 7),
+    ("reports.edit_note", "GET", {}, ORG),
+    ("reports.edit_note", "POST", {}, ORG),
 ]
 
 
