@@ -79,7 +79,7 @@ def test_a_reminder_is_in_the_readers_zone_and_language_with_the_join_link(db, p
     host = outbox.last(to="host@example.org").get_body(preferencelist=("plain",)).get_content()
     assert "You take part as host." in host and "8:00\u202fAM–9:00\u202fAM (Chicago, UTC−5)" in host
     ada = outbox.last(to="ada@example.org").get_body(preferencelist=("html",)).get_content()
-    assert "2:00\u202fPM–3:00\u202fPM (Lagos, UTC+1)" in ada and f'href="http://localhost/sessions/' in ada
+    assert "2:00\u202fPM–3:00\u202fPM (Lagos, UTC+1)" in ada and 'href="http://localhost/sessions/' in ada
 
 
 @pytest.mark.parametrize("change", ["session_cancelled", "exchange_cancelled", "exchange_draft"])
