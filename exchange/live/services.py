@@ -246,13 +246,19 @@ def _lock_counter(session_id: int) -> None:
 @contextmanager
 def _room_write(session_id: int) -> Iterator[None]:
     """Serialize the writers of one room; roll back whatever was not committed."""
-    with _process_lock(session_id):
-        try:
-            _lock_counter(session_id)
-            yield
-        finally:
-            if db.session().in_transaction():
-                db.session.rollback()
+    lock = _process_lock(session_id)
+    if not lock.acquire(blocking=False):
+        # Give the reads' connection back before waiting: hundreds of people joining at once would otherwise
+        # each hold a pooled connection while queued here, and the pool ran dry (bench/RESULTS.md).
+        db.session.rollback()
+        lock.acquire()
+    try:
+        _lock_counter(session_id)
+        yield
+    finally:
+        if db.session().in_transaction():
+            db.session.rollback()
+        lock.release()
 
 
 def _next_seq(session_id: int) -> int:
