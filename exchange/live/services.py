@@ -814,9 +814,14 @@ def _drop(session_id: int, sid: str) -> None:
 
 
 def drop_presence(*, sid: str) -> None:
-    """Forget a closed connection in every room it was in (called on disconnect)."""
-    for session_id in list(db.session.scalars(select(Presence.session_id).where(Presence.sid == sid).distinct())):
-        _drop(session_id, sid)
+    """Forget a closed connection in every room it was in (called on disconnect).
+
+    A disconnect can be handled inside another handler's after-commit emit (a send to a dead socket), on the
+    same thread and app context, whose session is mid-commit: so this runs in a fresh app context and session.
+    """
+    with current_app.app_context():
+        for session_id in list(db.session.scalars(select(Presence.session_id).where(Presence.sid == sid).distinct())):
+            _drop(session_id, sid)
 
 
 def room_state(seat: Seat, *, after_seq: int | None) -> dict:
