@@ -57,14 +57,16 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
 @click.option("--workers", default=lambda: int(os.environ.get("WEB_WORKERS", 1)), type=click.IntRange(1, 64),
               show_default="WEB_WORKERS or 1", help="Single-worker processes on ports PORT, PORT+1, …")
 @click.option("--async-mode", type=click.Choice(["threading", "gevent"]), default=None,
-              help="Socket.IO server mode (default: SOCKETIO_ASYNC_MODE).")
+              help="Socket.IO server mode (default: SOCKETIO_ASYNC_MODE, else gevent — see bench/RESULTS.md).")
 @with_appcontext
 def serve_command(host: str, port: int, workers: int, async_mode: str | None) -> None:
     """Run the production server (Socket.IO included) with background email delivery."""
     from .server import Supervisor, gevent_patched
 
     app = current_app._get_current_object()
-    mode = async_mode or app.config["SOCKETIO_ASYNC_MODE"]
+    # gevent held 1,000 people in one room where threading fell behind (bench/RESULTS.md); `exchange demo` and
+    # the tests keep the config's threading default.
+    mode = async_mode or os.environ.get("SOCKETIO_ASYNC_MODE") or "gevent"
     if mode == "gevent":
         try:
             import gevent  # noqa: F401 - only checking it is installed; workers patch before importing the app

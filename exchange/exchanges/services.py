@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import User
 from ..common import permissions
@@ -277,7 +277,8 @@ def list_exchanges(filters: ExchangeFilters, *, actor=None, public_only: bool = 
             query = query.where(or_(func.lower(Exchange.title).like(pattern), func.lower(Exchange.description).like(pattern)))
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     page = max(page, 1)
-    items = list(db.session.scalars(query.options(selectinload(Exchange.sessions), selectinload(Exchange.cities))
+    items = list(db.session.scalars(query.options(selectinload(Exchange.sessions), selectinload(Exchange.cities),
+                                                  selectinload(Exchange.focus_areas), selectinload(Exchange.topics))
                                     .limit(per_page).offset((page - 1) * per_page)))
     return Page(items=items, page=page, per_page=per_page, total=total)
 
@@ -303,7 +304,8 @@ def agenda_for(user: User, *, past: bool = False) -> list[AgendaItem]:
     spoken = db.session.execute(
         select(ExchangeSession, SessionSpeaker).join(SessionSpeaker, SessionSpeaker.session_id == ExchangeSession.id)
         .join(Exchange).where(SessionSpeaker.user_id == user.id, SessionSpeaker.status.in_(("invited", "accepted")),
-                              Exchange.status != "cancelled", time_filter))
+                              Exchange.status != "cancelled", time_filter)
+        .options(joinedload(ExchangeSession.exchange).selectinload(Exchange.cities)))
     for session, speaker in spoken:
         relation = "speaking" if speaker.status == "accepted" else "speaker_invited"
         items[session.id] = AgendaItem(session, session.exchange, relation, speaker.role)
@@ -311,7 +313,8 @@ def agenda_for(user: User, *, past: bool = False) -> list[AgendaItem]:
         select(ExchangeSession, Registration.status).join(Exchange, Exchange.id == ExchangeSession.exchange_id)
         .join(Registration, Registration.exchange_id == Exchange.id)
         .where(Registration.user_id == user.id, Registration.status.in_(("registered", "attended", "waitlisted", "pending")),
-               Exchange.status == "published", time_filter))
+               Exchange.status == "published", time_filter)
+        .options(joinedload(ExchangeSession.exchange).selectinload(Exchange.cities)))
     for session, status in attended:
         items.setdefault(session.id, AgendaItem(session, session.exchange, status))
     ordered = sorted(items.values(), key=lambda item: item.session.starts_at, reverse=past)

@@ -23,14 +23,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, distinct, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
 from ..common.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
 from ..common.permissions import is_organizer, is_signed_in, require
-from ..common.realtime import emit_after_commit
+from ..common.realtime import emit_after_commit, on_commit
 from ..common.time import utcnow
 from ..exchanges.models import Exchange, ExchangeSession, Registration, SessionSpeaker
-from ..extensions import db
+from ..extensions import db, socketio
 from ..reports.followups import create_follow_ups
 from .models import (
     Attendance,
@@ -246,13 +247,19 @@ def _lock_counter(session_id: int) -> None:
 @contextmanager
 def _room_write(session_id: int) -> Iterator[None]:
     """Serialize the writers of one room; roll back whatever was not committed."""
-    with _process_lock(session_id):
-        try:
-            _lock_counter(session_id)
-            yield
-        finally:
-            if db.session().in_transaction():
-                db.session.rollback()
+    lock = _process_lock(session_id)
+    if not lock.acquire(blocking=False):
+        # Give the reads' connection back before waiting: hundreds of people joining at once would otherwise
+        # each hold a pooled connection while queued here, and the pool ran dry (bench/RESULTS.md).
+        db.session.rollback()
+        lock.acquire()
+    try:
+        _lock_counter(session_id)
+        yield
+    finally:
+        if db.session().in_transaction():
+            db.session.rollback()
+        lock.release()
 
 
 def _next_seq(session_id: int) -> int:
@@ -732,9 +739,40 @@ def refresh_presence() -> None:
     db.session.commit()
 
 
+# A big room hears its presence count at most once per LIVE_PRESENCE_SECONDS: 2,000 people joining would
+# otherwise send 2,000 counts to up to 2,000 people each (two million messages, see bench/RESULTS.md).
+_presence_pending: set[int] = set()
+_presence_guard = threading.Lock()
+
+
 def _emit_presence(session_id: int, count: int) -> None:
-    emit_after_commit(db.session, "presence", {"session_id": session_id, "count": count},
-                      room=everyone_room(session_id))
+    """Send the room its new count after commit: at once in a small room, coalesced in a big one."""
+    config = current_app.config
+    if count <= int(config.get("LIVE_PRESENCE_COALESCE_ABOVE", 50)):
+        emit_after_commit(db.session, "presence", {"session_id": session_id, "count": count},
+                          room=everyone_room(session_id))
+        return
+    app = current_app._get_current_object()
+    on_commit(db.session, lambda: _schedule_presence(app, session_id))
+
+
+def _schedule_presence(app, session_id: int) -> None:
+    with _presence_guard:
+        if session_id in _presence_pending:
+            return  # the count already on its way will be read after this change
+        _presence_pending.add(session_id)
+    socketio.start_background_task(_send_presence_later, app, session_id)
+
+
+def _send_presence_later(app, session_id: int) -> None:
+    socketio.sleep(float(app.config.get("LIVE_PRESENCE_SECONDS", 1.0)))
+    with _presence_guard:
+        _presence_pending.discard(session_id)
+    with app.app_context():
+        count = _presence_count(session_id)
+        db.session.rollback()
+    socketio.emit("presence", {"session_id": session_id, "count": count}, to=everyone_room(session_id),
+                  namespace=NAMESPACE)
 
 
 def join_room(session_id: int, *, actor: Any, sid: str, after_seq: int | None = None,
@@ -778,9 +816,14 @@ def _drop(session_id: int, sid: str) -> None:
 
 
 def drop_presence(*, sid: str) -> None:
-    """Forget a closed connection in every room it was in (called on disconnect)."""
-    for session_id in list(db.session.scalars(select(Presence.session_id).where(Presence.sid == sid).distinct())):
-        _drop(session_id, sid)
+    """Forget a closed connection in every room it was in (called on disconnect).
+
+    A disconnect can be handled inside another handler's after-commit emit (a send to a dead socket), on the
+    same thread and app context, whose session is mid-commit: so this runs in a fresh app context and session.
+    """
+    with current_app.app_context():
+        for session_id in list(db.session.scalars(select(Presence.session_id).where(Presence.sid == sid).distinct())):
+            _drop(session_id, sid)
 
 
 def room_state(seat: Seat, *, after_seq: int | None) -> dict:
@@ -811,7 +854,7 @@ def _visible_questions(seat: Seat) -> list[Question]:
     query = select(Question).where(Question.session_id == seat.session.id)
     if not seat.moderates:
         query = query.where(or_(Question.status.in_(("visible", "answered")), Question.author_id == seat.user.id))
-    return list(db.session.scalars(query.order_by(Question.id)))
+    return list(db.session.scalars(query.options(selectinload(Question.author)).order_by(Question.id)))
 
 
 def snapshot(seat: Seat) -> dict:
@@ -819,7 +862,7 @@ def snapshot(seat: Seat) -> dict:
     session_id, me = seat.session.id, seat.user.id
     messages = list(db.session.scalars(select(ChatMessage).where(
         ChatMessage.session_id == session_id, ChatMessage.deleted_at.is_(None))
-        .order_by(ChatMessage.id.desc()).limit(SNAPSHOT_CHAT)))
+        .options(selectinload(ChatMessage.author)).order_by(ChatMessage.id.desc()).limit(SNAPSHOT_CHAT)))
     questions = _visible_questions(seat)
     voted = set(db.session.scalars(select(QuestionVote.question_id).where(
         QuestionVote.user_id == me, QuestionVote.question_id.in_([q.id for q in questions]))))

@@ -49,6 +49,19 @@ def test_private_exchange_room_looks_missing_to_outsiders(room, live_client, db)
     assert missing == hidden == {"ok": False, "error": {"code": "not_found", "message": "There is no such session."}}
 
 
+def test_a_big_room_hears_one_presence_count_for_a_wave_of_joins(room, live_client, app, wait_for, monkeypatch):
+    # Above LIVE_PRESENCE_COALESCE_ABOVE people, counts are coalesced (bench/RESULTS.md: joins were O(N²) messages).
+    monkeypatch.setitem(app.config, "LIVE_PRESENCE_COALESCE_ABOVE", 0)
+    monkeypatch.setitem(app.config, "LIVE_PRESENCE_SECONDS", 2)
+    first = live_client(room.official)
+    first.join(room.id)
+    live_client(room.other).join(room.id)
+    live_client(room.host).join(room.id)
+    wait_for(lambda: first.presence() != [], what="the coalesced count")
+    assert first.presence() == [3]
+    monkeypatch.setitem(app.config, "LIVE_PRESENCE_SECONDS", 0)  # the disconnects at teardown need not wait
+
+
 def test_presence_counts_people_not_connections(room, live_client):
     first = live_client(room.official)
     first.join(room.id)
