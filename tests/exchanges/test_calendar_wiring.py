@@ -36,3 +36,11 @@ def test_registered_people_find_the_live_room_from_the_exchange_and_join_pages(c
     login_as(official)
     assert f"/sessions/{session.id}/room" in client.get(f"/exchanges/{exchange.id}").get_data(as_text=True)
     assert f"/sessions/{session.id}/room" in client.get(f"/exchanges/{exchange.id}/join").get_data(as_text=True)
+
+
+def test_listing_shows_each_exchanges_languages_and_interpretation(client, make_exchange):
+    make_exchange(title="Bilingual budgets", languages="en,es", interpretation_notes="Spanish interpretation.")
+    html = client.get("/exchanges/").get_data(as_text=True)
+    item = html[html.index("Bilingual budgets"):]
+    assert "English, Spanish" in item[:1500] or "English, español" in item[:1500]
+    assert "Spanish interpretation." in item[:1500]
