@@ -36,3 +36,14 @@ babel = Babel()
 compress = Compress()
 # Limits are declared where they apply (views); storage is memory in one process, Redis when REDIS_URL is set.
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+
+
+def link_table(name: str, left: tuple[str, str], right: tuple[str, str]):
+    """Return a many-to-many link table: two cascading foreign keys forming the primary key.
+
+    `left` and `right` are (column name, "table.id") pairs, e.g. ("exchange_id", "exchanges.id").
+    """
+    from sqlalchemy import Column, ForeignKey, Table
+
+    return Table(name, db.metadata, *(Column(column, ForeignKey(target, ondelete="CASCADE"), primary_key=True)
+                                      for column, target in (left, right)))

@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..common.time import UTCDateTime, utcnow
 from ..experts.models import City, FocusArea, Topic
-from ..extensions import db
+from ..extensions import db, link_table
 
 EXCHANGE_KINDS = ("webinar", "peer_exchange", "conference")
 EXCHANGE_STATUSES = ("draft", "published", "cancelled")
@@ -22,21 +22,9 @@ SPEAKER_ROLES = ("host", "moderator", "panelist")
 SPEAKER_STATUSES = ("invited", "accepted", "declined")
 REGISTRATION_STATUSES = ("pending", "registered", "waitlisted", "cancelled", "attended")
 
-exchange_focus_areas = Table(
-    "exchange_focus_areas", db.metadata,
-    Column("exchange_id", ForeignKey("exchanges.id", ondelete="CASCADE"), primary_key=True),
-    Column("focus_area_id", ForeignKey("focus_areas.id", ondelete="CASCADE"), primary_key=True),
-)
-exchange_topics = Table(
-    "exchange_topics", db.metadata,
-    Column("exchange_id", ForeignKey("exchanges.id", ondelete="CASCADE"), primary_key=True),
-    Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
-)
-exchange_cities = Table(
-    "exchange_cities", db.metadata,
-    Column("exchange_id", ForeignKey("exchanges.id", ondelete="CASCADE"), primary_key=True),
-    Column("city_id", ForeignKey("cities.id", ondelete="CASCADE"), primary_key=True),
-)
+exchange_focus_areas = link_table("exchange_focus_areas", ("exchange_id", "exchanges.id"), ("focus_area_id", "focus_areas.id"))
+exchange_topics = link_table("exchange_topics", ("exchange_id", "exchanges.id"), ("topic_id", "topics.id"))
+exchange_cities = link_table("exchange_cities", ("exchange_id", "exchanges.id"), ("city_id", "cities.id"))
 
 
 class Exchange(db.Model):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Integer, SmallInteger, String, Table, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..common.time import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import db, link_table
 
 EXPERT_STATUSES = ("pending", "changes_requested", "approved", "rejected", "withdrawn")
 LANGUAGE_LEVELS = ("basic", "working", "fluent", "native")
@@ -17,16 +17,8 @@ STAKEHOLDER_GROUPS = ("political_leaders", "innovation_staff", "administrators",
 # draft: the challenge is described, no expert asked yet; sent: waiting for the expert's answer.
 PEER_REQUEST_STATUSES = ("draft", "sent", "accepted", "declined", "cancelled")
 
-expert_topics = Table(
-    "expert_topics", db.metadata,
-    Column("expert_id", ForeignKey("expert_profiles.id", ondelete="CASCADE"), primary_key=True),
-    Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
-)
-expert_focus_areas = Table(
-    "expert_focus_areas", db.metadata,
-    Column("expert_id", ForeignKey("expert_profiles.id", ondelete="CASCADE"), primary_key=True),
-    Column("focus_area_id", ForeignKey("focus_areas.id", ondelete="CASCADE"), primary_key=True),
-)
+expert_topics = link_table("expert_topics", ("expert_id", "expert_profiles.id"), ("topic_id", "topics.id"))
+expert_focus_areas = link_table("expert_focus_areas", ("expert_id", "expert_profiles.id"), ("focus_area_id", "focus_areas.id"))
 
 
 class FocusArea(db.Model):
@@ -185,11 +177,7 @@ class OfficialProfile(db.Model):
         return f"<OfficialProfile user={self.user_id} {self.stakeholder_group}>"
 
 
-peer_request_topics = Table(
-    "peer_request_topics", db.metadata,
-    Column("peer_request_id", ForeignKey("peer_requests.id", ondelete="CASCADE"), primary_key=True),
-    Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
-)
+peer_request_topics = link_table("peer_request_topics", ("peer_request_id", "peer_requests.id"), ("topic_id", "topics.id"))
 
 
 class PeerRequest(db.Model):

@@ -6,12 +6,10 @@ from datetime import datetime
 
 from sqlalchemy import (
     Boolean,
-    Column,
     ForeignKey,
     Integer,
     SmallInteger,
     String,
-    Table,
     Text,
     UniqueConstraint,
 )
@@ -21,7 +19,7 @@ from ..accounts.models import User
 from ..common.time import UTCDateTime, utcnow
 from ..exchanges.models import Exchange, ExchangeSession
 from ..experts.models import City, ExpertProfile, FocusArea, Topic
-from ..extensions import db
+from ..extensions import db, link_table
 from ..live.models import Question
 
 GENDERS = ("woman", "man", "non_binary", "another", "prefer_not_to_say")
@@ -105,26 +103,10 @@ class FollowUp(db.Model):
         return f"<FollowUp {self.id} question={self.question_id} {self.status}>"
 
 
-note_cities = Table(
-    "outcome_note_cities", db.metadata,
-    Column("note_id", ForeignKey("outcome_notes.id", ondelete="CASCADE"), primary_key=True),
-    Column("city_id", ForeignKey("cities.id", ondelete="CASCADE"), primary_key=True),
-)
-note_experts = Table(
-    "outcome_note_experts", db.metadata,
-    Column("note_id", ForeignKey("outcome_notes.id", ondelete="CASCADE"), primary_key=True),
-    Column("expert_id", ForeignKey("expert_profiles.id", ondelete="CASCADE"), primary_key=True),
-)
-note_focus_areas = Table(
-    "outcome_note_focus_areas", db.metadata,
-    Column("note_id", ForeignKey("outcome_notes.id", ondelete="CASCADE"), primary_key=True),
-    Column("focus_area_id", ForeignKey("focus_areas.id", ondelete="CASCADE"), primary_key=True),
-)
-note_topics = Table(
-    "outcome_note_topics", db.metadata,
-    Column("note_id", ForeignKey("outcome_notes.id", ondelete="CASCADE"), primary_key=True),
-    Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
-)
+note_cities = link_table("outcome_note_cities", ("note_id", "outcome_notes.id"), ("city_id", "cities.id"))
+note_experts = link_table("outcome_note_experts", ("note_id", "outcome_notes.id"), ("expert_id", "expert_profiles.id"))
+note_focus_areas = link_table("outcome_note_focus_areas", ("note_id", "outcome_notes.id"), ("focus_area_id", "focus_areas.id"))
+note_topics = link_table("outcome_note_topics", ("note_id", "outcome_notes.id"), ("topic_id", "topics.id"))
 
 
 class OutcomeNote(db.Model):
