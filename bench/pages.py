@@ -47,11 +47,11 @@ def make_app(instance: Path, database_url: str | None):
 
 def seed(app, scale: float) -> dict:
     """Bulk-insert the data set at `scale` (1.0: 10,000 exchanges); return what the pages need."""
-    from sqlalchemy import insert, select
+    from sqlalchemy import insert, select, update
 
     from exchange.accounts.models import User
     from exchange.common.time import utcnow
-    from exchange.exchanges.models import Exchange, ExchangeSession, Registration
+    from exchange.exchanges.models import Exchange, ExchangeSession, Registration, time_bounds_values
     from exchange.experts.models import ExpertProfile
     from exchange.extensions import db
 
@@ -90,6 +90,8 @@ def seed(app, scale: float) -> dict:
             {"exchange_id": eid, "title": f"Session of {eid}", "starts_at": now + timedelta(hours=6 + i),
              "ends_at": now + timedelta(hours=7 + i), "timezone": "UTC", "ical_uid": f"{uuid.uuid4()}@bench",
              "updated_at": now} for i, eid in enumerate(exchange_ids)])
+        # Bulk inserts skip the ORM's flush hook that keeps an exchange's first start and last end.
+        db.session.execute(update(Exchange).values(**time_bounds_values(Exchange.id)))
         regs = [{"exchange_id": exchange_ids[(k * 7919 + j * 31) % n_exchanges], "user_id": uid,
                  "status": "registered", "created_at": now, "updated_at": now}
                 for k, uid in enumerate(officials) for j in range(5)][:n_regs]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 import socketio
 
@@ -21,7 +22,18 @@ RETRY_SECONDS = 1.0
 
 
 class ExchangeRedisManager(socketio.RedisManager):
-    """RedisManager that resubscribes within a second of Redis coming back and then makes its clients replay."""
+    """RedisManager that resubscribes within a second of Redis coming back and then makes its clients replay.
+
+    `emit_filter`, when set, sees every emit this process is about to deliver to its own clients (its own and
+    those from the queue) and may drop it: the live room drops copies it has already delivered.
+    """
+
+    emit_filter: Callable[[dict], bool] | None = None
+
+    def _handle_emit(self, message):
+        if self.emit_filter is not None and not self.emit_filter(message):
+            return
+        super()._handle_emit(message)
 
     def _redis_listen_with_retries(self):  # pragma: no cover - exercised by tests/scale with real processes
         failed = False

@@ -5,8 +5,19 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..accounts.models import User
 from ..common.time import UTCDateTime, utcnow
@@ -47,6 +58,10 @@ class Exchange(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The first start and the last end of its sessions, kept by `_keep_time_bounds` below: listings filter and
+    # sort on these indexed columns instead of aggregating every session per request (bench/RESULTS.md).
+    first_start: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    last_end: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
 
     created_by: Mapped[User | None] = relationship()
     sessions: Mapped[list[ExchangeSession]] = relationship(back_populates="exchange", cascade="all, delete-orphan",
@@ -188,3 +203,34 @@ class Invitation(db.Model):
 
     def __repr__(self) -> str:
         return f"<Invitation exchange={self.exchange_id} used={self.used_at is not None}>"
+
+
+def time_bounds_values(exchange_id) -> dict:
+    """The SQL values of an exchange's `first_start` and `last_end`, read from its sessions."""
+    of_it = ExchangeSession.exchange_id == exchange_id
+    return {"first_start": select(func.min(ExchangeSession.starts_at)).where(of_it).scalar_subquery(),
+            "last_end": select(func.max(ExchangeSession.ends_at)).where(of_it).scalar_subquery()}
+
+
+@event.listens_for(Session, "after_flush")
+def _note_moved_sessions(session: Session, _context) -> None:
+    """Note the exchanges whose sessions this flush added, moved or removed (their ids are known by now)."""
+    changed = [s for s in (*session.new, *session.dirty, *session.deleted) if isinstance(s, ExchangeSession)]
+    if changed:
+        session.info.setdefault("exchange_bounds", set()).update(
+            s.exchange_id for s in changed if s.exchange_id is not None)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _keep_time_bounds(session: Session, _context) -> None:
+    """Recompute the time bounds of the exchanges noted above, in the same transaction."""
+    ids = session.info.pop("exchange_bounds", None)
+    if not ids:
+        return
+    for exchange_id in ids:
+        # updated_at stays: these columns are derived, not an edit of the exchange (its onupdate would fire).
+        session.execute(update(Exchange).where(Exchange.id == exchange_id)
+                        .values(**time_bounds_values(exchange_id), updated_at=Exchange.updated_at)
+                        .execution_options(synchronize_session=False))
+    for exchange in [obj for obj in session.identity_map.values() if isinstance(obj, Exchange) and obj.id in ids]:
+        session.expire(exchange, ["first_start", "last_end"])

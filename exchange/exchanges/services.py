@@ -233,13 +233,6 @@ class Page:
         return self.page > 1
 
 
-def _time_bounds():
-    return (select(ExchangeSession.exchange_id,
-                   func.min(ExchangeSession.starts_at).label("first_start"),
-                   func.max(ExchangeSession.ends_at).label("last_end"))
-            .group_by(ExchangeSession.exchange_id).subquery())
-
-
 def list_exchanges(filters: ExchangeFilters, *, actor=None, public_only: bool = False, page: int = 1,
                    per_page: int = PER_PAGE) -> Page:
     """Return exchanges matching `filters`, upcoming soonest first, past latest first.
@@ -247,18 +240,17 @@ def list_exchanges(filters: ExchangeFilters, *, actor=None, public_only: bool = 
     Everyone sees published public exchanges; organizers also see drafts, invite-only and cancelled ones
     (unless `public_only`, as for the API).
     """
-    bounds = _time_bounds()
-    query = select(Exchange).outerjoin(bounds, bounds.c.exchange_id == Exchange.id)
+    query = select(Exchange)
     if public_only or not permissions.can(actor, "exchange.manage"):
         query = query.where(Exchange.status == "published", Exchange.visibility == "public")
     now = utcnow()
     if filters.when == "past":
-        query = query.where(bounds.c.last_end <= now).order_by(bounds.c.last_end.desc(), Exchange.id.desc())
+        query = query.where(Exchange.last_end <= now).order_by(Exchange.last_end.desc(), Exchange.id.desc())
     elif filters.when == "upcoming":
-        query = query.where(or_(bounds.c.last_end.is_(None), bounds.c.last_end > now)).order_by(
-            bounds.c.first_start.is_(None), bounds.c.first_start, Exchange.id)
+        query = query.where(or_(Exchange.last_end.is_(None), Exchange.last_end > now)).order_by(
+            Exchange.first_start.is_(None), Exchange.first_start, Exchange.id)
     else:
-        query = query.order_by(bounds.c.first_start.desc(), Exchange.id.desc())
+        query = query.order_by(Exchange.first_start.desc(), Exchange.id.desc())
     if filters.kind:
         query = query.where(Exchange.kind == filters.kind)
     if filters.focus:

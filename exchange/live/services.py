@@ -33,6 +33,7 @@ from ..common.time import utcnow
 from ..exchanges.models import Exchange, ExchangeSession, Registration, SessionSpeaker
 from ..extensions import db, socketio
 from ..reports.followups import create_follow_ups
+from .delivery import ledger
 from .models import (
     Attendance,
     ChatMessage,
@@ -274,15 +275,50 @@ def _record(session_id: int, type_: str, data: dict, *, actor_id: int | None, se
     event = LiveEvent(session_id=session_id, seq=seq or _next_seq(session_id), type=type_, at=utcnow(),
                       actor_id=actor_id, public=public, user_id=None if public else user_id, data=data)
     db.session.add(event)
-    emit_after_commit(db.session, "room.event", event_view(event, moderator=True, viewer_id=None),
-                      room=moderators_room(session_id))
-    if public:
-        emit_after_commit(db.session, "room.event", event_view(event, moderator=False, viewer_id=None),
-                          room=people_room(session_id))
-    elif user_id is not None:
-        emit_after_commit(db.session, "room.event", event_view(event, moderator=False, viewer_id=user_id),
-                          room=person_room(session_id, user_id))
+    for room, payload in deliveries(event):
+        emit_after_commit(db.session, "room.event", payload, room=room)
     return event
+
+
+def deliveries(event: LiveEvent) -> list[tuple[str, dict]]:
+    """Return where a stored event goes and what each room reads: the full view to moderators, a redacted one
+    to everyone else (or, for a private event, to the one person it concerns)."""
+    session_id = event.session_id
+    out = [(moderators_room(session_id), event_view(event, moderator=True, viewer_id=None))]
+    if event.public:
+        out.append((people_room(session_id), event_view(event, moderator=False, viewer_id=None)))
+    elif event.user_id is not None:
+        out.append((person_room(session_id, event.user_id),
+                    event_view(event, moderator=False, viewer_id=event.user_id)))
+    return out
+
+
+def repair_deliveries(*, manager: Any, grace: float) -> int:
+    """Deliver here every stored event that this process's clients should have heard by now and did not.
+
+    The events a process died before publishing (live/delivery.py). Returns how many room deliveries it made.
+    """
+    made = 0
+    for session_id in ledger.sessions():
+        if not any(True for _ in manager.get_participants(NAMESPACE, everyone_room(session_id))):
+            ledger.forget(session_id)
+            continue
+        stored = db.session.scalar(select(LiveRoom.last_seq).where(LiveRoom.session_id == session_id)) or 0
+        low, high = ledger.due(session_id, stored, grace=grace)
+        if high <= low:
+            continue
+        events = db.session.scalars(select(LiveEvent).where(
+            LiveEvent.session_id == session_id, LiveEvent.seq > low, LiveEvent.seq <= high).order_by(LiveEvent.seq))
+        for event in events:
+            targets = dict(deliveries(event))
+            gaps, skip = ledger.missing(session_id, event.seq, list(targets))
+            for room in gaps:
+                manager.emit("room.event", targets[room], namespace=NAMESPACE, room=room, skip_sid=skip,
+                             ignore_queue=True)
+                made += 1
+        ledger.settle(session_id, high)
+    db.session.rollback()
+    return made
 
 
 def _room_status(session_id: int) -> str:
@@ -796,7 +832,10 @@ def join_room(session_id: int, *, actor: Any, sid: str, after_seq: int | None = 
         _emit_presence(session_id, count)
         db.session.commit()
     subscribe(rooms_for(seat))
-    return room_state(seat, after_seq=after_seq)
+    answer = room_state(seat, after_seq=after_seq)
+    if ledger.enabled:
+        ledger.joined(session_id, sid, answer["last_seq"])
+    return answer
 
 
 def leave_room(session_id: int, *, actor: Any, sid: str, unsubscribe: Callable[[list[str]], None]) -> dict:

@@ -20,8 +20,10 @@ from flask_login import current_user
 from flask_socketio import join_room, leave_room
 
 from ..common.errors import DomainError, Invalid
+from ..common.queue import ExchangeRedisManager
 from ..extensions import db, socketio
 from . import access, services
+from .delivery import first_delivery, ledger
 
 log = logging.getLogger(__name__)
 NS = services.NAMESPACE
@@ -106,12 +108,31 @@ def _refresh_presence_forever(app) -> None:
             log.exception("live presence refresh failed")
 
 
+def _repair_forever(app, manager) -> None:
+    every = float(app.config.get("LIVE_REPAIR_SECONDS", 1.0))
+    grace = float(app.config.get("LIVE_REPAIR_GRACE", 2.0))
+    while True:
+        socketio.sleep(every)
+        try:
+            with app.app_context():
+                if made := services.repair_deliveries(manager=manager, grace=grace):
+                    log.warning("live: delivered %d stored events that never came over the queue", made)
+        except Exception:  # the next round tries again
+            log.exception("live delivery repair failed")
+
+
 def _start_heartbeat() -> None:
-    """Keep this process's presence rows fresh (once per process, from its first connection)."""
+    """Keep this process's presence rows fresh, and with a message queue its deliveries complete (once per process)."""
     with _heartbeat["lock"]:
         if not _heartbeat["started"]:
             _heartbeat["started"] = True
-            socketio.start_background_task(_refresh_presence_forever, current_app._get_current_object())
+            app = current_app._get_current_object()
+            socketio.start_background_task(_refresh_presence_forever, app)
+            manager = socketio.server.manager
+            if isinstance(manager, ExchangeRedisManager):
+                manager.emit_filter = first_delivery
+                ledger.enabled = True
+                socketio.start_background_task(_repair_forever, app, manager)
 
 
 @socketio.on("connect", namespace=NS)

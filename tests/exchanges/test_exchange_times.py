@@ -42,8 +42,8 @@ def test_weekly_session_new_york_sao_paulo_across_the_us_change(db, client, logi
     register(exchange, actor=paulista, answers=RegistrationAnswers(city_id=reference.city("sao-paulo").id))
     page = login_as(paulista).get(f"/exchanges/{exchange.id}").get_data(as_text=True)
     # The reader's own zone: noon before the U.S. change, 11:00 after it; the exchange's zone stays at 10:00.
-    assert "Your time:</strong> Wed 6 Mar 2030, 12:00–13:00 (Sao Paulo, UTC−3)" in page
-    assert "Your time:</strong> Wed 13 Mar 2030, 11:00–12:00 (Sao Paulo, UTC−3)" in page
+    assert "Your time:</strong> Wed 6 Mar 2030, 12:00–13:00 (São Paulo, UTC−3)" in page
+    assert "Your time:</strong> Wed 13 Mar 2030, 11:00–12:00 (São Paulo, UTC−3)" in page
     assert "Exchange time: Wed 6 Mar 2030, 10:00–11:00 (New York, UTC−5)" in page
     assert "Exchange time: Wed 13 Mar 2030, 10:00–11:00 (New York, UTC−4)" in page
     assert "New York Wed 10:00–11:00 · São Paulo Wed 12:00–13:00" in page
@@ -51,7 +51,7 @@ def test_weekly_session_new_york_sao_paulo_across_the_us_change(db, client, logi
 
     mails = outbox.messages(to=paulista.email)
     assert len(mails) == 3  # one message per session, each with its own calendar invite
-    assert "Your time: Wed 13 Mar 2030, 11:00–12:00 (Sao Paulo, UTC−3)" in body_text(mails[1])
+    assert "Your time: Wed 13 Mar 2030, 11:00–12:00 (São Paulo, UTC−3)" in body_text(mails[1])
     for mail, session in zip(mails, exchange.sessions, strict=True):
         event = event_of(mail)
         assert str(event["UID"]) == session.ical_uid

@@ -15,6 +15,7 @@ import requests
 import socketio
 from sqlalchemy import func, select
 
+from exchange.live import services
 from exchange.live.models import ChatMessage
 from tests.scale.helpers import ROOT
 
@@ -74,6 +75,29 @@ def test_clients_of_a_killed_process_move_to_the_other_and_miss_nothing(room, cl
     for client_id in acked:
         assert db.session.scalar(select(func.count()).select_from(ChatMessage)
                                  .where(ChatMessage.client_id == client_id)) == 1
+
+
+def test_an_event_stored_but_never_published_reaches_every_connected_client_once(room, cluster, wait_for):
+    a, b = cluster.start(2)
+    host = cluster.connect(room.host, room.id, a)
+    other = cluster.connect(room.other, room.id, b)
+    # Stored by a process that died between its commit and its publish: this test's own app, whose Socket.IO
+    # server has no message queue and no clients, commits events that no server ever hears of.
+    chat = services.send_chat(room.id, actor=room.official, body="stored, never published", client_id="lost")
+    question = services.ask_question(room.id, actor=room.official, body="Who pays for the sensors?", anonymous=True,
+                                     client_id="lost-q")
+    latecomer = cluster.connect(room.panelist, room.id, b)  # joined after: both are in its join answer already
+    lost = {chat["seq"], question["seq"]}
+    for client in (host, other):
+        wait_for(lambda c=client: lost <= set(c.seqs()), what="the stored events to reach a connected client")
+    said = other.call("chat.send", {"body": "and life goes on", "client_id": "o1"})
+    wait_for(lambda: said["seq"] in host.seqs() and said["seq"] in latecomer.seqs(), what="the next message")
+    assert not lost & set(latecomer.seqs()), "a client got an event that was already in its join answer"
+    for client in (host, other, latecomer):
+        assert len(client.seqs()) == len(set(client.seqs())), "a message arrived twice"
+    asked = {c: next(e for e in c.events() if e["seq"] == question["seq"]) for c in (host, other)}
+    assert asked[host]["data"]["question"]["author"]["id"] == room.official.id  # moderators see who asked
+    assert asked[other]["data"]["question"]["author"] is None  # nobody else does, repaired or not
 
 
 def test_processes_resubscribe_after_a_redis_restart_and_clients_replay_the_outage(room, cluster, own_redis,
