@@ -187,6 +187,7 @@ class Stats:
     join_times: list[float] = field(default_factory=list)
     errors: Counter = field(default_factory=Counter)
     last_chat: float = 0.0
+    closing: bool = False  # set when the run disconnects its clients on purpose
 
 
 class Bot:
@@ -199,6 +200,12 @@ class Bot:
         self.sio = socketio.AsyncClient(reconnection=False)
         self.sio.on("room.event", self.on_event, namespace=NS)
         self.sio.on("presence", self.on_presence, namespace=NS)
+        self.sio.on("disconnect", self.on_disconnect, namespace=NS)
+        self.joined_at: float | None = None
+
+    async def on_disconnect(self, reason=None) -> None:
+        if self.joined_at is not None and not self.stats.closing:  # a connection lost during the run
+            self.stats.errors[f"disconnected: {reason or 'unknown'}"] += 1
 
     async def on_event(self, data) -> None:
         now = time.time()
@@ -220,6 +227,11 @@ class Bot:
         try:
             await self.sio.connect(url, headers={"Cookie": self.cookie}, transports=["websocket"],
                                    namespaces=[NS], wait_timeout=60)
+            # python-engineio's client drops its own connection when it has sent nothing for ping interval + 5 s,
+            # which happens to a bot whose server ping arrives > 5 s late behind a vote burst (the server had not
+            # closed anything: "transport error" x 375 in one run). Browsers' socket.io client has no such rule
+            # (it waits ping interval + ping timeout for a ping), so the bots wait as long before giving up.
+            self.sio.eio.ping_timeout = self.sio.eio.ping_interval + self.sio.eio.ping_timeout
             ack = await self.sio.call("join", {"session_id": session_id}, namespace=NS, timeout=120)
         except Exception as exc:  # counted, not fatal: the report says how many failed
             self.stats.errors[f"join: {type(exc).__name__}"] += 1
@@ -228,6 +240,7 @@ class Bot:
             self.stats.errors[f"join: {ack['error']['code']}"] += 1
             return False
         self.stats.join_times.append(time.monotonic() - began)
+        self.joined_at = time.monotonic()
         return True
 
     async def call(self, event: str, payload: dict) -> dict | None:
@@ -387,6 +400,7 @@ async def run_load(url: str, room: Room, n: int, *, chat_seconds: float, join_ra
     out["peak_rss_mb"] = server.peak_rss / 2**20
     out["errors"] = dict(stats.errors)
     out["presence_msgs"] = stats.presence
+    stats.closing = True
     await asyncio.gather(*(b.sio.disconnect() for b in live), return_exceptions=True)
     if stall is not None:
         stall.close()

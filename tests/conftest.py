@@ -67,6 +67,7 @@ def app(tmp_path_factory):
         "MAIL_OUTBOX_DIR": str(instance / "outbox"),
         "PUBLIC_URL": "http://localhost",
         "SERVER_NAME": None,
+        "GC_THRESHOLDS": "default",  # a test that runs `serve` in this process must not freeze the suite's heap
     })
     app.test_client_class = FormClient
     from exchange.extensions import socketio

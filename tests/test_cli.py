@@ -133,3 +133,39 @@ def test_several_workers_need_redis(run, app):
     result = run("serve", "--workers", "2")
     assert result.exit_code != 0
     assert "set REDIS_URL" in result.output
+
+
+@pytest.fixture
+def collector():
+    """Give a test the garbage collector and put it back as it was (thresholds, nothing frozen)."""
+    import gc
+
+    before = gc.get_threshold()
+    gc.unfreeze()
+    yield gc
+    gc.unfreeze()
+    gc.set_threshold(*before)
+
+
+def test_serve_collects_garbage_less_often_and_skips_what_start_up_made(collector):
+    from exchange.server import tune_gc
+
+    collector.set_threshold(700, 10, 10)
+    tune_gc("default")
+    assert collector.get_threshold() == (700, 10, 10) and collector.get_freeze_count() == 0
+    tune_gc("10000,50,100")
+    assert collector.get_threshold() == (10000, 50, 100)
+    assert collector.get_freeze_count() > 0  # the app and modules loaded so far are no longer scanned
+
+
+@pytest.mark.parametrize("bad", ["10000,50", "0,10,10", "many"])
+def test_serve_refuses_bad_gc_thresholds_with_a_message(collector, bad):
+    import click
+
+    from exchange.server import tune_gc
+
+    before = collector.get_threshold()
+    with pytest.raises(click.ClickException) as caught:
+        tune_gc(bad)
+    assert "GC_THRESHOLDS must be three positive numbers" in caught.value.message
+    assert collector.get_threshold() == before and collector.get_freeze_count() == 0

@@ -7,10 +7,12 @@ with STATUS:CANCELLED for cancellations; METHOD:PUBLISH for feeds and downloads.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
@@ -300,9 +302,37 @@ def _cancelled_since(session: ExchangeSession) -> datetime | None:
     return max(times) if times else None
 
 
+# Feeds are polled by calendar programs again and again, and serialising a few hundred events is most of their
+# cost (bench/RESULTS.md). A file is kept under the digest of everything it says, so a change of any event makes
+# a new key: never stale, only a repeat of identical content is served from memory (DTSTAMP: when first made).
+_FEED_CACHE_SIZE = 128
+_rendered: OrderedDict[str, bytes] = OrderedDict()
+_rendered_lock = threading.Lock()
+
+
+def feed_digest(datas: list[EventData], name: str) -> str:
+    """Return the digest of what a feed says (its ETag): the same events and name give the same digest."""
+    return hashlib.sha256(repr((name, FEED_REFRESH, datas)).encode()).hexdigest()[:32]
+
+
 def _render(datas: list[EventData], name: str) -> bytes:
+    return render_feed(datas, name)[1]
+
+
+def render_feed(datas: list[EventData], name: str) -> tuple[str, bytes]:
+    """Return (digest, METHOD:PUBLISH file) for `datas`, from memory when the same content was made before."""
+    key = feed_digest(datas, name)
+    with _rendered_lock:
+        if key in _rendered:
+            _rendered.move_to_end(key)
+            return key, _rendered[key]
     cal = builders.build_calendar(datas, method="PUBLISH", stamp=utcnow(), name=name, refresh=FEED_REFRESH)
-    return builders.to_ics(cal)
+    body = builders.to_ics(cal)
+    with _rendered_lock:
+        _rendered[key] = body
+        while len(_rendered) > _FEED_CACHE_SIZE:
+            _rendered.popitem(last=False)
+    return key, body
 
 
 def user_for_token(token: str) -> User:
@@ -352,11 +382,16 @@ def personal_sessions(user: User, *, now: datetime | None = None) -> list[tuple[
 
 def personal_feed(token: str, *, now: datetime | None = None) -> bytes:
     """Return the private feed (METHOD:PUBLISH) behind a feed token, in its owner's language."""
+    return personal_feed_with_digest(token, now=now)[1]
+
+
+def personal_feed_with_digest(token: str, *, now: datetime | None = None) -> tuple[str, bytes]:
+    """Return (digest, private feed): the digest changes exactly when the feed's content does (an ETag)."""
     user = user_for_token(token)
     with force_locale(user.language or "en"):
         datas = [event_data(s, status=status) for s, status in personal_sessions(user, now=now)]
         name = str(_l("Peer Exchange: my sessions"))
-    return _render(datas, name)
+    return render_feed(datas, name)
 
 
 def public_feed(*, now: datetime | None = None) -> bytes:

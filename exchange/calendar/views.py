@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, url_for
+from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -29,7 +29,10 @@ def public_feed():
 @bp.route("/calendar/<token>.ics")
 def personal_feed(token: str):
     """Serve a person's private feed; the token in the address is the only key (calendar apps send no cookie)."""
-    return _ics(services.personal_feed(token), "my-sessions.ics", private=True)
+    digest, body = services.personal_feed_with_digest(token)
+    response = _ics(body, "my-sessions.ics", private=True)
+    response.set_etag(digest)  # calendar programs that send If-None-Match get a 304 while nothing changed
+    return response.make_conditional(request)
 
 
 @bp.route("/exchanges/<int:exchange_id>/calendar.ics")

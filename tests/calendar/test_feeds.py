@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import time_machine
 from ical_tools import iso, vobject_events
+from icalendar import Calendar
 from sqlalchemy import event
 
 from exchange.calendar import links
@@ -300,3 +301,27 @@ def test_add_links_partial_renders_nothing_without_a_session(app):
 
     with app.test_request_context("/"):
         assert render_template_string('{% include "calendar/_add_links.html" %}').strip() == ""
+
+
+def test_a_feed_answers_304_until_its_content_changes_and_then_the_new_file(db, client, make_user, make_exchange,
+                                                                            register):
+    person = make_user()
+    exchange = make_exchange(title="Water metering")
+    register(person, exchange)
+    first = _feed(client, person)
+    etag = first.headers["ETag"]
+    again = client.get(f"/calendar/{person.calendar_token}.ics", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    assert _feed(client, person).data == first.data  # the same content: the same file, DTSTAMP included
+
+    exchange.sessions[0].starts_at += timedelta(hours=1)  # a calendar program must pick this up at once
+    exchange.sessions[0].ends_at += timedelta(hours=1)
+    db.session.commit()
+    moved = client.get(f"/calendar/{person.calendar_token}.ics", headers={"If-None-Match": etag})
+    assert moved.status_code == 200 and moved.headers["ETag"] != etag
+    (vevent,) = Calendar.from_ical(moved.data).walk("VEVENT")
+    assert vevent.decoded("DTSTART") == exchange.sessions[0].starts_at
+
+    register(make_user(), exchange)  # someone else's registration changes nothing in this feed
+    assert client.get(f"/calendar/{person.calendar_token}.ics",
+                      headers={"If-None-Match": moved.headers["ETag"]}).status_code == 304
