@@ -507,7 +507,7 @@ def main() -> None:
 
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     cores = ("servers pinned to core 0 (taskset -c 0), the load generator to core 1 (sched_setaffinity); "
-             "other engineers' test runs shared both cores" if TWO_CORES else "one core shared by all")
+             "anything else running shows in the load average above" if TWO_CORES else "one core shared by all")
     body = [
         "## Live room (`bench/live_room.py`)", "", header, f"load average at end {load}", "",
         f"Command: `python bench/live_room.py {' '.join(sys.argv[1:])}`. Database: "
