@@ -781,10 +781,20 @@ _presence_pending: set[int] = set()
 _presence_guard = threading.Lock()
 
 
-def _emit_presence(session_id: int, count: int) -> None:
-    """Send the room its new count after commit: at once in a small room, coalesced in a big one."""
-    config = current_app.config
-    if count <= int(config.get("LIVE_PRESENCE_COALESCE_ABOVE", 50)):
+# The last count this process read per room: a room known to be big skips counting on every join and leave
+# (a scan of its presence rows, twice per join) and leaves the count, and the peak, to the coalesced sender.
+_last_count: dict[int, int] = {}
+
+
+def _big_room(session_id: int) -> bool:
+    return _last_count.get(session_id, 0) > int(current_app.config.get("LIVE_PRESENCE_COALESCE_ABOVE", 50))
+
+
+def _emit_presence(session_id: int, count: int | None) -> None:
+    """Send the room its new count after commit: at once in a small room, coalesced in a big one (count None)."""
+    if count is not None:
+        _last_count[session_id] = count
+    if count is not None and not _big_room(session_id):
         emit_after_commit(db.session, "presence", {"session_id": session_id, "count": count},
                           room=everyone_room(session_id))
         return
@@ -805,10 +815,16 @@ def _send_presence_later(app, session_id: int) -> None:
     with _presence_guard:
         _presence_pending.discard(session_id)
     with app.app_context():
-        count = _presence_count(session_id)
-        db.session.rollback()
+        count = _last_count[session_id] = _presence_count(session_id)
+        _record_peak(session_id, count)  # a conditional update that only raises it: no room lock needed
+        db.session.commit()
     socketio.emit("presence", {"session_id": session_id, "count": count}, to=everyone_room(session_id),
                   namespace=NAMESPACE)
+
+
+def _record_peak(session_id: int, count: int) -> None:
+    db.session.execute(update(LiveRoom).where(LiveRoom.session_id == session_id, LiveRoom.peak_presence < count)
+                       .values(peak_presence=count, peak_at=utcnow()).execution_options(synchronize_session=False))
 
 
 def join_room(session_id: int, *, actor: Any, sid: str, after_seq: int | None = None,
@@ -825,10 +841,9 @@ def join_room(session_id: int, *, actor: Any, sid: str, after_seq: int | None = 
         _insert_ignore(Presence, session_id=session_id, user_id=actor.id, sid=sid, node=NODE, joined_at=utcnow(),
                        seen_at=utcnow())
         _insert_ignore(Attendance, session_id=session_id, user_id=actor.id, first_joined_at=utcnow())
-        count = _presence_count(session_id)
-        db.session.execute(update(LiveRoom).where(LiveRoom.session_id == session_id, LiveRoom.peak_presence < count)
-                           .values(peak_presence=count, peak_at=utcnow())
-                           .execution_options(synchronize_session=False))
+        count = None if _big_room(session_id) else _presence_count(session_id)
+        if count is not None:
+            _record_peak(session_id, count)
         _emit_presence(session_id, count)
         db.session.commit()
     subscribe(rooms_for(seat))
@@ -850,7 +865,7 @@ def _drop(session_id: int, sid: str) -> None:
     with _room_write(session_id):
         gone = db.session.execute(delete(Presence).where(Presence.session_id == session_id, Presence.sid == sid))
         if gone.rowcount:
-            _emit_presence(session_id, _presence_count(session_id))
+            _emit_presence(session_id, None if _big_room(session_id) else _presence_count(session_id))
             db.session.commit()
 
 
@@ -917,7 +932,7 @@ def snapshot(seat: Seat) -> dict:
         "questions": [{**_own_view(q, seat), "voted": q.id in voted} for q in questions],
         "polls": [{**poll_view(p), "my_choices": mine.get(p.id, [])} for p in polls],
         "hands": [{"user": _person(h.user), "raised": True, "at": _iso(h.raised_at)} for h in db.session.scalars(hands)],
-        "presence": _presence_count(session_id),
+        "presence": _last_count[session_id] if _big_room(session_id) else _presence_count(session_id),
         "muted_until": _iso(muted) if muted and muted > utcnow() else None,
     }
 

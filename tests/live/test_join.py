@@ -62,6 +62,28 @@ def test_a_big_room_hears_one_presence_count_for_a_wave_of_joins(room, live_clie
     monkeypatch.setitem(app.config, "LIVE_PRESENCE_SECONDS", 0)  # the disconnects at teardown need not wait
 
 
+def test_a_big_room_still_records_its_attendance_peak(room, live_client, app, db, wait_for, monkeypatch):
+    from exchange.live.models import LiveRoom
+
+    # In a big room joins no longer count heads one by one: the coalesced sender counts and keeps the peak.
+    monkeypatch.setitem(app.config, "LIVE_PRESENCE_COALESCE_ABOVE", 0)
+    monkeypatch.setitem(app.config, "LIVE_PRESENCE_SECONDS", 0.2)
+    clients = [live_client(u) for u in (room.official, room.other, room.host)]
+    for c in clients:
+        c.join(room.id)
+    wait_for(lambda: clients[0].presence()[-1:] == [3], what="the coalesced count of three")
+
+    def peak() -> int:
+        db.session.expire_all()
+        return db.session.get(LiveRoom, room.id).peak_presence
+
+    wait_for(lambda: peak() == 3, what="the peak of three stored")
+    clients[2].disconnect()
+    wait_for(lambda: clients[0].presence()[-1:] == [2], what="the count after one left")
+    assert peak() == 3
+    monkeypatch.setitem(app.config, "LIVE_PRESENCE_SECONDS", 0)
+
+
 def test_presence_counts_people_not_connections(room, live_client):
     first = live_client(room.official)
     first.join(room.id)
