@@ -74,8 +74,8 @@ def serve_in_process(app, host: str, port: int) -> None:
     """Serve HTTP and Socket.IO from this process until interrupted."""
     from .extensions import socketio
 
+    tune_gc(app.config.get("GC_THRESHOLDS", "default"))  # first: a bad value stops the server before anything runs
     start_background_jobs(app)
-    tune_gc(app.config.get("GC_THRESHOLDS", "default"))
     # python-socketio subscribes to the message queue only when the first client connects; subscribe now, so that
     # every server process is listening from the start (and counts in PUBSUB NUMSUB).
     if not socketio.server.manager_initialized:

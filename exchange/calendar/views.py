@@ -31,7 +31,9 @@ def personal_feed(token: str):
     """Serve a person's private feed; the token in the address is the only key (calendar apps send no cookie)."""
     digest, body = services.personal_feed_with_digest(token)
     response = _ics(body, "my-sessions.ics", private=True)
-    response.set_etag(digest)  # calendar programs that send If-None-Match get a 304 while nothing changed
+    # Weak: the same events make the same digest, but another process (or a render after eviction) writes
+    # another DTSTAMP. Calendar programs that send If-None-Match get a 304 while nothing changed.
+    response.set_etag(digest, weak=True)
     return response.make_conditional(request)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     func,
+    inspect,
     select,
     update,
 )
@@ -217,8 +218,11 @@ def _note_moved_sessions(session: Session, _context) -> None:
     """Note the exchanges whose sessions this flush added, moved or removed (their ids are known by now)."""
     changed = [s for s in (*session.new, *session.dirty, *session.deleted) if isinstance(s, ExchangeSession)]
     if changed:
-        session.info.setdefault("exchange_bounds", set()).update(
-            s.exchange_id for s in changed if s.exchange_id is not None)
+        ids = session.info.setdefault("exchange_bounds", set())
+        for moved in changed:
+            ids.add(moved.exchange_id)
+            ids.update(inspect(moved).attrs.exchange_id.history.deleted)  # the exchange a session left
+        ids.discard(None)
 
 
 @event.listens_for(Session, "after_flush_postexec")
@@ -227,7 +231,10 @@ def _keep_time_bounds(session: Session, _context) -> None:
     ids = session.info.pop("exchange_bounds", None)
     if not ids:
         return
-    for exchange_id in ids:
+    # Lock the exchanges first: on PostgreSQL the UPDATEs below then run with a snapshot that includes what a
+    # concurrent writer of the same exchange committed while we waited (else its session could be left out).
+    session.execute(select(Exchange.id).where(Exchange.id.in_(sorted(ids))).order_by(Exchange.id).with_for_update())
+    for exchange_id in sorted(ids):
         # updated_at stays: these columns are derived, not an edit of the exchange (its onupdate would fire).
         session.execute(update(Exchange).where(Exchange.id == exchange_id)
                         .values(**time_bounds_values(exchange_id), updated_at=Exchange.updated_at)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 @dataclass
 class _Room:
     watermark: int  # every event with seq <= watermark is delivered (or was in each connection's join answer)
+    generation: int = 0  # raised by every join, so that a room is not forgotten while someone is joining it
     seen: dict[int, set[str]] = field(default_factory=dict)  # seq -> Socket.IO rooms it went to, above watermark
     joined: dict[str, int] = field(default_factory=dict)  # sid -> last_seq of its join answer, above watermark
     horizon: list[tuple[float, int]] = field(default_factory=list)  # (when noticed, stored last_seq)
@@ -38,14 +39,29 @@ class DeliveryLedger:
         self._lock = threading.Lock()
         self.enabled = False  # on in a process whose events also travel over a message queue
 
-    def joined(self, session_id: int, sid: str, last_seq: int) -> None:
-        """Note a connection that joined with everything up to `last_seq` in its answer."""
+    def follow(self, session_id: int, sid: str, stored_last_seq: int) -> None:
+        """Note a connection about to subscribe to a room whose stored log ended at `stored_last_seq` just now.
+
+        Called before the connection subscribes, so the watermark is never above what it still needs live: its
+        join answer holds at least everything up to `stored_last_seq`, and whatever comes later reaches it
+        live or through a repair. Two first joins can arrive in either order; the lower end wins.
+        """
         with self._lock:
             room = self._rooms.get(session_id)
             if room is None:
-                self._rooms[session_id] = _Room(watermark=last_seq)
-            elif last_seq > room.watermark:
-                room.joined[sid] = last_seq
+                room = self._rooms[session_id] = _Room(watermark=stored_last_seq)
+            elif stored_last_seq < room.watermark:
+                room.watermark = stored_last_seq
+            room.generation += 1
+            # Kept even at the watermark: a lower watermark from a second first join would otherwise forget it.
+            room.joined[sid] = max(stored_last_seq, room.joined.get(sid, 0))
+
+    def joined(self, session_id: int, sid: str, last_seq: int) -> None:
+        """Note that a connection's join answer held everything up to `last_seq` (it needs no repair below it)."""
+        with self._lock:
+            room = self._rooms.get(session_id)
+            if room is not None:
+                room.joined[sid] = max(last_seq, room.joined.get(sid, 0))
 
     def deliver(self, session_id: int, seq: int, room_name: str) -> bool:
         """Note a delivery of event `seq` to `room_name`; return False when it was delivered already."""
@@ -61,14 +77,17 @@ class DeliveryLedger:
             rooms.add(room_name)
             return True
 
-    def sessions(self) -> list[int]:
+    def sessions(self) -> list[tuple[int, int]]:
+        """Return (session_id, generation) of every room followed here."""
         with self._lock:
-            return list(self._rooms)
+            return [(session_id, room.generation) for session_id, room in self._rooms.items()]
 
-    def forget(self, session_id: int) -> None:
-        """Stop following a room (no local connection is in it any more)."""
+    def forget(self, session_id: int, generation: int | None = None) -> None:
+        """Stop following a room (no local connection is in it), unless someone joined it since `generation`."""
         with self._lock:
-            self._rooms.pop(session_id, None)
+            room = self._rooms.get(session_id)
+            if room is not None and (generation is None or room.generation == generation):
+                del self._rooms[session_id]
 
     def due(self, session_id: int, stored_last_seq: int, *, grace: float, now: float | None = None) -> tuple[int, int]:
         """Note the stored log's end; return the range (watermark, upto] of seqs stored at least `grace` ago."""

@@ -299,9 +299,9 @@ def repair_deliveries(*, manager: Any, grace: float) -> int:
     The events a process died before publishing (live/delivery.py). Returns how many room deliveries it made.
     """
     made = 0
-    for session_id in ledger.sessions():
+    for session_id, generation in ledger.sessions():
         if not any(True for _ in manager.get_participants(NAMESPACE, everyone_room(session_id))):
-            ledger.forget(session_id)
+            ledger.forget(session_id, generation)
             continue
         stored = db.session.scalar(select(LiveRoom.last_seq).where(LiveRoom.session_id == session_id)) or 0
         low, high = ledger.due(session_id, stored, grace=grace)
@@ -846,6 +846,9 @@ def join_room(session_id: int, *, actor: Any, sid: str, after_seq: int | None = 
             _record_peak(session_id, count)
         _emit_presence(session_id, count)
         db.session.commit()
+    if ledger.enabled:  # before subscribing: see DeliveryLedger.follow
+        ledger.follow(session_id, sid, db.session.scalar(
+            select(LiveRoom.last_seq).where(LiveRoom.session_id == session_id)) or 0)
     subscribe(rooms_for(seat))
     answer = room_state(seat, after_seq=after_seq)
     if ledger.enabled:

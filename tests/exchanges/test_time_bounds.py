@@ -54,3 +54,14 @@ def test_the_listing_tells_upcoming_from_past_by_the_stored_bounds(client, make_
     assert "A conference under way" in upcoming and "Tomorrow&#39;s webinar" in upcoming
     assert upcoming.index("A conference under way") < upcoming.index("Tomorrow&#39;s webinar")  # soonest first
     assert "Last month&#39;s meeting" not in upcoming and "Last month&#39;s meeting" in past
+
+
+def test_a_session_moved_to_another_exchange_updates_both(db, make_exchange):
+    start = (utcnow() + timedelta(days=3)).replace(second=0, microsecond=0)
+    one = make_exchange(title="One", sessions=2, starts_at=start)
+    other = make_exchange(title="Other", starts_at=start + timedelta(days=20))
+    last = one.sessions[-1]
+    last.exchange = other
+    db.session.commit()
+    assert _bounds(db, one.id) == (start, start + timedelta(hours=1))
+    assert _bounds(db, other.id)[0] == last.starts_at
