@@ -380,13 +380,9 @@ def personal_sessions(user: User, *, now: datetime | None = None) -> list[tuple[
     return result
 
 
-def personal_feed(token: str, *, now: datetime | None = None) -> bytes:
-    """Return the private feed (METHOD:PUBLISH) behind a feed token, in its owner's language."""
-    return personal_feed_with_digest(token, now=now)[1]
-
-
 def personal_feed_with_digest(token: str, *, now: datetime | None = None) -> tuple[str, bytes]:
-    """Return (digest, private feed): the digest changes exactly when the feed's content does (an ETag)."""
+    """Return (digest, private feed: METHOD:PUBLISH in its owner's language); the digest changes exactly when
+    the feed's content does (its ETag)."""
     user = user_for_token(token)
     with force_locale(user.language or "en"):
         datas = [event_data(s, status=status) for s, status in personal_sessions(user, now=now)]
