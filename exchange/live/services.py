@@ -293,6 +293,11 @@ def deliveries(event: LiveEvent) -> list[tuple[str, dict]]:
     return out
 
 
+def _stored_last_seq(session_id: int) -> int:
+    """Return the seq of the room's last stored event (0 before the first)."""
+    return db.session.scalar(select(LiveRoom.last_seq).where(LiveRoom.session_id == session_id)) or 0
+
+
 def repair_deliveries(*, manager: Any, grace: float) -> int:
     """Deliver here every stored event that this process's clients should have heard by now and did not.
 
@@ -303,7 +308,7 @@ def repair_deliveries(*, manager: Any, grace: float) -> int:
         if not any(True for _ in manager.get_participants(NAMESPACE, everyone_room(session_id))):
             ledger.forget(session_id, generation)
             continue
-        stored = db.session.scalar(select(LiveRoom.last_seq).where(LiveRoom.session_id == session_id)) or 0
+        stored = _stored_last_seq(session_id)
         low, high = ledger.due(session_id, stored, grace=grace)
         if high <= low:
             continue
@@ -790,6 +795,11 @@ def _big_room(session_id: int) -> bool:
     return _last_count.get(session_id, 0) > int(current_app.config.get("LIVE_PRESENCE_COALESCE_ABOVE", 50))
 
 
+def _count_unless_big(session_id: int) -> int | None:
+    """Count the room now, or None in a room known to be big (the coalesced sender counts it)."""
+    return None if _big_room(session_id) else _presence_count(session_id)
+
+
 def _emit_presence(session_id: int, count: int | None) -> None:
     """Send the room its new count after commit: at once in a small room, coalesced in a big one (count None)."""
     if count is not None:
@@ -841,14 +851,13 @@ def join_room(session_id: int, *, actor: Any, sid: str, after_seq: int | None = 
         _insert_ignore(Presence, session_id=session_id, user_id=actor.id, sid=sid, node=NODE, joined_at=utcnow(),
                        seen_at=utcnow())
         _insert_ignore(Attendance, session_id=session_id, user_id=actor.id, first_joined_at=utcnow())
-        count = None if _big_room(session_id) else _presence_count(session_id)
+        count = _count_unless_big(session_id)
         if count is not None:
             _record_peak(session_id, count)
         _emit_presence(session_id, count)
         db.session.commit()
     if ledger.enabled:  # before subscribing: see DeliveryLedger.follow
-        ledger.follow(session_id, sid, db.session.scalar(
-            select(LiveRoom.last_seq).where(LiveRoom.session_id == session_id)) or 0)
+        ledger.follow(session_id, sid, _stored_last_seq(session_id))
     subscribe(rooms_for(seat))
     answer = room_state(seat, after_seq=after_seq)
     if ledger.enabled:
@@ -868,7 +877,7 @@ def _drop(session_id: int, sid: str) -> None:
     with _room_write(session_id):
         gone = db.session.execute(delete(Presence).where(Presence.session_id == session_id, Presence.sid == sid))
         if gone.rowcount:
-            _emit_presence(session_id, None if _big_room(session_id) else _presence_count(session_id))
+            _emit_presence(session_id, _count_unless_big(session_id))
             db.session.commit()
 
 
@@ -889,7 +898,7 @@ def room_state(seat: Seat, *, after_seq: int | None) -> dict:
     Past LIVE_REPLAY_LIMIT events (or an after_seq this room never reached) a fresh snapshot comes with reset.
     """
     session_id = seat.session.id
-    last_seq = db.session.scalar(select(LiveRoom.last_seq).where(LiveRoom.session_id == session_id)) or 0
+    last_seq = _stored_last_seq(session_id)
     answer = {"role": seat.role, "status": _room_status(session_id), "last_seq": last_seq}
     if after_seq is not None and after_seq <= last_seq:
         limit = int(current_app.config.get("LIVE_REPLAY_LIMIT", 500))
