@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import re
 import signal
 import socket
@@ -140,9 +141,14 @@ def test_processes_resubscribe_after_a_redis_restart_and_clients_replay_the_outa
 
 def test_serve_workers_starts_subscribed_processes_and_restarts_a_killed_one(cluster, wait_for):
     def two_free_ports() -> int:
+        # Below the kernel's ephemeral range: a port from bind(0) can be taken, once the killed worker has let it
+        # go, by some process's next outgoing connection, and the restarted worker then never gets it back.
         while True:
             with socket.socket() as first:
-                first.bind(("127.0.0.1", 0))
+                try:
+                    first.bind(("127.0.0.1", random.randrange(20000, 32000)))
+                except OSError:
+                    continue
                 port = first.getsockname()[1]
                 with socket.socket() as second:
                     try:
