@@ -81,8 +81,8 @@ def _init_extensions(app: Flask) -> None:
         # Same origin only: the login cookie must not let another site's page into a live room.
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS"),
         max_http_buffer_size=app.config.get("SOCKETIO_MAX_BUFFER", 64 * 1024),
-        ping_interval=25,
-        ping_timeout=20,
+        ping_interval=app.config.get("SOCKETIO_PING_INTERVAL", 25),
+        ping_timeout=app.config.get("SOCKETIO_PING_TIMEOUT", 20),
     )
 
 

@@ -92,6 +92,10 @@ def load_config(instance_path: str) -> dict:
         # The Redis channel all server processes of one installation share (one per installation on a shared Redis).
         "SOCKETIO_CHANNEL": os.environ.get("SOCKETIO_CHANNEL", "flask-socketio"),
         "SOCKETIO_ASYNC_MODE": os.environ.get("SOCKETIO_ASYNC_MODE", "threading"),
+        # Engine.IO heartbeat: the server pings every PING_INTERVAL s and drops a client that has not answered
+        # within PING_TIMEOUT s more (a vanished connection is noticed after about their sum).
+        "SOCKETIO_PING_INTERVAL": float(os.environ.get("SOCKETIO_PING_INTERVAL", 25)),
+        "SOCKETIO_PING_TIMEOUT": float(os.environ.get("SOCKETIO_PING_TIMEOUT", 20)),
         # `exchange serve`: Python's collector thresholds for a long-running server ("default" keeps Python's
         # 700,10,10); the default here cut the longest pauses in a 2,000-person room from ~190 to ~70 ms.
         "GC_THRESHOLDS": os.environ.get("GC_THRESHOLDS", "10000,50,100"),
