@@ -16,8 +16,8 @@ class DomainError(Exception):
         self.details = details or {}
 
     def as_ack(self) -> dict:
-        """Return the Socket.IO error ack for this error."""
-        return {"ok": False, "error": {"code": self.code, "message": str(self.message)}}
+        """Return the Socket.IO error ack for this error (its `details`, such as `retry_after`, ride along)."""
+        return {"ok": False, "error": {**self.details, "code": self.code, "message": str(self.message)}}
 
 
 class NotFound(DomainError):
