@@ -96,6 +96,12 @@ def load_config(instance_path: str) -> dict:
         # within PING_TIMEOUT s more (a vanished connection is noticed after about their sum).
         "SOCKETIO_PING_INTERVAL": float(os.environ.get("SOCKETIO_PING_INTERVAL", 25)),
         "SOCKETIO_PING_TIMEOUT": float(os.environ.get("SOCKETIO_PING_TIMEOUT", 20)),
+        # A live room's write lock: a writer waits at most LIVE_LOCK_WAIT_SECONDS for it (then an error ack), a
+        # hold longer than LIVE_LOCK_WARN_SECONDS is logged with the holder's stack, and /healthz says 503 while
+        # one is held longer than LIVE_LOCK_STUCK_SECONDS.
+        "LIVE_LOCK_WAIT_SECONDS": float(os.environ.get("LIVE_LOCK_WAIT_SECONDS", 10)),
+        "LIVE_LOCK_WARN_SECONDS": float(os.environ.get("LIVE_LOCK_WARN_SECONDS", 3)),
+        "LIVE_LOCK_STUCK_SECONDS": float(os.environ.get("LIVE_LOCK_STUCK_SECONDS", 5)),
         # `exchange serve`: Python's collector thresholds for a long-running server ("default" keeps Python's
         # 700,10,10); the default here cut the longest pauses in a 2,000-person room from ~190 to ~70 ms.
         "GC_THRESHOLDS": os.environ.get("GC_THRESHOLDS", "10000,50,100"),

@@ -121,7 +121,7 @@ def test_server_error_page_hides_the_trace(tmp_path, monkeypatch):
 def test_healthz_reports_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"ok": True, "database": "ok"}
+    assert response.get_json() == {"ok": True, "database": "ok", "live": {"stuck_rooms": []}}
 
 
 def test_healthz_reports_unreachable_redis(app, client):

@@ -20,7 +20,7 @@ import logging
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from ..common.realtime import on_commit
+from ..common.realtime import on_commit, sending
 
 log = logging.getLogger(__name__)
 NAMESPACE = "/live"
@@ -49,11 +49,12 @@ def disconnect_room(room: str) -> int:
     if server is None:
         return 0
     sids = [sid for sid, _eio_sid in server.manager.get_participants(NAMESPACE, room)]
-    for sid in sids:
-        try:
-            server.disconnect(sid, namespace=NAMESPACE)
-        except Exception:  # an already-gone socket must not stop the others from being closed
-            log.exception("could not disconnect %s", sid)
+    with sending():  # socket I/O: the disconnect handlers these trigger run later, on tasks of their own
+        for sid in sids:
+            try:
+                server.disconnect(sid, namespace=NAMESPACE)
+            except Exception:  # an already-gone socket must not stop the others from being closed
+                log.exception("could not disconnect %s", sid)
     return len(sids)
 
 

@@ -2,13 +2,17 @@
 
 Every write follows the same path: check the seat, validate, take the room's lock (a per-process lock, then
 the counter row in the database), re-read what matters, change it, store the event with the next `seq`, and
-commit once. Events are emitted by the after-commit hook while the locks are still held, so within a process
-they leave in `seq` order, and nobody hears of a change that was not stored.
+commit once. The commit puts the room's events in the room's send lane, in `seq` order, while the lock is still
+held; they are sent after the lock is released (`common.realtime`): no socket I/O under a lock or a transaction,
+so a dead connection noticed during a send can never come back to a lock its sender holds. Nobody hears of a
+change that was not stored.
 """
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 import unicodedata
 import uuid
 from collections import Counter
@@ -20,6 +24,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from limits import RateLimitItemPerSecond
 from sqlalchemy import delete, distinct, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -28,12 +33,14 @@ from sqlalchemy.orm import selectinload
 from ..accounts.models import User
 from ..common.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
 from ..common.permissions import is_organizer, is_signed_in, require
+from ..common import realtime
 from ..common.realtime import emit_after_commit, on_commit
 from ..common.time import utcnow
 from ..exchanges.models import Exchange, ExchangeSession, Registration, SessionSpeaker
-from ..extensions import db, socketio
+from ..extensions import db, limiter, socketio
 from ..reports.followups import create_follow_ups
 from .delivery import ledger
+from .roomlock import room_lock
 from .models import (
     Attendance,
     ChatMessage,
@@ -73,6 +80,10 @@ class RoomNotOpen(Conflict):
 
 class Muted(Forbidden):
     code = "muted"
+
+
+class RoomBusy(Conflict):
+    code = "room_busy"
 
 
 @dataclass(frozen=True)
@@ -222,15 +233,6 @@ def event_view(event: LiveEvent, *, moderator: bool, viewer_id: int | None) -> d
 
 # --- writing: one room at a time, events in seq order -------------------------------------------------------------
 
-_process_locks: dict[int, threading.Lock] = {}
-_process_locks_guard = threading.Lock()
-
-
-def _process_lock(session_id: int) -> threading.Lock:
-    with _process_locks_guard:
-        return _process_locks.setdefault(session_id, threading.Lock())
-
-
 def _insert_ignore(model, **values) -> None:
     """INSERT a row unless it already exists (a unique key matches), on SQLite and PostgreSQL alike."""
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -247,20 +249,27 @@ def _lock_counter(session_id: int) -> None:
 
 @contextmanager
 def _room_write(session_id: int) -> Iterator[None]:
-    """Serialize the writers of one room; roll back whatever was not committed."""
-    lock = _process_lock(session_id)
-    if not lock.acquire(blocking=False):
-        # Give the reads' connection back before waiting: hundreds of people joining at once would otherwise
-        # each hold a pooled connection while queued here, and the pool ran dry (bench/RESULTS.md).
-        db.session.rollback()
-        lock.acquire()
-    try:
-        _lock_counter(session_id)
-        yield
-    finally:
-        if db.session().in_transaction():
+    """Serialize the writers of one room; roll back whatever was not committed; send its events once unlocked.
+
+    The only place that takes a room's lock. Inside, nothing does socket I/O: the commit puts the events in the
+    room's lane and `realtime.holding_lock` sends them after the lock is released. A writer that cannot get the
+    lock within LIVE_LOCK_WAIT_SECONDS gets RoomBusy (an error ack) instead of waiting forever.
+    """
+    lock = room_lock(session_id)
+    with realtime.holding_lock():
+        if not lock.acquire(timeout=0):
+            # Give the reads' connection back before waiting: hundreds of people joining at once would otherwise
+            # each hold a pooled connection while queued here, and the pool ran dry (bench/RESULTS.md).
             db.session.rollback()
-        lock.release()
+            if not lock.acquire(timeout=float(current_app.config.get("LIVE_LOCK_WAIT_SECONDS", 10))):
+                raise RoomBusy(_l("The room is busy. Try again in a moment."))
+        try:
+            _lock_counter(session_id)
+            yield
+        finally:
+            if db.session().in_transaction():
+                db.session.rollback()
+            lock.release()
 
 
 def _next_seq(session_id: int) -> int:
@@ -276,7 +285,7 @@ def _record(session_id: int, type_: str, data: dict, *, actor_id: int | None, se
                       actor_id=actor_id, public=public, user_id=None if public else user_id, data=data)
     db.session.add(event)
     for room, payload in deliveries(event):
-        emit_after_commit(db.session, "room.event", payload, room=room)
+        emit_after_commit(db.session, "room.event", payload, room=room, lane=everyone_room(session_id))
     return event
 
 
@@ -303,7 +312,7 @@ def repair_deliveries(*, manager: Any, grace: float) -> int:
 
     The events a process died before publishing (live/delivery.py). Returns how many room deliveries it made.
     """
-    made = 0
+    sends: list[tuple[dict, str, list[str]]] = []
     for session_id, generation in ledger.sessions():
         if not any(True for _ in manager.get_participants(NAMESPACE, everyone_room(session_id))):
             ledger.forget(session_id, generation)
@@ -317,13 +326,13 @@ def repair_deliveries(*, manager: Any, grace: float) -> int:
         for event in events:
             targets = dict(deliveries(event))
             gaps, skip = ledger.missing(session_id, event.seq, list(targets))
-            for room in gaps:
-                manager.emit("room.event", targets[room], namespace=NAMESPACE, room=room, skip_sid=skip,
-                             ignore_queue=True)
-                made += 1
+            sends.extend((targets[room], room, skip) for room in gaps)
         ledger.settle(session_id, high)
-    db.session.rollback()
-    return made
+    db.session.rollback()  # the transaction ends before any socket I/O
+    with realtime.sending():
+        for payload, room, skip in sends:
+            manager.emit("room.event", payload, namespace=NAMESPACE, room=room, skip_sid=skip, ignore_queue=True)
+    return len(sends)
 
 
 def _room_status(session_id: int) -> str:
@@ -358,11 +367,36 @@ def _check_client_id(client_id: Any) -> str:
 def _check_rate(model, seat: Seat, setting: str, default: tuple[int, int], message) -> None:
     """Refuse when the person sent `limit` items in the last `seconds` (counted in the database: every process agrees)."""
     limit, seconds = current_app.config.get(setting, default)
-    since = utcnow() - timedelta(seconds=seconds)
-    recent = db.session.scalar(select(func.count()).select_from(model).where(
-        model.session_id == seat.session.id, model.author_id == seat.user.id, model.created_at > since))
-    if recent >= limit:
-        raise RateLimited(message)
+    now = utcnow()
+    since = now - timedelta(seconds=seconds)
+    recent = select(model.created_at).where(model.session_id == seat.session.id, model.author_id == seat.user.id,
+                                            model.created_at > since)
+    times = list(db.session.scalars(recent.order_by(model.created_at.desc()).limit(limit)))
+    if len(times) >= limit:
+        wait = (times[-1] + timedelta(seconds=seconds) - now).total_seconds()
+        raise RateLimited(message, details={"retry_after": max(1, math.ceil(wait))})
+
+
+# Per-person limits on the clicks that fan out to the whole room (votes, ballots, hands): (count, seconds),
+# counted in the rate-limit storage (memory in one process, Redis with several), before the room's lock.
+FLOOD_LIMITS = {
+    "question.vote": ("LIVE_VOTE_RATE", (20, 10)),
+    "poll.vote": ("LIVE_BALLOT_RATE", (10, 10)),
+    "hand.raise": ("LIVE_HAND_RATE", (6, 10)),
+}
+
+
+def _check_flood(seat: Seat, action: str) -> None:
+    """Refuse a click when this person made too many of this kind lately; the ack says when to try again."""
+    setting, default = FLOOD_LIMITS[action]
+    count, seconds = current_app.config.get(setting, default)
+    item = RateLimitItemPerSecond(count, seconds)
+    key = (current_app.config.get("RATELIMIT_KEY_PREFIX", "exchange-rl"), "live", action, str(seat.session.id),
+           str(seat.user.id))
+    if not limiter.limiter.hit(item, *key):
+        reset_at = limiter.limiter.get_window_stats(item, *key).reset_time
+        raise RateLimited(_l("You are clicking too fast. Wait a few seconds and try again."),
+                          details={"retry_after": max(1, math.ceil(reset_at - time.time()))})
 
 
 def _check_not_muted(seat: Seat) -> None:
@@ -501,6 +535,7 @@ def vote_question(session_id: int, *, actor: Any, question_id: int, value: int) 
     seat = get_seat(session_id, actor=actor)
     if value not in (0, 1):
         raise Invalid(_l("A vote is 1 (vote) or 0 (take it back)."), field="value")
+    _check_flood(seat, "question.vote")
     with _room_write(session_id):
         question = _seen_question(seat, question_id)
         _require_open(session_id)
@@ -632,9 +667,10 @@ def open_poll(session_id: int, *, actor: Any, prompt: str, options: list[str], m
 
 def vote_poll(session_id: int, *, actor: Any, poll_id: int, choices: list[int]) -> dict:
     """Cast or change one's ballot while the poll is open."""
-    get_seat(session_id, actor=actor)
+    seat = get_seat(session_id, actor=actor)
     if len(set(choices)) != len(choices):
         raise Invalid(_l("Each option can be chosen once."), field="choices")
+    _check_flood(seat, "poll.vote")
     with _room_write(session_id):
         poll = _poll(session_id, poll_id)
         _require_open(session_id)
@@ -691,7 +727,8 @@ def _hand_event(session_id: int, user: User, raised: bool, actor_id: int) -> Liv
 
 def raise_hand(session_id: int, *, actor: Any, raised: bool) -> dict:
     """Raise or lower one's own hand; hosts and moderators see it."""
-    get_seat(session_id, actor=actor)
+    seat = get_seat(session_id, actor=actor)
+    _check_flood(seat, "hand.raise")
     with _room_write(session_id):
         _require_open(session_id)
         hand = db.session.scalar(select(RaisedHand).where(RaisedHand.session_id == session_id,
@@ -806,7 +843,7 @@ def _emit_presence(session_id: int, count: int | None) -> None:
         _last_count[session_id] = count
     if count is not None and not _big_room(session_id):
         emit_after_commit(db.session, "presence", {"session_id": session_id, "count": count},
-                          room=everyone_room(session_id))
+                          room=everyone_room(session_id), lane=everyone_room(session_id))
         return
     app = current_app._get_current_object()
     on_commit(db.session, lambda: _schedule_presence(app, session_id))
@@ -828,7 +865,7 @@ def _send_presence_later(app, session_id: int) -> None:
         count = _last_count[session_id] = _presence_count(session_id)
         _record_peak(session_id, count)  # a conditional update that only raises it: no room lock needed
         db.session.commit()
-    socketio.emit("presence", {"session_id": session_id, "count": count}, to=everyone_room(session_id),
+    realtime.emit("presence", {"session_id": session_id, "count": count}, to=everyone_room(session_id),
                   namespace=NAMESPACE)
 
 
@@ -882,14 +919,10 @@ def _drop(session_id: int, sid: str) -> None:
 
 
 def drop_presence(*, sid: str) -> None:
-    """Forget a closed connection in every room it was in (called on disconnect).
-
-    A disconnect can be handled inside another handler's after-commit emit (a send to a dead socket), on the
-    same thread and app context, whose session is mid-commit: so this runs in a fresh app context and session.
-    """
-    with current_app.app_context():
-        for session_id in list(db.session.scalars(select(Presence.session_id).where(Presence.sid == sid).distinct())):
-            _drop(session_id, sid)
+    """Forget a closed connection in every room it was in (called on disconnect, never while sending: see
+    `live.sockets.on_disconnect`, which moves a disconnect noticed during a send to a task of its own)."""
+    for session_id in list(db.session.scalars(select(Presence.session_id).where(Presence.sid == sid).distinct())):
+        _drop(session_id, sid)
 
 
 def room_state(seat: Seat, *, after_seq: int | None) -> dict:

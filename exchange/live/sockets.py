@@ -19,10 +19,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_socketio import join_room, leave_room
 
+from ..common import realtime
 from ..common.errors import DomainError, Invalid
 from ..common.queue import ExchangeRedisManager
 from ..extensions import db, socketio
-from . import access, services
+from . import access, roomlock, services
 from .delivery import first_delivery, ledger
 
 log = logging.getLogger(__name__)
@@ -121,13 +122,25 @@ def _repair_forever(app, manager) -> None:
             log.exception("live delivery repair failed")
 
 
+def _watch_locks_forever(app) -> None:
+    every = float(app.config.get("LIVE_LOCK_WARN_SECONDS", 3.0))
+    while True:
+        socketio.sleep(max(0.5, every / 2))
+        try:
+            roomlock.report_stuck(every)
+        except Exception:  # the next round tries again
+            log.exception("live lock watch failed")
+
+
 def _start_heartbeat() -> None:
-    """Keep this process's presence rows fresh, and with a message queue its deliveries complete (once per process)."""
+    """Keep this process's presence rows fresh, watch its room locks, and with a message queue keep its
+    deliveries complete (once per process)."""
     with _heartbeat["lock"]:
         if not _heartbeat["started"]:
             _heartbeat["started"] = True
             app = current_app._get_current_object()
             socketio.start_background_task(_refresh_presence_forever, app)
+            socketio.start_background_task(_watch_locks_forever, app)
             manager = socketio.server.manager
             if isinstance(manager, ExchangeRedisManager):
                 manager.emit_filter = first_delivery
@@ -151,14 +164,28 @@ def on_connect(auth=None):
     return True
 
 
-@socketio.on("disconnect", namespace=NS)
-def on_disconnect(*_reason):
-    """Forget the connection's presence; the rooms it was in get a new `presence` count."""
+def _forget_connection(app, sid: str) -> None:
+    """Drop a closed connection's presence, in an app context (and database session) of its own."""
     try:
-        services.drop_presence(sid=request.sid)
+        with app.app_context():
+            services.drop_presence(sid=sid)
     except Exception:  # a failed clean-up must not break the server's disconnect handling
         log.exception("live presence clean-up failed")
-        db.session.rollback()
+
+
+@socketio.on("disconnect", namespace=NS)
+def on_disconnect(*_reason):
+    """Forget the connection's presence; the rooms it was in get a new `presence` count.
+
+    Engine.IO runs this on the spot when a send notices a client that stopped answering pings, i.e. inside
+    someone else's emit (or eviction). Then it is handled later, on a task of its own, so it never comes back to
+    a room its sender is writing to (common/realtime.py, rule 3); otherwise at once.
+    """
+    app = current_app._get_current_object()
+    if realtime.busy():
+        socketio.start_background_task(_forget_connection, app, request.sid)
+    else:
+        _forget_connection(app, request.sid)
 
 
 @socketio.on("*", namespace=NS)

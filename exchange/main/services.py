@@ -6,11 +6,18 @@ import redis
 from sqlalchemy import text
 
 from ..extensions import db
+from ..live import roomlock
 
 
-def health(redis_url: str | None) -> dict:
-    """Check the database and, when configured, Redis; report each."""
-    report: dict = {"ok": True, "database": "ok"}
+def health(redis_url: str | None, *, stuck_after: float = 5.0) -> dict:
+    """Check the database and, when configured, Redis, and that no live room's writes are stuck; report each.
+
+    `live.stuck_rooms` lists the rooms of this process whose write lock has been held for more than
+    `stuck_after` seconds (their holder's stack is in the log): the process is unhealthy while there is one.
+    """
+    stuck = [{"session_id": room.session_id, "held_seconds": room.held_seconds}
+             for room in roomlock.stuck(stuck_after)]
+    report: dict = {"ok": not stuck, "database": "ok", "live": {"stuck_rooms": stuck}}
     try:
         db.session.execute(text("SELECT 1"))
         db.session.rollback()

@@ -20,8 +20,10 @@ def home():
 
 @bp.route("/healthz")
 def healthz():
-    """Report 200 when the database (and Redis, when configured) answer; 503 otherwise."""
-    report = services.health(current_app.config.get("REDIS_URL"))
+    """Report 200 when the database (and Redis, when configured) answer and no live room's writes are stuck;
+    503 otherwise."""
+    report = services.health(current_app.config.get("REDIS_URL"),
+                             stuck_after=float(current_app.config.get("LIVE_LOCK_STUCK_SECONDS", 5.0)))
     return jsonify(report), 200 if report["ok"] else 503
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from exchange.accounts.models import User
 from exchange.extensions import db as _db
 from exchange.live import services
+from exchange.live.roomlock import RoomLock
 from exchange.live.models import ChatMessage, LiveEvent, LiveRoom, Question
 
 THREADS = 8
@@ -24,7 +25,7 @@ def as_separate_processes(monkeypatch):
 
     Only the database then keeps the room's writers in line: the counter row lock is what is tested.
     """
-    monkeypatch.setattr(services, "_process_lock", lambda _session_id: threading.Lock())
+    monkeypatch.setattr(services, "room_lock", RoomLock)  # a new lock per writer: none is shared
 
 
 def run_together(app, user_ids, work) -> list:
