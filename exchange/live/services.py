@@ -31,16 +31,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
+from ..common import realtime
 from ..common.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
 from ..common.permissions import is_organizer, is_signed_in, require
-from ..common import realtime
 from ..common.realtime import emit_after_commit, on_commit
 from ..common.time import utcnow
 from ..exchanges.models import Exchange, ExchangeSession, Registration, SessionSpeaker
 from ..extensions import db, limiter, socketio
 from ..reports.followups import create_follow_ups
 from .delivery import ledger
-from .roomlock import room_lock
 from .models import (
     Attendance,
     ChatMessage,
@@ -55,6 +54,7 @@ from .models import (
     QuestionVote,
     RaisedHand,
 )
+from .roomlock import room_lock
 
 NAMESPACE = "/live"
 MODERATOR_ROLES = ("host", "moderator")

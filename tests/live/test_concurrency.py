@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from exchange.accounts.models import User
 from exchange.extensions import db as _db
 from exchange.live import services
-from exchange.live.roomlock import RoomLock
 from exchange.live.models import ChatMessage, LiveEvent, LiveRoom, Question
+from exchange.live.roomlock import RoomLock
 
 THREADS = 8
 
