@@ -145,8 +145,12 @@
     if (error && error.code === "unauthenticated") { showError(error.message); return; } // kept for after login
     unqueue(item);
     if (error) {
-      if (error.code === "muted") { setMuted(error.until || null); }
-      showError(error.message);
+      if (error.code === "muted" && error.until) {
+        setMuted(error.until); // the banner says it, with the time: no second box saying it again
+        announce(mutedText());
+      } else {
+        showError(error.message);
+      }
       giveBack(item);
     } else {
       done(item, ack);
@@ -471,7 +475,7 @@
       disabled: !canVote, "aria-label": (voted ? S.voted : S.vote) + " — " + fmt(S.votes, { n: q.votes }) +
         (waiting ? " — " + S.sent_later : ""),
       on: { click: function () { enqueue("question.vote", { question_id: q.id, value: voted ? 0 : 1 }, "vote:" + q.id); } }
-    }, [el("span", { "aria-hidden": "true", text: "▲ " + q.votes })]);
+    }, [el("span", { "aria-hidden": "true", text: "▲ " + (q.votes + (voted === state.voted.has(q.id) ? 0 : voted ? 1 : -1)) })]);
     var who = q.author ? q.author.name + (q.anonymous ? " (" + S.anonymous_to_others + ")" : "") : S.anonymous;
     if (state.mine.has(q.id) && !q.author) { who = S.anonymous + " (" + S.you + ")"; }
     var meta = el("p", { "class": "live-meta" }, [
@@ -665,9 +669,12 @@
   function setMuted(iso) {
     state.mutedUntil = iso && new Date(iso) > new Date() ? iso : null;
     window.clearTimeout(setMuted.timer);
-    var banner = $("live-muted");
-    banner.textContent = mutedText();
-    banner.hidden = !state.mutedUntil;
+    // The banner at the top, and the same line by the chat and question boxes, where a person on a phone types.
+    ["live-muted", "chat-muted", "question-muted"].forEach(function (id) {
+      var banner = $(id);
+      banner.textContent = mutedText();
+      banner.hidden = !state.mutedUntil;
+    });
     if (state.mutedUntil) {
       // Checked again at the end (timers longer than ~24 days overflow; a mute lasts at most a day).
       setMuted.timer = window.setTimeout(function () { setMuted(state.mutedUntil); },
