@@ -424,11 +424,15 @@
     if (atBottom) { box.scrollTop = box.scrollHeight; }
   }
 
+  function roleName(role) {
+    return { host: _("host"), moderator: _("moderator"), panelist: _("panelist") }[role] || role;
+  }
+
   function chatItem(m, signature) {
     var mine = m.author.id === me;
     var head = el("p", { "class": "live-meta" }, [
       el("strong", { text: mine ? m.author.name + " (" + S.you + ")" : m.author.name }),
-      m.author.role !== "participant" ? el("span", { "class": "pill", text: m.author.role }) : null,
+      m.author.role !== "participant" ? el("span", { "class": "pill", text: roleName(m.author.role) }) : null,
       time(m.at)
     ]);
     var body = m.deleted ? el("p", { "class": "help", text: S.deleted }) : el("p", { "class": "live-body", text: m.body });
