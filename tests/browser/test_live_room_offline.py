@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,7 +30,7 @@ ROOM = "Open data that residents actually use"
 ANSWERED = "Which datasets did residents use first?"  # the demo's answered question (Budi's)
 POLL = "Does your city publish open data today?"  # the demo's open poll; Adaeze chose "Some, on request"
 PHONE = {"viewport": {"width": 360, "height": 640}, "is_mobile": True, "has_touch": True}
-SHOTS = "/tmp/live-offline"
+SHOTS = str(Path(tempfile.gettempdir()) / "live-offline")  # looked at by people, beside test-artifacts/
 
 
 @pytest.fixture(scope="module")
