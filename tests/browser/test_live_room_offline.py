@@ -229,6 +229,20 @@ def test_a_muted_person_is_told_until_when_in_her_own_zone_and_language(open_pag
     lucia.get_by_label("Mensaje").fill(first)
     lucia.get_by_label("Mensaje").press("Enter")
     line = moderator.locator("#chat-list > li", has_text=first)
+    expect(line).to_have_count(1)
+
+    # Her link drops for a moment: the page tells her, in Spanish, that what she sent waits.
+    lucia.context.set_offline(True)
+    waiting = f"Se me fue la señal [{tag}]"
+    lucia.get_by_label("Mensaje").fill(waiting)
+    lucia.get_by_label("Mensaje").press("Enter")
+    expect(lucia.locator("#chat-outbox li", has_text=waiting)).to_contain_text("Enviando…")
+    expect(lucia.locator("#live-queue")).to_contain_text("Se guarda aquí 1 acción suya")
+    no_sideways_scroll(lucia)
+    shot(lucia, "phone-spanish-offline")
+    lucia.context.set_offline(False)
+    expect(moderator.locator("#chat-list > li", has_text=waiting)).to_have_count(1)
+    expect(lucia.locator("#live-queue")).to_be_hidden()
     moderator.once("dialog", lambda dialog: dialog.accept("10"))
     line.get_by_role("button", name="Mute").click()
 
