@@ -102,6 +102,11 @@ def load_config(instance_path: str) -> dict:
         "LIVE_LOCK_WAIT_SECONDS": float(os.environ.get("LIVE_LOCK_WAIT_SECONDS", 10)),
         "LIVE_LOCK_WARN_SECONDS": float(os.environ.get("LIVE_LOCK_WARN_SECONDS", 3)),
         "LIVE_LOCK_STUCK_SECONDS": float(os.environ.get("LIVE_LOCK_STUCK_SECONDS", 5)),
+        # The room page: first wait before reconnecting (doubled per failed attempt, with jitter, up to the MAX;
+        # at once when the browser says the link is back) and how long it waits for an ack (seconds).
+        "LIVE_RECONNECT_DELAY": float(os.environ.get("LIVE_RECONNECT_DELAY", 1)),
+        "LIVE_RECONNECT_DELAY_MAX": float(os.environ.get("LIVE_RECONNECT_DELAY_MAX", 10)),
+        "LIVE_ACK_TIMEOUT": float(os.environ.get("LIVE_ACK_TIMEOUT", 15)),
         # `exchange serve`: Python's collector thresholds for a long-running server ("default" keeps Python's
         # 700,10,10); the default here cut the longest pauses in a 2,000-person room from ~190 to ~70 ms.
         "GC_THRESHOLDS": os.environ.get("GC_THRESHOLDS", "10000,50,100"),

@@ -403,7 +403,9 @@ def _check_not_muted(seat: Seat) -> None:
     until = db.session.scalar(select(Mute.until).where(Mute.session_id == seat.session.id,
                                                        Mute.user_id == seat.user.id))
     if until and until > utcnow():
-        raise Muted(_l("A moderator muted you until %(time)s UTC.", time=until.strftime("%H:%M")))
+        # The clock time rides in `until` (ISO, UTC): the page writes it in the reader's own zone and language.
+        raise Muted(_l("A moderator muted you for a while: you cannot chat or ask questions until the mute ends."),
+                    details={"until": _iso(until)})
 
 
 # --- chat -----------------------------------------------------------------------------------------------------------
@@ -474,12 +476,16 @@ def mute_user(session_id: int, *, actor: Any, user_id: int, minutes: int) -> dic
     if target_role in MODERATOR_ROLES:
         raise Invalid(_l("Hosts and moderators cannot be muted."))
     until = utcnow() + timedelta(minutes=minutes)
+    until_iso = _iso(until) if minutes else None
     with _room_write(session_id):
         db.session.execute(delete(Mute).where(Mute.session_id == session_id, Mute.user_id == user_id))
         if minutes:
             db.session.add(Mute(session_id=session_id, user_id=user_id, until=until, by_id=actor.id))
+        # Private: the moderators and the muted person hear of it at once (her page shows until when).
+        event = _record(session_id, "mute.changed", {"user": _person(target), "muted_until": until_iso},
+                        actor_id=actor.id, public=False, user_id=user_id)
         db.session.commit()
-    return {"user_id": user_id, "muted_until": _iso(until) if minutes else None}
+    return {"user_id": user_id, "muted_until": until_iso, "seq": event.seq}
 
 
 # --- questions ------------------------------------------------------------------------------------------------------

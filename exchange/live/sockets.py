@@ -231,7 +231,8 @@ def on_chat_delete(payload=None, *extra):
 
 @socketio.on("chat.mute", namespace=NS)
 def on_chat_mute(payload=None, *extra):
-    """Moderator -> server: `{session_id, user_id, minutes}` (0 lifts it). Ack `{ok, user_id, muted_until}`; no event."""
+    """Moderator -> server: `{session_id, user_id, minutes}` (0 lifts it). Ack `{ok, user_id, muted_until, seq}`;
+    `mute.changed` to the moderators and that person only."""
     return _answer(payload, extra, {"session_id": "id", "user_id": "id", "minutes": "int"},
                    lambda p: services.mute_user(p["session_id"], actor=_me(), user_id=p["user_id"],
                                                 minutes=p["minutes"]))

@@ -24,7 +24,10 @@
     chat: new Map(), questions: new Map(), polls: new Map(), hands: new Map(),
     voted: new Set(), mine: new Set(), choices: new Map(), drafts: new Map(), myHand: false, mutedUntil: null
   };
-  var outbox = new Map(); // client_id -> {event, payload, restore}: sent again after a reconnect until acked
+  // How long to wait: the page reads these from the server's config (LIVE_RECONNECT_*, LIVE_ACK_TIMEOUT), so a
+  // test can make a failed reconnect attempt take a moment instead of seconds.
+  function ms(value, fallback) { var n = Number(value); return n > 0 ? n : fallback; }
+  var tune = { delay: ms(cfg.reconnectDelay, 1000), max: ms(cfg.reconnectMax, 10000), ack: ms(cfg.ackTimeout, 15000) };
 
   function $(id) { return document.getElementById(id); }
   function fmt(text, values) {
@@ -72,8 +75,147 @@
     }
   }
 
+  // --- what the person did, kept until the server has it ----------------------------------------------------------
+  // Every chat message, question, vote, ballot and hand waits here (in this tab's sessionStorage, so a reload
+  // keeps it) until its ack. Chat and questions carry a client_id (a resend returns the first result); votes,
+  // ballots and hands set a value, so a newer click replaces a waiting older one and sending twice is harmless.
+  var storeKey = "live:" + sessionId + ":" + me + ":";
+  function stored(name, fallback) {
+    try { var raw = window.sessionStorage.getItem(storeKey + name); return raw ? JSON.parse(raw) : fallback; } catch (e) { return fallback; }
+  }
+  function store(name, value) {
+    try { window.sessionStorage.setItem(storeKey + name, JSON.stringify(value)); } catch (e) { /* private mode: memory only */ }
+  }
+  var queue = stored("queue", []);      // [{id, key, event, payload}], oldest first
+  if (!Array.isArray(queue)) { queue = []; }
+  var waitUntil = {};                   // event name -> time (ms) before which it is not sent again (rate limit)
+  var inflight = null;                  // the one item sent and not yet answered
+  var pumpTimer = null;
+
+  function enqueue(event, payload, key) {
+    var item = { id: newId(), key: key || null, event: event, payload: payload };
+    payload.session_id = sessionId;
+    if (event === "chat.send" || event === "question.ask") { payload.client_id = item.id; }
+    var at = key ? queue.findIndex(function (q) { return q.key === key && q !== inflight; }) : -1;
+    if (at >= 0) { queue[at] = item; } else { queue.push(item); }
+    store("queue", queue);
+    renderAll();
+    pump();
+  }
+  function pending(key) {
+    for (var i = queue.length - 1; i >= 0; i--) { if (queue[i].key === key) { return queue[i]; } }
+    return null;
+  }
+  function unqueue(item) {
+    queue = queue.filter(function (q) { return q.id !== item.id; });
+    store("queue", queue);
+  }
+
+  // Send the oldest item whose kind is not waiting out a rate limit; one at a time, so chat keeps its order.
+  function pump() {
+    window.clearTimeout(pumpTimer);
+    if (inflight || !socket.connected || !state.joined) { renderNotes(); return; }
+    var now = Date.now(), soonest = Infinity, item = null;
+    for (var i = 0; i < queue.length && !item; i++) {
+      var until = waitUntil[queue[i].event] || 0;
+      if (until > now) { soonest = Math.min(soonest, until); } else { item = queue[i]; }
+    }
+    renderNotes();
+    if (!item) {
+      if (soonest < Infinity) { pumpTimer = window.setTimeout(pump, soonest - now + 20); }
+      return;
+    }
+    inflight = item;
+    socket.timeout(tune.ack).emit(item.event, item.payload, function (err, ack) {
+      if (inflight !== item) { return; } // the link dropped meanwhile: the item is sent again after the re-join
+      inflight = null;
+      if (err) { if (socket.connected) { socket.disconnect(); } return; } // no answer: a dead link; reconnect
+      answered(item, ack);
+    });
+  }
+
+  function answered(item, ack) {
+    var error = ack.ok ? null : (ack.error || {});
+    if (error && (error.code === "rate_limited" || error.code === "internal")) {
+      var wait = typeof error.retry_after === "number" && error.retry_after >= 0 ? error.retry_after : 3;
+      waitUntil[item.event] = Date.now() + wait * 1000;
+      pump();
+      return;
+    }
+    if (error && error.code === "unauthenticated") { showError(error.message); return; } // kept for after login
+    unqueue(item);
+    if (error) {
+      if (error.code === "muted" && error.until) {
+        setMuted(error.until); // the banner says it, with the time: no second box saying it again
+        announce(mutedText());
+      } else {
+        showError(error.message);
+      }
+      giveBack(item);
+    } else {
+      done(item, ack);
+    }
+    renderAll();
+    pump();
+  }
+
+  function done(item, ack) {
+    var p = item.payload;
+    switch (item.event) {
+      case "chat.send":
+        keep(state.chat, ack.message.id, ack.message, ack.seq || 0);
+        break;
+      case "question.ask":
+        state.mine.add(ack.question.id);
+        keep(state.questions, ack.question.id, ack.question, ack.seq || 0);
+        break;
+      case "question.vote":
+        if (ack.voted) { state.voted.add(p.question_id); } else { state.voted.delete(p.question_id); }
+        var stored_ = state.questions.get(p.question_id);
+        if (stored_ && (!ack.seq || ack.seq >= (stored_._seq || 0))) { stored_.votes = ack.votes; }
+        break;
+      case "poll.vote":
+        state.choices.set(p.poll_id, ack.choices);
+        state.drafts.delete(p.poll_id);
+        keep(state.polls, p.poll_id, ack.poll, ack.seq || (state.polls.get(p.poll_id) || {})._seq || 0);
+        announce(S.your_choice);
+        break;
+      case "hand.raise":
+        state.myHand = ack.raised;
+        break;
+    }
+  }
+
+  // A refused message or question goes back into its box, so that nothing typed is lost.
+  function giveBack(item) {
+    var field = item.event === "chat.send" ? $("chat-body") : item.event === "question.ask" ? $("question-body") : null;
+    if (!field) { return; }
+    field.value = field.value ? item.payload.body + "\n" + field.value : item.payload.body;
+    field.dispatchEvent(new Event("input"));
+  }
+
   // --- connection ---------------------------------------------------------------------------------------------
-  var socket = io(cfg.namespace, { reconnectionDelayMax: 10000 });
+  // Reconnecting is ours, not the library's: at once when the browser says the link is back (or the page is
+  // shown again), otherwise after an exponential backoff with jitter, and a join that times out waits its turn
+  // like any failed attempt.
+  var socket = io(cfg.namespace, { reconnection: false });
+  var retry = { attempts: 0, timer: null };
+
+  function reconnect(now) {
+    window.clearTimeout(retry.timer);
+    if (socket.connected) { return; }
+    var wait = now ? 0 : Math.min(tune.max, tune.delay * Math.pow(2, retry.attempts)) * (0.5 + Math.random());
+    retry.attempts += 1;
+    $("live-conn").dataset.attempts = String(retry.attempts);
+    retry.timer = window.setTimeout(function () { if (!socket.connected) { socket.connect(); } }, wait);
+  }
+  function linkLost() {
+    state.joined = false;
+    inflight = null;
+    setConnection(navigator.onLine === false ? "offline" : "reconnecting");
+    reconnect(false);
+    renderNotes();
+  }
 
   function setConnection(name) {
     var badge = $("live-conn");
@@ -86,25 +228,28 @@
     state.buffer = [];
     var payload = { session_id: sessionId };
     if (state.lastSeq !== null) { payload.after_seq = state.lastSeq; }
-    socket.timeout(15000).emit("join", payload, function (err, ack) {
-      if (err) { socket.disconnect().connect(); return; }
+    socket.timeout(tune.ack).emit("join", payload, function (err, ack) {
+      if (err) { socket.disconnect(); return; } // counted as a failed attempt: the backoff decides when again
       if (!ack.ok) { setConnection("offline"); showError(ack.error.message); return; }
       var wasBack = state.lastSeq !== null;
+      retry.attempts = 0;
       onJoined(ack);
       setConnection("connected");
       if (wasBack) { announce(ack.reset ? S.reset : S.caught_up); }
-      outbox.forEach(function (_item, id) { deliver(id); });
+      pump(); // what waited is sent now, after the re-join, oldest first
     });
   });
-  socket.on("disconnect", function () { state.joined = false; setConnection("reconnecting"); });
-  socket.io.on("reconnect_attempt", function () { setConnection(navigator.onLine === false ? "offline" : "reconnecting"); });
+  socket.on("disconnect", linkLost);
+  socket.on("connect_error", linkLost);
   // The browser knows at once when the link drops; the heartbeat would take up to 45 s to notice. Close the
-  // socket now (sends are queued in the outbox) and reconnect, with replay from lastSeq, when it is back.
+  // socket now (what the person does waits in the queue) and reconnect, with replay from lastSeq, when it is back.
   window.addEventListener("offline", function () {
-    if (socket.connected) { socket.disconnect(); }
-    setConnection("offline");
+    if (socket.connected) { socket.disconnect(); } else { setConnection("offline"); }
   });
-  window.addEventListener("online", function () { if (!socket.connected) { socket.connect(); } });
+  window.addEventListener("online", function () { retry.attempts = 0; reconnect(true); });
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden && !socket.connected) { reconnect(true); } // a phone woken up: do not wait out the backoff
+  });
   socket.on("room.event", function (event) {
     if (event.session_id !== sessionId) { return; }
     if (!state.joined) { state.buffer.push(event); return; }
@@ -142,7 +287,7 @@
     snap.polls.forEach(function (p) { state.polls.set(p.id, p); state.choices.set(p.id, p.my_choices); });
     snap.hands.forEach(function (h) { state.hands.set(h.user.id, h); });
     state.myHand = state.hands.has(me);
-    state.mutedUntil = snap.muted_until;
+    setMuted(snap.muted_until);
     $("live-presence").textContent = fmt(S.people, { n: snap.presence });
     $("chat-list").textContent = "";
   }
@@ -186,6 +331,9 @@
         if (d.user.id === me) { state.myHand = d.raised; }
         if (live && d.raised && moderates && d.user.id !== me) { announce(fmt(S.hand_up, { name: d.user.name })); }
         break;
+      case "mute.changed":
+        if (d.user.id === me) { setMuted(d.muted_until); announce(mutedText() || S.caught_up); }
+        break;
       case "room.status":
         state.status = d.status;
         announce(S[d.status]);
@@ -195,9 +343,10 @@
   }
 
   // --- sending ------------------------------------------------------------------------------------------------
+  // Moderators' and hosts' tools: sent now, and said so when they could not be.
   function send(event, payload, onOk) {
     payload.session_id = sessionId;
-    socket.timeout(15000).emit(event, payload, function (err, ack) {
+    socket.timeout(tune.ack).emit(event, payload, function (err, ack) {
       if (err) { showError(S.offline); return; }
       if (!ack.ok) { showError(ack.error.message); return; }
       if (onOk) { onOk(ack); }
@@ -205,35 +354,21 @@
     });
   }
 
-  // Posts carry a client_id and stay queued until acked; resending one returns the first result, never a copy.
-  function post(event, payload, onOk, restore) {
-    payload.session_id = sessionId;
-    payload.client_id = newId();
-    outbox.set(payload.client_id, { event: event, payload: payload, onOk: onOk, restore: restore });
-    deliver(payload.client_id);
-  }
-  function deliver(id) {
-    var item = outbox.get(id);
-    if (!item || !socket.connected) { return; }
-    socket.timeout(15000).emit(item.event, item.payload, function (err, ack) {
-      if (err) { return; } // still queued: sent again after the next join
-      outbox.delete(id);
-      if (!ack.ok) { showError(ack.error.message); if (item.restore) { item.restore(); } return; }
-      if (item.onOk) { item.onOk(ack); }
-      renderAll();
-    });
-  }
-
+  // A text box whose words survive a reload (kept in sessionStorage as they are typed).
   function textForm(formId, fieldId, submit) {
     var form = $(formId);
     var field = $(fieldId);
     if (!form) { return; }
+    var name = "draft-" + fieldId;
+    if (!field.value) { field.value = stored(name, ""); }
+    field.addEventListener("input", function () { store(name, field.value); });
     form.addEventListener("submit", function (e) {
       e.preventDefault();
       var text = field.value.trim();
       if (!text) { field.focus(); return; }
       field.value = "";
-      submit(text, function () { if (!field.value) { field.value = text; } });
+      store(name, "");
+      submit(text);
     });
     field.addEventListener("keydown", function (e) {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing && formId === "chat-form") {
@@ -243,19 +378,13 @@
     });
   }
 
-  textForm("chat-form", "chat-body", function (text, restore) {
-    post("chat.send", { body: text }, null, restore);
-  });
-  textForm("question-form", "question-body", function (text, restore) {
-    var anonymous = $("question-anon").checked;
-    post("question.ask", { body: text, anonymous: anonymous }, function (ack) {
-      state.mine.add(ack.question.id);
-      keep(state.questions, ack.question.id, ack.question, ack.seq || 0);
-    }, restore);
+  textForm("chat-form", "chat-body", function (text) { enqueue("chat.send", { body: text }); });
+  textForm("question-form", "question-body", function (text) {
+    enqueue("question.ask", { body: text, anonymous: $("question-anon").checked });
   });
   $("question-sort").addEventListener("change", renderQuestions);
   $("hand-toggle").addEventListener("click", function () {
-    send("hand.raise", { raised: !state.myHand }, function (ack) { state.myHand = ack.raised; });
+    enqueue("hand.raise", { raised: !myHand() }, "hand");
   });
   if ($("poll-form")) {
     $("poll-form").addEventListener("submit", function (e) {
@@ -295,11 +424,15 @@
     if (atBottom) { box.scrollTop = box.scrollHeight; }
   }
 
+  function roleName(role) {
+    return { host: _("host"), moderator: _("moderator"), panelist: _("panelist") }[role] || role;
+  }
+
   function chatItem(m, signature) {
     var mine = m.author.id === me;
     var head = el("p", { "class": "live-meta" }, [
       el("strong", { text: mine ? m.author.name + " (" + S.you + ")" : m.author.name }),
-      m.author.role !== "participant" ? el("span", { "class": "pill", text: m.author.role }) : null,
+      m.author.role !== "participant" ? el("span", { "class": "pill", text: roleName(m.author.role) }) : null,
       time(m.at)
     ]);
     var body = m.deleted ? el("p", { "class": "help", text: S.deleted }) : el("p", { "class": "live-body", text: m.body });
@@ -338,25 +471,22 @@
   }
 
   function questionItem(q) {
-    var voted = state.voted.has(q.id);
+    var waiting = pending("vote:" + q.id);
+    var voted = waiting ? waiting.payload.value === 1 : state.voted.has(q.id);
     var canVote = state.status === "open" && (q.status === "visible" || q.status === "answered");
     var vote = el("button", {
       type: "button", "class": "live-vote", "data-key": "vote-" + q.id, "aria-pressed": voted ? "true" : "false",
-      disabled: !canVote, "aria-label": (voted ? S.voted : S.vote) + " — " + fmt(S.votes, { n: q.votes }),
-      on: { click: function () {
-        send("question.vote", { question_id: q.id, value: voted ? 0 : 1 }, function (ack) {
-          if (ack.voted) { state.voted.add(q.id); } else { state.voted.delete(q.id); }
-          var stored = state.questions.get(q.id);
-          if (stored && (!ack.seq || ack.seq >= (stored._seq || 0))) { stored.votes = ack.votes; }
-        });
-      } }
-    }, [el("span", { "aria-hidden": "true", text: "▲ " + q.votes })]);
+      disabled: !canVote, "aria-label": (voted ? S.voted : S.vote) + " — " + fmt(S.votes, { n: q.votes }) +
+        (waiting ? " — " + S.sent_later : ""),
+      on: { click: function () { enqueue("question.vote", { question_id: q.id, value: voted ? 0 : 1 }, "vote:" + q.id); } }
+    }, [el("span", { "aria-hidden": "true", text: "▲ " + (q.votes + (voted === state.voted.has(q.id) ? 0 : voted ? 1 : -1)) })]);
     var who = q.author ? q.author.name + (q.anonymous ? " (" + S.anonymous_to_others + ")" : "") : S.anonymous;
     if (state.mine.has(q.id) && !q.author) { who = S.anonymous + " (" + S.you + ")"; }
     var meta = el("p", { "class": "live-meta" }, [
       el("span", { text: who }), time(q.at),
       q.status !== "visible" ? el("span", { "class": "pill pill--" + q.status, text: S[q.status] }) : null,
-      q.pinned ? el("span", { "class": "pill", text: S.pinned }) : null
+      q.pinned ? el("span", { "class": "pill", text: S.pinned }) : null,
+      waiting ? el("span", { "class": "live-sending", text: S.sent_later }) : null
     ]);
     var parts = [meta, el("p", { "class": "live-body", text: q.body })];
     if (q.answer) { parts.push(el("p", { "class": "live-answer", text: fmt(S.answer_label, { text: q.answer }) })); }
@@ -410,7 +540,8 @@
 
   function pollItem(p) {
     var open = p.status === "open" && state.status === "open";
-    var saved = state.choices.get(p.id) || [];
+    var waiting = pending("ballot:" + p.id);
+    var saved = waiting ? waiting.payload.choices : state.choices.get(p.id) || [];
     var draft = state.drafts.get(p.id) || new Set(saved);
     var kind = p.multiple ? "checkbox" : "radio";
     var options = p.options.map(function (o) {
@@ -428,18 +559,15 @@
       ]);
     });
     var parts = [el("legend", { text: p.prompt }), el("ul", { "class": "live-options" }, options),
-                 el("p", { "class": "help", text: fmt(S.voters, { n: p.voters }) + (p.status === "closed" ? " · " + S.closed : "") })];
+                 el("p", { "class": "help", text: fmt(S.voters, { n: p.voters }) + (p.status === "closed" ? " · " + S.closed : "") }),
+                 waiting ? el("p", { "class": "live-sending", text: S.sent_later }) : null];
     var tools = [];
     if (open) {
       tools.push(el("button", { type: "button", "class": "button button--small", "data-key": "cast-" + p.id, text: S.poll_vote,
         on: { click: function () {
           var picked = Array.from(state.drafts.get(p.id) || new Set(saved));
-          send("poll.vote", { poll_id: p.id, choices: picked }, function (ack) {
-            state.choices.set(p.id, ack.choices);
-            state.drafts.delete(p.id);
-            keep(state.polls, p.id, ack.poll, ack.seq || (state.polls.get(p.id) || {})._seq || 0);
-            announce(S.your_choice);
-          });
+          state.drafts.delete(p.id);
+          enqueue("poll.vote", { poll_id: p.id, choices: picked }, "ballot:" + p.id);
         } } }));
     }
     if (moderates && p.status === "open") {
@@ -449,11 +577,18 @@
     return el("fieldset", { "class": "live-poll", "data-id": p.id }, parts);
   }
 
+  function myHand() {
+    var waiting = pending("hand");
+    return waiting ? waiting.payload.raised : state.myHand;
+  }
+
   function renderHands() {
     var toggle = $("hand-toggle");
-    toggle.setAttribute("aria-pressed", state.myHand ? "true" : "false");
-    toggle.textContent = state.myHand ? S.lower : S.raise;
+    var raised = myHand();
+    toggle.setAttribute("aria-pressed", raised ? "true" : "false");
+    toggle.textContent = raised ? S.lower : S.raise;
     toggle.disabled = state.status !== "open";
+    $("hand-note").textContent = pending("hand") ? S.sent_later : "";
     var list = $("hand-list");
     if (!list) { return; }
     keepFocus(list, function () {
@@ -485,11 +620,85 @@
     }
   }
 
+  // What waits to be sent: chat and questions below their boxes, a line on what holds them up.
+  function renderOutbox(listId, event, emptyText) {
+    var list = $(listId);
+    list.textContent = "";
+    queue.forEach(function (item) {
+      if (item.event !== event) { return; }
+      list.appendChild(el("li", { "class": "live-item live-item--mine live-item--sending", "data-client-id": item.id }, [
+        el("p", { "class": "live-meta" }, [el("span", { "class": "live-sending", text: S.sent_later })]),
+        el("p", { "class": "live-body", text: item.payload.body })
+      ]));
+    });
+    list.hidden = !list.childNodes.length;
+  }
+
+  function renderNotes() {
+    var now = Date.now();
+    var slow = function (event) {
+      return (waitUntil[event] || 0) > now ? queue.filter(function (q) { return q.event === event; }).length : 0;
+    };
+    function note(id, n, text) {
+      var node = $(id);
+      node.textContent = n ? text : "";
+      node.hidden = !n;
+    }
+    var chat = slow("chat.send"), asked = slow("question.ask");
+    var others = slow("question.vote") + slow("poll.vote") + slow("hand.raise");
+    note("chat-queue", chat, ngettext("Sending more slowly: %(num)d waiting", "Sending more slowly: %(num)d waiting", chat, { num: chat }));
+    note("question-queue", asked, ngettext("Sending more slowly: %(num)d waiting", "Sending more slowly: %(num)d waiting", asked, { num: asked }));
+    var kept = state.joined ? 0 : queue.length;
+    note("live-queue", kept || others, kept ?
+      ngettext("%(num)d thing you did is kept here and will be sent when the connection is back.",
+               "%(num)d things you did are kept here and will be sent when the connection is back.", kept, { num: kept }) :
+      ngettext("Sending more slowly: %(num)d waiting", "Sending more slowly: %(num)d waiting", others, { num: others }));
+    if (chat || asked || others) { window.clearTimeout(renderNotes.timer); renderNotes.timer = window.setTimeout(renderNotes, 1000); }
+  }
+
+  // --- muted --------------------------------------------------------------------------------------------------
+  // The end of a mute, written with the room's one clock (the viewer's zone and language); the day too when it
+  // is not today for her.
+  var day = new Intl.DateTimeFormat(clock.resolvedOptions().locale, { timeZone: clock.resolvedOptions().timeZone, dateStyle: "medium" });
+  function mutedText() {
+    if (!state.mutedUntil) { return ""; }
+    var until = new Date(state.mutedUntil);
+    var when = clock.format(until);
+    if (day.format(until) !== day.format(new Date())) {
+      when = new Intl.DateTimeFormat(clock.resolvedOptions().locale, { timeZone: clock.resolvedOptions().timeZone,
+        weekday: "long", hour: "2-digit", minute: "2-digit" }).format(until);
+    }
+    return _("You are muted until %(time)s. You can still read, vote and answer polls.", { time: when });
+  }
+  function setMuted(iso) {
+    state.mutedUntil = iso && new Date(iso) > new Date() ? iso : null;
+    window.clearTimeout(setMuted.timer);
+    // The banner at the top, and the same line by the chat and question boxes, where a person on a phone types.
+    ["live-muted", "chat-muted", "question-muted"].forEach(function (id) {
+      var banner = $(id);
+      banner.textContent = mutedText();
+      banner.hidden = !state.mutedUntil;
+    });
+    if (state.mutedUntil) {
+      // Checked again at the end (timers longer than ~24 days overflow; a mute lasts at most a day).
+      setMuted.timer = window.setTimeout(function () { setMuted(state.mutedUntil); },
+        Math.min(new Date(state.mutedUntil) - new Date() + 500, 3600000));
+    }
+  }
+
   function renderAll() {
     renderStatus();
     renderChat();
     renderQuestions();
     renderPolls();
     renderHands();
+    renderOutbox("chat-outbox", "chat.send");
+    renderOutbox("question-outbox", "question.ask");
+    renderNotes();
   }
+  // Before the first join (or after a reload while the link is down): show what is still waiting to be sent.
+  renderHands();
+  renderOutbox("chat-outbox", "chat.send");
+  renderOutbox("question-outbox", "question.ask");
+  renderNotes();
 })();

@@ -100,7 +100,8 @@ def test_muted_person_cannot_post_until_the_mute_ends_or_is_lifted(room, live_cl
     ack = mod.emit("chat.mute", {"session_id": room.id, "user_id": room.official.id, "minutes": 10})
     assert ack["ok"] and ack["user_id"] == room.official.id and ack["muted_until"]
     refused = send(official, room)
-    assert refused["error"]["code"] == "muted" and "muted you until" in refused["error"]["message"]
+    assert refused["error"]["code"] == "muted" and refused["error"]["until"] == ack["muted_until"]
+    assert "UTC" not in refused["error"]["message"]  # the page writes the time, in the reader's zone
     asked = official.emit("question.ask", {"session_id": room.id, "body": "Q", "anonymous": False, "client_id": "q"})
     assert asked["error"]["code"] == "muted"
     assert official.join(room.id)["snapshot"]["muted_until"] == ack["muted_until"]
@@ -111,6 +112,24 @@ def test_muted_person_cannot_post_until_the_mute_ends_or_is_lifted(room, live_cl
     assert mod.emit("chat.mute", {"session_id": room.id, "user_id": room.official.id, "minutes": 0})["muted_until"] is None
     assert send(official, room, client_id="unmuted")["ok"]
     assert stored(ChatMessage) == 3
+
+
+def test_a_mute_and_its_lifting_reach_the_moderators_and_that_person_only(room, live_client):
+    official, other, mod = live_client(room.official), live_client(room.other), live_client(room.moderator)
+    for c in (official, other, mod):
+        c.join(room.id)
+    muted = mod.emit("chat.mute", {"session_id": room.id, "user_id": room.official.id, "minutes": 10})
+    lifted = mod.emit("chat.mute", {"session_id": room.id, "user_id": room.official.id, "minutes": 0})
+    person = {"id": room.official.id, "name": "Adaeze Official"}
+    expected = [(muted["seq"], {"user": person, "muted_until": muted["muted_until"]}),
+                (lifted["seq"], {"user": person, "muted_until": None})]
+    for c in (official, mod):
+        assert [(e["seq"], e["data"]) for e in c.events() if e["type"] == "mute.changed"] == expected
+    assert other.events() == []
+    assert muted["muted_until"].endswith("+00:00")
+    replay = live_client(room.official).join(room.id, after_seq=0)["events"]  # replays carry it to her alone
+    assert [e["data"]["muted_until"] for e in replay] == [muted["muted_until"], None]
+    assert live_client(room.other).join(room.id, after_seq=0)["events"] == []
 
 
 @pytest.mark.parametrize(("target", "minutes", "code"), [
