@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
-from babel.dates import format_datetime, get_timezone_location
+from babel.dates import format_date, format_datetime, format_time, get_timezone_location
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
@@ -109,8 +109,17 @@ def format_local(value: datetime | None, zone: str, locale: str | None = None, f
         return ""
     locale = locale or current_locale()
     tz = get_zone(zone) if zone != "UTC" else ZoneInfo("UTC")
-    text = format_datetime(value, format=fmt, tzinfo=tz, locale=locale)
+    text = format_datetime(value, format=fmt, tzinfo=tz, locale=locale) if fmt == "short" else _without_seconds(
+        value, tz, locale, fmt)
     return f"{text} ({zone_label(zone, value, locale)})"
+
+
+def _without_seconds(value: datetime, tz, locale: str, fmt: str) -> str:
+    """Write a date in the `fmt` length with the time in the short one: people read hours and minutes, not seconds."""
+    glue = Locale.parse(locale).datetime_formats.get(fmt, "{1}, {0}")
+    local = value.astimezone(tz)
+    return str(glue).replace("{1}", format_date(local, format=fmt, locale=locale)).replace(
+        "{0}", format_time(local, format="short", tzinfo=tz, locale=locale))
 
 
 @lru_cache(maxsize=4096)
