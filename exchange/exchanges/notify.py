@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext as _ln
+from flask_babel import lazy_ngettext
 from sqlalchemy import select
 
 from ..calendar.invites import invite_part
@@ -267,7 +267,7 @@ def registrations_changed(exchange, changes: Iterable[tuple], organizers: Iterab
         shown = lines[:DIGEST_LINES]
         if len(lines) > DIGEST_LINES:
             more = len(lines) - DIGEST_LINES
-            shown.append(_ln("… and %(num)d more change: see the registrations page.",
+            shown.append(lazy_ngettext("… and %(num)d more change: see the registrations page.",
                              "… and %(num)d more changes: see the registrations page.", more, num=more))
         _send(organizer, "registrations_digest", subject, exchange=exchange, details=shown,
               intro=_l("The registrations for “%(title)s” changed in the last few minutes:", title=exchange.title),

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from ..common.realtime import on_commit
 from ..common.time import utcnow
@@ -304,24 +304,34 @@ def retry_failed() -> int:
 
 def outbox_counts() -> dict[str, int]:
     """Return how many messages are in each status."""
-    from sqlalchemy import func
-
     rows = db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()
     counts = dict.fromkeys(STATUSES, 0)
     counts.update(dict(rows))
     return counts
 
 
+def seconds_until_due(limit: float) -> float:
+    """Return how long until the next pending message is due (at most `limit`; 0 when one is due now)."""
+    when = db.session.scalar(select(func.min(OutboxMessage.next_attempt_at))
+                             .where(OutboxMessage.status == "pending"))
+    if when is None:
+        return limit
+    return min(max((when - utcnow()).total_seconds(), 0.0), limit)
+
+
 def run_delivery_loop(app, stop: threading.Event, interval: float = 15.0) -> None:
-    """Deliver in the background until `stop` is set; wakes early after a commit that queued mail."""
+    """Deliver in the background until `stop` is set; wakes early after a commit that queued mail, and when
+    a message's coalescing window ends (so it leaves on time, not up to `interval` later)."""
     while not stop.is_set():
+        wait = interval
         try:
             with app.app_context():
                 deliver_pending()
+                wait = max(seconds_until_due(interval), 0.05)
                 db.session.remove()
         except Exception:  # the loop must survive a database hiccup; the next round tries again
             log.exception("background mail delivery failed")
-        _wake.wait(interval)
+        _wake.wait(wait)
         _wake.clear()
 
 
