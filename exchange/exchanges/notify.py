@@ -268,7 +268,7 @@ def registrations_changed(exchange, changes: Iterable[tuple], organizers: Iterab
         if len(lines) > DIGEST_LINES:
             more = len(lines) - DIGEST_LINES
             shown.append(lazy_ngettext("… and %(num)d more change: see the registrations page.",
-                             "… and %(num)d more changes: see the registrations page.", more, num=more))
+                             "… and %(num)d more changes: see the registrations page.", more))
         _send(organizer, "registrations_digest", subject, exchange=exchange, details=shown,
               intro=_l("The registrations for “%(title)s” changed in the last few minutes:", title=exchange.title),
               link=public_link("exchanges.registrations", exchange_id=exchange.id), link_label=_l("Registrations"),

@@ -168,8 +168,13 @@ def replace_unsent(key: str, *, window: timedelta) -> Window:
         loaded = db.session.identity_map.get(db.session.identity_key(OutboxMessage, row_id))
         if loaded is not None:
             db.session.expire(loaded, ["status", "claimed_until"])
-    opened = [when for _id, _status, attempts, when, _state in rows if attempts == 0 and when > now]
-    not_before = min([*opened, now + window])
+    # The window stays open even when its last change needed no message (registered, then cancelled again):
+    # messages replaced earlier in it still hold its end, so the next one keeps that time instead of starting over.
+    opened = db.session.scalar(
+        select(func.min(OutboxMessage.next_attempt_at))
+        .where(OutboxMessage.coalesce_key == key, OutboxMessage.status == "superseded",
+               OutboxMessage.attempts == 0, OutboxMessage.next_attempt_at > now))
+    not_before = min(opened, now + window) if opened is not None else now + window
     # The newest replaced message carries everything the window knew (each replacement passes it on).
     state = next((json.loads(r[4]) for r in sorted(rows, key=lambda r: r[0], reverse=True) if r[4]), None)
     return Window(not_before=not_before, state=state, replaced=len(rows))
