@@ -29,6 +29,12 @@ from tests.exchanges.conftest import calendar_of, event_of
 PERSON, ORGANIZER = 60, 120  # the default windows (MAIL_PERSON_WINDOW, MAIL_ORGANIZER_WINDOW), in seconds
 
 
+@pytest.fixture(autouse=True)
+def own_outbox_folder(app, tmp_path, monkeypatch):
+    """Files written at a travelled-to time go to this test's folder (others sort the shared one by name)."""
+    monkeypatch.setitem(app.config, "MAIL_OUTBOX_DIR", str(tmp_path / "outbox"))
+
+
 @pytest.fixture
 def clock():
     """A frozen clock that tests move by hand (`clock.shift(seconds)`)."""
