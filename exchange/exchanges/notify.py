@@ -21,7 +21,14 @@ from ..common.time import utcnow
 from ..common.urls import public_url, request_context_for_rendering
 from ..extensions import db
 from ..mail.models import OutboxMessage
-from ..mail.services import Recipient, last_calendar_method, last_kind, queue_email, replace_unsent, window_for
+from ..mail.services import (
+    Recipient,
+    last_calendar_method,
+    last_kind,
+    queue_email,
+    replace_unsent,
+    window_for,
+)
 from .models import Registration
 
 SEAT_STATUSES = ("registered", "attended")
