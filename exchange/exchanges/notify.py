@@ -20,13 +20,13 @@ from ..calendar.invites import invite_part
 from ..common.time import utcnow
 from ..common.urls import public_url, request_context_for_rendering
 from ..extensions import db
-from ..mail.models import OutboxMessage
 from ..mail.services import (
     Recipient,
     last_calendar_method,
     last_kind,
     queue_email,
     replace_unsent,
+    unsent_kinds,
     window_for,
 )
 from .models import Registration
@@ -181,37 +181,28 @@ def registration_cancelled(registration) -> None:
                  link=_page(exchange), link_label=_l("The exchange"))
 
 
-def refresh_pending_registration(registration) -> bool:
-    """Rebuild a person's still-unsent registration message after her session changed; True when there was one.
-
-    She has not read the old message yet, so she gets the one for now (new time, new SEQUENCE) in its place
-    instead of two messages of which the first is already out of date.
-    """
-    key = _registration_key(registration)
-    if not db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.coalesce_key == key,
-                                                            OutboxMessage.status == "pending").limit(1)):
-        return False
-    notice = {"registered": registration_confirmed, "attended": registration_confirmed,
-              "waitlisted": waitlisted, "pending": pending_approval}.get(registration.status)
-    if notice is None:
-        return False
-    kind = last_pending_kind(key)
-    if kind == "exchange_promoted" and registration.status == "registered":
-        notice = promoted_from_waitlist
-    notice(registration)
-    return True
+def _unsent(exchange) -> list[tuple]:
+    """Return [(registration, kind of her newest unsent registration message)] for `exchange` (one query)."""
+    by_key = {_registration_key(r): r for r in exchange.registrations}
+    return [(by_key[key], kind) for key, kind in unsent_kinds(list(by_key)).items()]
 
 
 def _refresh_registrants(exchange) -> set[int]:
-    """Rebuild every unsent registration message of `exchange`; return the ids of the people concerned."""
-    return {r.user_id for r in exchange.registrations if refresh_pending_registration(r)}
+    """Rebuild every unsent registration message of `exchange`; return the ids of the people concerned.
 
-
-def last_pending_kind(key: str) -> str | None:
-    """Return the kind of the newest unsent message with `key`."""
-    return db.session.scalar(select(OutboxMessage.kind).where(OutboxMessage.coalesce_key == key,
-                                                              OutboxMessage.status == "pending")
-                             .order_by(OutboxMessage.id.desc()).limit(1))
+    After a reschedule or a new link: she has not read the old message yet, so she gets the one for now (new
+    time, new SEQUENCE) in its place instead of two messages of which the first is already out of date.
+    """
+    refreshed = set()
+    for registration, kind in _unsent(exchange):
+        notice = {"registered": registration_confirmed, "attended": registration_confirmed,
+                  "waitlisted": waitlisted, "pending": pending_approval}.get(registration.status)
+        if notice is registration_confirmed and kind == "exchange_promoted":
+            notice = promoted_from_waitlist
+        if notice is not None:
+            notice(registration)
+            refreshed.add(registration.user_id)
+    return refreshed
 
 
 # -- the organizers' digest -------------------------------------------------------------------------
@@ -409,7 +400,7 @@ def exchange_cancelled(exchange, sessions: list, reason: str = "") -> None:
     subject = _l("Cancelled: %(title)s", title=exchange.title)
     intro = _l("“%(title)s” is cancelled.", title=exchange.title)
     details = [reason] if reason else []
-    for registration in exchange.registrations:  # unsent registration messages are out of date: drop them
+    for registration, _kind in _unsent(exchange):  # unsent registration messages are out of date: drop them
         replace_unsent(_registration_key(registration), window=window_for("MAIL_PERSON_WINDOW"))
     holders, others = audience(exchange)
     for user, role in holders:

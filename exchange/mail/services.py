@@ -180,6 +180,18 @@ def replace_unsent(key: str, *, window: timedelta) -> Window:
     return Window(not_before=not_before, state=state, replaced=len(rows))
 
 
+def unsent_kinds(keys: list[str]) -> dict[str, str]:
+    """Return {key: kind of its newest pending message} for those of `keys` that have one (few queries)."""
+    found: dict[str, tuple[int, str]] = {}
+    for start in range(0, len(keys), 500):
+        for key, row_id, kind in db.session.execute(
+                select(OutboxMessage.coalesce_key, OutboxMessage.id, OutboxMessage.kind)
+                .where(OutboxMessage.coalesce_key.in_(keys[start:start + 500]), OutboxMessage.status == "pending")):
+            if key not in found or row_id > found[key][0]:
+                found[key] = (row_id, kind)
+    return {key: kind for key, (_id, kind) in found.items()}
+
+
 def last_kind(key: str) -> str | None:
     """Return the kind of the newest message with `key` that was sent or is being sent (what the reader knows)."""
     return db.session.scalar(
