@@ -15,8 +15,11 @@ from email.policy import default as default_policy
 
 import pytest
 import time_machine
+from click.testing import CliRunner
+from flask.cli import ScriptInfo
 from sqlalchemy import select
 
+from exchange.cli import cli
 from exchange.common.time import utcnow
 from exchange.exchanges import services
 from exchange.exchanges.registrations import RegistrationAnswers, approve_registration, cancel_registration
@@ -309,3 +312,58 @@ def test_a_rollback_keeps_the_message_it_would_have_replaced(db, make_user, make
     notify.registration_cancelled(registration)  # inside a use case that then fails
     db.session.rollback()
     assert [(r.status, r.ical_method) for r in outbox.rows() if r.to_addr == ana.email] == [("pending", "REQUEST")]
+
+
+def test_outbox_send_leaves_a_message_inside_its_window_for_the_next_run(app, db, make_user, make_exchange, organizer,
+                                                                         clock):
+    exchange = make_exchange(created_by=organizer)
+    ana = make_user(name="Ana Souza")
+    register_for(exchange, actor=ana, answers=RegistrationAnswers())
+    def send() -> str:
+        return CliRunner().invoke(cli, ["outbox", "send"], obj=ScriptInfo(create_app=lambda: app)).output
+
+    assert "Sent 0," in send()
+    clock.shift(PERSON + 1)
+    assert "Sent 1," in send()  # hers; the organizers' digest still waits
+    clock.shift(ORGANIZER)
+    assert "Sent 1," in send()
+
+
+def test_the_digest_speaks_the_organizers_language(db, make_user, make_exchange, clock):
+    organizer = make_user(role="organizer", name="Olga", language="fr")
+    exchange = make_exchange(created_by=organizer)
+    register_for(exchange, actor=make_user(name="Ana Souza"), answers=RegistrationAnswers())
+    register_for(exchange, actor=make_user(name="Budi Santoso"), answers=RegistrationAnswers())
+    deliver(clock, ORGANIZER + 1)
+    (digest,) = sent(db, organizer.email)
+    assert digest["Subject"] == f"Changements d’inscriptions\u00a0: {exchange.title}"
+    assert "Ana Souza s’est inscrit(e)." in body_text(digest)
+
+
+def test_a_cancelled_session_inside_the_window_leaves_no_invite_behind(db, make_user, make_exchange, organizer, clock):
+    exchange = make_exchange(created_by=organizer, sessions=2)
+    first, second = exchange.sessions
+    ana = make_user(name="Ana Souza")
+    register_for(exchange, actor=ana, answers=RegistrationAnswers())
+    clock.shift(10)
+    services.cancel_session(first, actor=organizer)
+    deliver(clock, ORGANIZER + 1)
+    calendar = Calendar()
+    for message in sent(db, ana.email):
+        calendar.apply(message)
+    assert list(calendar.events) == [second.ical_uid]
+    invites = [m for m in sent(db, ana.email) if str(calendar_of(m)["METHOD"]) == "REQUEST"]
+    assert [str(event_of(m)["UID"]) for m in invites] == [second.ical_uid]  # no invite for the cancelled one
+
+
+def test_a_cancelled_exchange_inside_the_window_sends_only_the_cancellation(db, make_user, make_exchange, organizer,
+                                                                           clock):
+    exchange = make_exchange(created_by=organizer)
+    ana = make_user(name="Ana Souza")
+    register_for(exchange, actor=ana, answers=RegistrationAnswers())
+    clock.shift(10)
+    services.cancel_exchange(exchange, actor=organizer, reason="The speaker is ill.")
+    deliver(clock, ORGANIZER + 1)
+    mine = sent(db, ana.email)
+    assert [str(calendar_of(m)["METHOD"]) for m in mine] == ["CANCEL"]
+    assert "The speaker is ill." in body_text(mine[0])
