@@ -205,6 +205,8 @@ def last_calendar_method(user_id: int, uid: str) -> str | None:
 
     Everything not superseded counts (pending, sending, sent and failed, which can be retried): when in doubt
     the caller sends one CANCEL too many, which a calendar ignores, rather than leave a stale entry behind.
+    Newest means queued last, not delivered last: a calendar keeps the message with the highest (SEQUENCE,
+    DTSTAMP) whatever order they arrive in (RFC 5546 §2.1.5), and both only grow from one message to the next.
     """
     return db.session.scalar(
         select(OutboxMessage.ical_method).where(OutboxMessage.user_id == user_id, OutboxMessage.ical_uid == uid,
