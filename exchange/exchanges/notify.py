@@ -5,6 +5,7 @@ Whenever a person gains, keeps or loses a place in a session (registration, prom
 a speaker's acceptance, a reschedule, a cancellation) they get one message per session carrying
 `invite_part(session, user, method=REQUEST|CANCEL, role=...)` from `exchange.calendar.invites`, so their
 calendar follows. Times in every message are in the recipient's own zone (and the exchange's).
+Registration messages are coalesced: one per short window, for the state at its end (see "registration").
 """
 
 from __future__ import annotations
