@@ -86,6 +86,11 @@ def load_config(instance_path: str) -> dict:
         "MAIL_BACKGROUND": _bool(os.environ.get("MAIL_BACKGROUND"), True),
         "REMINDERS_BACKGROUND": _bool(os.environ.get("REMINDERS_BACKGROUND"), True),
         "MAIL_MAX_ATTEMPTS": int(os.environ.get("MAIL_MAX_ATTEMPTS", 8)),
+        # Coalescing windows, in seconds (README "Emails and calendars"): a person's own registration email waits
+        # this long and is replaced by a newer one meanwhile (her final state wins); organizers get at most one
+        # registration digest per exchange per MAIL_ORGANIZER_WINDOW. 0 sends at once (still replacing unsent).
+        "MAIL_PERSON_WINDOW": float(os.environ.get("MAIL_PERSON_WINDOW", 60)),
+        "MAIL_ORGANIZER_WINDOW": float(os.environ.get("MAIL_ORGANIZER_WINDOW", 120)),
         "PASSWORD_RESET_HOURS": float(os.environ.get("PASSWORD_RESET_HOURS", 2)),
         # Rate-limit counters in Redis (REDIS_URL) are keyed with this prefix: one per installation on a shared Redis.
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "exchange-rl"),

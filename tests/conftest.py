@@ -156,13 +156,39 @@ def login_as(client):
 
 
 @pytest.fixture
-def outbox(db):
+def outbox(db, tmp_path):
     """Read the outbox: a list of parsed email messages, oldest first."""
     from exchange.mail.models import OutboxMessage
 
     class Outbox:
-        def rows(self) -> list[OutboxMessage]:
-            return list(db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.id)))
+        def rows(self, *, superseded: bool = False) -> list[OutboxMessage]:
+            """Return the messages that are or will be sent (and, with `superseded`, those replaced unsent)."""
+            query = db.select(OutboxMessage).order_by(OutboxMessage.id)
+            if not superseded:
+                query = query.where(OutboxMessage.status != "superseded")
+            return list(db.session.scalars(query))
+
+        def deliver(self, *, after: float | None = None) -> int:
+            """Deliver what is due once the coalescing windows have passed (time-machine); return how many."""
+            from datetime import timedelta
+
+            import time_machine
+            from flask import current_app
+
+            from exchange.common.time import utcnow
+            from exchange.mail.services import deliver_pending
+
+            config = current_app.config
+            wait = after if after is not None else max(config["MAIL_PERSON_WINDOW"], config["MAIL_ORGANIZER_WINDOW"]) + 1
+            folder = config["MAIL_OUTBOX_DIR"]
+            config["MAIL_OUTBOX_DIR"] = str(tmp_path / "delivered")  # files named by a future time stay apart
+            try:
+                with time_machine.travel(utcnow() + timedelta(seconds=wait), tick=False):
+                    sent = deliver_pending(limit=10_000).sent
+            finally:
+                config["MAIL_OUTBOX_DIR"] = folder
+            db.session.expire_all()
+            return sent
 
         def messages(self, to: str | None = None) -> list[Message]:
             return [email.message_from_string(r.raw, policy=default_policy) for r in self.rows()

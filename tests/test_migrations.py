@@ -34,3 +34,38 @@ def test_downgrade_to_base_and_upgrade_again(tmp_path, monkeypatch):
         assert _diff(db.engine) == []
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_outbox_coalescing_migration_reads_the_calendar_of_messages_already_queued(tmp_path, monkeypatch):
+    """Invites sent before the upgrade still count: a cancellation after it must know they are out there."""
+    from sqlalchemy import text
+
+    from exchange.mail.services import CalendarPart, Recipient, build_message
+
+    monkeypatch.setenv("EXCHANGE_INSTANCE", str(tmp_path))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'backfill.sqlite'}", "SECRET_KEY": "x"})
+    ics = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\n"
+           "UID:session-1-a-long-identifier-that-a-calendar-writer-folds-across-lin\r\n es@peer-exchange.local\r\n"
+           "SEQUENCE:0\r\nSUMMARY:Caf\u00e9 data\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+
+    with_calendar = build_message(sender="PE <no-reply@pe.test>", recipient=Recipient(email="ana@example.org"),
+                                  subject="Registered", text="t", html="<p>h</p>",
+                                  calendar=CalendarPart(ics=ics, method="REQUEST")).as_string()
+    plain = build_message(sender="PE <no-reply@pe.test>", recipient=Recipient(email="ana@example.org"),
+                          subject="Welcome", text="t", html="<p>h</p>").as_string()
+    with app.app_context():
+        upgrade(revision="5e1f0c2a9b7d")
+        with db.engine.begin() as conn:
+            for raw in (with_calendar, plain):
+                conn.execute(text("INSERT INTO outbox_messages (kind, to_addr, subject, raw, status, attempts, "
+                                  "next_attempt_at, created_at) VALUES ('k', 'ana@example.org', 's', :raw, 'sent', 1, "
+                                  "'2026-12-01 10:00:00.000000', '2026-12-01 10:00:00.000000')"), {"raw": raw})
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT ical_uid, ical_method FROM outbox_messages ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [
+            ("session-1-a-long-identifier-that-a-calendar-writer-folds-across-lines@peer-exchange.local", "REQUEST"),
+            (None, None)]
+        downgrade(revision="5e1f0c2a9b7d")
+        db.session.remove()
+        db.engine.dispose()

@@ -204,7 +204,7 @@ def invite_part(session: ExchangeSession, recipient, *, method: str = "REQUEST",
                                                    role=ical_role(role), partstat=partstat),
                           status="CANCELLED" if method == "CANCEL" else None)
     cal = builders.build_calendar([data], method=method, stamp=utcnow())
-    return CalendarPart(ics=builders.to_ics(cal), method=method)
+    return CalendarPart(ics=builders.to_ics(cal), method=method, uid=session.ical_uid)
 
 
 # -- invite emails -----------------------------------------------------------------------------------

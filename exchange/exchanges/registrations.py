@@ -130,6 +130,7 @@ def _register(exchange: Exchange, user: User, answers: RegistrationAnswers, *, i
                     "waitlisted": _l("You are already on the waitlist of this exchange."),
                     "pending": _l("Your registration is already waiting for approval.")}
         raise Conflict(messages[registration.status])
+    was = registration.status if registration is not None else None
     if registration is None:
         registration = Registration(exchange=exchange, user=user, status="pending")
         db.session.add(registration)
@@ -138,9 +139,10 @@ def _register(exchange: Exchange, user: User, answers: RegistrationAnswers, *, i
     if exchange.requires_approval and not invited:  # an invitation is the organizers' approval already
         registration.status, registration.waitlisted_at = "pending", None
         db.session.flush()
-        notify.pending_approval(registration, _organizers(exchange))
+        notify.pending_approval(registration)
     else:
         _seat_or_waitlist(exchange, registration)
+    notify.registrations_changed(exchange, [(registration, was)], _organizers(exchange))
     return registration
 
 
@@ -183,12 +185,13 @@ def cancel_registration(exchange: Exchange, *, actor: User) -> Registration:
         raise Conflict(_l("You are not registered for this exchange."))
     if registration.status == "attended" or is_past(exchange):
         raise Invalid(_l("This exchange has already taken place; the registration stays on record."))
-    had_seat = registration.status == "registered"
+    was = registration.status
     registration.status, registration.waitlisted_at = "cancelled", None
     db.session.flush()
-    notify.registration_cancelled(registration, had_seat=had_seat)
-    if had_seat and exchange.status == "published":
-        promote_waitlist(exchange)
+    notify.registration_cancelled(registration)
+    promoted = promote_waitlist(exchange) if was == "registered" and exchange.status == "published" else []
+    notify.registrations_changed(exchange, [(registration, was), *((p, "waitlisted") for p in promoted)],
+                                 _organizers(exchange))
     db.session.commit()
     return registration
 
@@ -209,6 +212,7 @@ def approve_registration(registration: Registration, *, actor: User) -> Registra
         raise Conflict(_l("This registration is not waiting for approval any more."))
     _check_open(exchange)
     _seat_or_waitlist(exchange, registration)
+    notify.registrations_changed(exchange, [(registration, "pending")], _organizers(exchange), decided=True)
     db.session.commit()
     return registration
 
@@ -216,12 +220,14 @@ def approve_registration(registration: Registration, *, actor: User) -> Registra
 def decline_registration(registration: Registration, *, actor: User) -> Registration:
     """Decline a pending registration; the person is told."""
     permissions.require(actor, "exchange.manage", registration.exchange)
-    lock_exchange(registration.exchange_id)
+    exchange = lock_exchange(registration.exchange_id)
     db.session.refresh(registration)
     if registration.status != "pending":
         raise Conflict(_l("This registration is not waiting for approval any more."))
     registration.status = "cancelled"
+    db.session.flush()
     notify.registration_declined(registration)
+    notify.registrations_changed(exchange, [(registration, "pending")], _organizers(exchange), decided=True)
     db.session.commit()
     return registration
 

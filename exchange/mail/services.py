@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import smtplib
 import ssl
 import threading
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, make_msgid, parseaddr
@@ -16,13 +17,13 @@ from pathlib import Path
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from ..common.realtime import on_commit
 from ..common.time import utcnow
 from ..common.urls import request_context_for_rendering
 from ..extensions import db
-from .models import OutboxMessage
+from .models import STATUSES, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ class CalendarPart:
 
     ics: bytes
     method: str  # REQUEST, CANCEL or PUBLISH; must equal the METHOD inside `ics`
+    uid: str | None = None  # the event's UID: the outbox remembers what each person's calendar was last sent
 
 
 @dataclass
@@ -93,10 +95,13 @@ def _clean_header(value: str) -> str:
 
 
 def queue_email(recipient: Recipient, template: str, *, subject: str, context: dict | None = None,
-                calendar: CalendarPart | None = None, kind: str | None = None) -> OutboxMessage:
+                calendar: CalendarPart | None = None, kind: str | None = None, coalesce_key: str | None = None,
+                not_before: datetime | None = None, state: dict | None = None) -> OutboxMessage:
     """Render `mail/<template>.txt|.html` in the recipient's language and zone and add it to the outbox.
 
-    The row joins the caller's transaction; delivery starts only after that commits.
+    The row joins the caller's transaction; delivery starts only after that commits, and not before
+    `not_before` when given. `coalesce_key` marks it replaceable by a newer message (see `replace_unsent`),
+    `state` is kept with it for the one that replaces it.
     `subject` should be a lazy string so it is translated into the recipient's language.
     """
     ctx = dict(context or {})
@@ -111,10 +116,107 @@ def queue_email(recipient: Recipient, template: str, *, subject: str, context: d
     msg = build_message(sender=current_app.config["MAIL_DEFAULT_SENDER"], recipient=recipient,
                         subject=subject_text, text=text, html=html, calendar=calendar)
     row = OutboxMessage(kind=kind or template, to_addr=recipient.email, user_id=recipient.user_id,
-                        subject=subject_text, raw=msg.as_string(), status="pending", next_attempt_at=utcnow())
+                        subject=subject_text, raw=msg.as_string(), status="pending",
+                        next_attempt_at=not_before or utcnow(), coalesce_key=coalesce_key,
+                        coalesce_state=json.dumps(state, sort_keys=True) if state is not None else None,
+                        ical_uid=calendar.uid if calendar is not None else None,
+                        ical_method=calendar.method if calendar is not None else None)
     db.session.add(row)
     on_commit(db.session, _wake.set)
     return row
+
+
+# -- coalescing -------------------------------------------------------------------------------------
+#
+# A burst of changes (ten register/cancel loops, a hundred registrations in a minute) must not become a burst
+# of emails, and the last change must never be lost. So a use case that wants one message per window first
+# calls `replace_unsent(key)` and then queues the message for the state as it is now, with the same key and
+# `not_before=window.not_before`. Replacing happens in the caller's transaction: a rollback keeps the old
+# message. The window is fixed, not sliding: it opens with the first unsent message and a replacement keeps
+# its time, so a person who keeps changing her mind still gets one message per window, never none.
+# Rows are never deleted ("superseded", visible on the outbox page): the outbox drops nothing silently.
+
+REPLACEABLE = ("pending", "failed")  # never "sending" (out of our hands) nor "sent"
+
+
+@dataclass
+class Window:
+    """What `replace_unsent` found: when the open window ends, and what its first message knew."""
+
+    not_before: datetime
+    state: dict | None = None
+    replaced: int = 0
+
+
+def replace_unsent(key: str, *, window: timedelta) -> Window:
+    """Mark the unsent messages with `key` superseded; return the window a replacement joins.
+
+    Unsent means pending (waiting for its window or a retry) or failed. A message a sender has already
+    claimed ("sending") is not touched: the claim (`_claim`) and this update exclude each other on the
+    row, so every message is either sent or replaced, never both, never neither.
+    """
+    now = utcnow()
+    rows = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.coalesce_key == key, OutboxMessage.status.in_(REPLACEABLE))
+        .values(status="superseded", claimed_until=None)
+        .returning(OutboxMessage.id, OutboxMessage.status, OutboxMessage.attempts, OutboxMessage.next_attempt_at,
+                   OutboxMessage.coalesce_state)
+        .execution_options(synchronize_session=False)
+    ).all()
+    for row_id, *_rest in rows:  # rows already loaded in this session show their new status
+        loaded = db.session.identity_map.get(db.session.identity_key(OutboxMessage, row_id))
+        if loaded is not None:
+            db.session.expire(loaded, ["status", "claimed_until"])
+    # The window stays open even when its last change needed no message (registered, then cancelled again):
+    # messages replaced earlier in it still hold its end, so the next one keeps that time instead of starting over.
+    opened = db.session.scalar(
+        select(func.min(OutboxMessage.next_attempt_at))
+        .where(OutboxMessage.coalesce_key == key, OutboxMessage.status == "superseded",
+               OutboxMessage.attempts == 0, OutboxMessage.next_attempt_at > now))
+    not_before = min(opened, now + window) if opened is not None else now + window
+    # The newest replaced message carries everything the window knew (each replacement passes it on).
+    state = next((json.loads(r[4]) for r in sorted(rows, key=lambda r: r[0], reverse=True) if r[4]), None)
+    return Window(not_before=not_before, state=state, replaced=len(rows))
+
+
+def unsent_kinds(keys: list[str]) -> dict[str, str]:
+    """Return {key: kind of its newest pending message} for those of `keys` that have one (few queries)."""
+    found: dict[str, tuple[int, str]] = {}
+    for start in range(0, len(keys), 500):
+        for key, row_id, kind in db.session.execute(
+                select(OutboxMessage.coalesce_key, OutboxMessage.id, OutboxMessage.kind)
+                .where(OutboxMessage.coalesce_key.in_(keys[start:start + 500]), OutboxMessage.status == "pending")):
+            if key not in found or row_id > found[key][0]:
+                found[key] = (row_id, kind)
+    return {key: kind for key, (_id, kind) in found.items()}
+
+
+def last_kind(key: str) -> str | None:
+    """Return the kind of the newest message with `key` that was sent or is being sent (what the reader knows)."""
+    return db.session.scalar(
+        select(OutboxMessage.kind).where(OutboxMessage.coalesce_key == key,
+                                         OutboxMessage.status.in_(("sending", "sent")))
+        .order_by(OutboxMessage.id.desc()).limit(1))
+
+
+def last_calendar_method(user_id: int, uid: str) -> str | None:
+    """Return the METHOD of the newest message for event `uid` to `user_id` that is or may be delivered.
+
+    Everything not superseded counts (pending, sending, sent and failed, which can be retried): when in doubt
+    the caller sends one CANCEL too many, which a calendar ignores, rather than leave a stale entry behind.
+    Newest means queued last, not delivered last: a calendar keeps the message with the highest (SEQUENCE,
+    DTSTAMP) whatever order they arrive in (RFC 5546 §2.1.5), and both only grow from one message to the next.
+    """
+    return db.session.scalar(
+        select(OutboxMessage.ical_method).where(OutboxMessage.user_id == user_id, OutboxMessage.ical_uid == uid,
+                                                OutboxMessage.status != "superseded")
+        .order_by(OutboxMessage.id.desc()).limit(1))
+
+
+def window_for(name: str) -> timedelta:
+    """Return a coalescing window from the config (seconds): MAIL_PERSON_WINDOW or MAIL_ORGANIZER_WINDOW."""
+    return timedelta(seconds=float(current_app.config.get(name) or 0))
 
 
 # -- delivery ---------------------------------------------------------------------------------------
@@ -221,24 +323,34 @@ def retry_failed() -> int:
 
 def outbox_counts() -> dict[str, int]:
     """Return how many messages are in each status."""
-    from sqlalchemy import func
-
     rows = db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()
-    counts = dict.fromkeys(("pending", "sending", "sent", "failed"), 0)
+    counts = dict.fromkeys(STATUSES, 0)
     counts.update(dict(rows))
     return counts
 
 
+def seconds_until_due(limit: float) -> float:
+    """Return how long until the next pending message is due (at most `limit`; 0 when one is due now)."""
+    when = db.session.scalar(select(func.min(OutboxMessage.next_attempt_at))
+                             .where(OutboxMessage.status == "pending"))
+    if when is None:
+        return limit
+    return min(max((when - utcnow()).total_seconds(), 0.0), limit)
+
+
 def run_delivery_loop(app, stop: threading.Event, interval: float = 15.0) -> None:
-    """Deliver in the background until `stop` is set; wakes early after a commit that queued mail."""
+    """Deliver in the background until `stop` is set; wakes early after a commit that queued mail, and when
+    a message's coalescing window ends (so it leaves on time, not up to `interval` later)."""
     while not stop.is_set():
+        wait = interval
         try:
             with app.app_context():
                 deliver_pending()
+                wait = max(seconds_until_due(interval), 0.05)
                 db.session.remove()
         except Exception:  # the loop must survive a database hiccup; the next round tries again
             log.exception("background mail delivery failed")
-        _wake.wait(interval)
+        _wake.wait(wait)
         _wake.clear()
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from ..common import permissions
 from . import services
+from .models import STATUSES
 
 bp = Blueprint("mail", __name__, url_prefix="/outbox")
 
@@ -18,5 +19,5 @@ def outbox():
     if not permissions.can(current_user, "outbox.view"):
         abort(403)
     status = request.args.get("status") or None
-    messages = services.recent_messages(status=status if status in ("pending", "sending", "sent", "failed") else None)
+    messages = services.recent_messages(status=status if status in STATUSES else None)
     return render_template("mail/outbox.html", messages=messages, counts=services.outbox_counts(), status=status)

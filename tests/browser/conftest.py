@@ -64,7 +64,9 @@ class Server:
         self.instance.mkdir()
         self.env = {**os.environ, "EXCHANGE_INSTANCE": str(self.instance), "SECRET_KEY": "browser-tests",
                     "DATABASE_URL": f"sqlite:///{self.instance / 'browser.sqlite'}", "PUBLIC_URL": self.url,
-                    "MAIL_SERVER": "", "PYTHONUNBUFFERED": "1"}
+                    "MAIL_SERVER": "", "PYTHONUNBUFFERED": "1",
+                    # Short coalescing windows: the journeys wait for their emails in real time.
+                    "MAIL_PERSON_WINDOW": "1", "MAIL_ORGANIZER_WINDOW": "1"}
         self.env.pop("REDIS_URL", None)
         self.log = open(tmp / "server.log", "w+")  # noqa: SIM115 - kept open for the server's lifetime
         self.process: subprocess.Popen | None = None

@@ -203,3 +203,104 @@ def test_outbox_page_lists_failures_for_organizers(client, db, make_user, login_
     login_as(make_user(role="organizer"))
     html = client.get("/outbox/?status=failed").get_data(as_text=True)
     assert "SMTPRecipientsRefused: nope" in html and "ana@example.org" in html
+
+
+# -- coalescing ---------------------------------------------------------------------------------------
+
+def _coalesced(key: str = "k", *, window: float = 60, state: dict | None = None, subject=None) -> OutboxMessage:
+    opened = mail.replace_unsent(key, window=timedelta(seconds=window))
+    return queue(coalesce_key=key, not_before=opened.not_before, state=state,
+                 **({"subject": subject} if subject else {}))
+
+
+def test_a_coalesced_message_waits_for_its_window_and_the_sender_skips_it_until_then(db, outbox):
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        row = _coalesced()
+        db.session.commit()
+        assert row.next_attempt_at == utcnow() + timedelta(seconds=60)
+        assert deliver_pending().sent == 0
+        assert mail.seconds_until_due(15.0) == 15.0 and mail.seconds_until_due(120.0) == 60.0
+        clock.shift(60)
+        assert mail.seconds_until_due(15.0) == 0.0
+        assert deliver_pending().sent == 1
+
+
+def test_a_newer_message_replaces_an_unsent_one_and_keeps_its_window(db, outbox):
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        first = _coalesced(subject="first")
+        db.session.commit()
+        opened = first.next_attempt_at
+        clock.shift(40)
+        second = _coalesced(subject="second")
+        db.session.commit()
+        assert second.next_attempt_at == opened  # a fixed window: changes inside it do not push it back
+        assert [(r.subject, r.status) for r in outbox.rows(superseded=True)] == [("first", "superseded"),
+                                                                               ("second", "pending")]
+        assert [r.subject for r in outbox.rows()] == ["second"]  # the superseded one is kept, never sent
+        clock.shift(21)
+        assert deliver_pending().sent == 1
+        db.session.expire_all()
+        assert [(r.subject, r.status) for r in outbox.rows(superseded=True)] == [("first", "superseded"),
+                                                                               ("second", "sent")]
+        clock.shift(5)
+        third = _coalesced(subject="third")  # after a message went out, a new window opens
+        assert third.next_attempt_at == utcnow() + timedelta(seconds=60)
+        assert mail.last_kind("k") == "welcome"
+
+
+def test_replacing_leaves_sent_and_claimed_messages_and_other_keys_alone(db, outbox):
+    sent, claimed, other = _coalesced(), None, None
+    db.session.commit()
+    with time_machine.travel(utcnow() + timedelta(seconds=61)):
+        assert deliver_pending().sent == 1
+    claimed = _coalesced()
+    other = _coalesced("other")
+    db.session.commit()
+    assert mail._claim(claimed.id)
+    assert mail.replace_unsent("k", window=timedelta(seconds=60)).replaced == 0
+    db.session.commit()
+    db.session.expire_all()
+    assert [r.status for r in (sent, claimed, other)] == ["sent", "sending", "pending"]
+
+
+def test_a_failed_message_is_replaced_so_a_retry_never_sends_a_stale_one(app, db, outbox):
+    row = _coalesced(window=0)
+    row.status, row.attempts = "failed", 8
+    db.session.commit()
+    newer = _coalesced(window=0, subject="newer")
+    db.session.commit()
+    assert mail.retry_failed() == 0
+    assert [(r.subject, r.status) for r in outbox.rows(superseded=True)] == [
+        ("Welcome to Peer Exchange", "superseded"), ("newer", "pending")]
+    assert newer.next_attempt_at <= utcnow()
+
+
+def test_the_window_passes_its_state_on_and_a_rollback_keeps_the_old_message(db, outbox):
+    _coalesced(state={"was": [[1, None]]})
+    db.session.commit()
+    assert mail.replace_unsent("k", window=timedelta(seconds=60)).state == {"was": [[1, None]]}
+    db.session.rollback()
+    assert [r.status for r in outbox.rows(superseded=True)] == ["pending"]
+
+
+def test_the_calendar_state_of_a_message_is_remembered(db, make_user, outbox):
+    user = make_user()
+    ics = b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
+    recipient = Recipient.of(user)
+    queue(recipient=recipient, calendar=CalendarPart(ics=ics, method="REQUEST", uid="u1@test"))
+    assert mail.last_calendar_method(user.id, "u1@test") == "REQUEST"
+    cancel = queue(recipient=recipient, calendar=CalendarPart(ics=ics.replace(b"REQUEST", b"CANCEL"), method="CANCEL",
+                                                              uid="u1@test"), coalesce_key="c")
+    assert mail.last_calendar_method(user.id, "u1@test") == "CANCEL"
+    mail.replace_unsent("c", window=timedelta(0))
+    assert mail.last_calendar_method(user.id, "u1@test") == "REQUEST"  # a replaced message never arrives
+    assert cancel.ical_uid == "u1@test" and mail.last_calendar_method(user.id, "other@test") is None
+
+
+def test_outbox_page_shows_replaced_messages(client, db, make_user, login_as):
+    _coalesced(subject="old news")
+    _coalesced(subject="news")
+    db.session.commit()
+    login_as(make_user(role="organizer"))
+    html = client.get("/outbox/?status=superseded").get_data(as_text=True)
+    assert "old news" in html and "replaced before sending" in html and ">news<" not in html
