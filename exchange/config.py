@@ -91,6 +91,8 @@ def load_config(instance_path: str) -> dict:
         # registration digest per exchange per MAIL_ORGANIZER_WINDOW. 0 sends at once (still replacing unsent).
         "MAIL_PERSON_WINDOW": float(os.environ.get("MAIL_PERSON_WINDOW", 60)),
         "MAIL_ORGANIZER_WINDOW": float(os.environ.get("MAIL_ORGANIZER_WINDOW", 120)),
+        # Which exchanges send organizers that digest: "approval" (those that need their approval) or "all".
+        "MAIL_ORGANIZER_DIGEST": os.environ.get("MAIL_ORGANIZER_DIGEST", "approval"),
         "PASSWORD_RESET_HOURS": float(os.environ.get("PASSWORD_RESET_HOURS", 2)),
         # Rate-limit counters in Redis (REDIS_URL) are keyed with this prefix: one per installation on a shared Redis.
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "exchange-rl"),

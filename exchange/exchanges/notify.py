@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy import select
@@ -232,7 +233,13 @@ def registrations_changed(exchange, changes: Iterable[tuple], organizers: Iterab
     first change and the status now; people whose status came back to where it was are left out, and no
     digest is queued when nobody is left. `decided`: the organizers made these changes themselves
     (approve, decline), so they need no telling; the window takes the new status as known.
+
+    By default (MAIL_ORGANIZER_DIGEST=approval) only exchanges that need the organizers' approval have a digest:
+    there a change is something to act on, while a big open webinar would mail its organizers every window of a
+    registration rush. `all` sends it for every exchange.
     """
+    if not exchange.requires_approval and current_app.config.get("MAIL_ORGANIZER_DIGEST", "approval") != "all":
+        return
     changes = [(registration, was) for registration, was in changes]
     for organizer in organizers:
         key = f"organizers:{exchange.id}:{organizer.id}"

@@ -33,6 +33,12 @@ PERSON, ORGANIZER = 60, 120  # the default windows (MAIL_PERSON_WINDOW, MAIL_ORG
 
 
 @pytest.fixture(autouse=True)
+def digest_for_every_exchange(app, monkeypatch):
+    """These tests watch the digest on open exchanges too (by default only approval exchanges send it)."""
+    monkeypatch.setitem(app.config, "MAIL_ORGANIZER_DIGEST", "all")
+
+
+@pytest.fixture(autouse=True)
 def own_outbox_folder(app, tmp_path, monkeypatch):
     """Files written at a travelled-to time go to this test's folder (others sort the shared one by name)."""
     monkeypatch.setitem(app.config, "MAIL_OUTBOX_DIR", str(tmp_path / "outbox"))
@@ -146,6 +152,16 @@ def test_ten_loops_after_her_invite_went_out_leave_her_calendar_right(db, make_u
         assert digests == []  # registered before, registered after: no news
     else:
         assert len(digests) == 1 and "Ana Souza cancelled their registration." in body_text(digests[0])
+
+
+def test_an_open_exchange_sends_its_organizers_no_digest_by_default(app, db, make_user, make_exchange, organizer,
+                                                                    clock, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_ORGANIZER_DIGEST", "approval")
+    exchange = make_exchange(created_by=organizer)
+    ana = make_user(name="Ana Souza")
+    register_for(exchange, actor=ana, answers=RegistrationAnswers())
+    deliver(clock, ORGANIZER + 1)
+    assert len(sent(db, ana.email)) == 1 and sent(db, organizer.email) == []
 
 
 def test_two_people_registering_reach_the_organizer_in_one_digest(db, make_user, make_exchange, organizer, clock):
