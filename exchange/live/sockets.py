@@ -123,6 +123,7 @@ def _repair_forever(app, manager) -> None:
 
 def _start_heartbeat() -> None:
     """Keep this process's presence rows fresh, and with a message queue its deliveries complete (once per process)."""
+    access.start_watcher(current_app._get_current_object())  # no-op once started; closes revoked sockets
     with _heartbeat["lock"]:
         if not _heartbeat["started"]:
             _heartbeat["started"] = True
