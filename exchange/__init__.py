@@ -164,6 +164,15 @@ def _register_template_helpers(app: Flask) -> None:
     def localtime(value, zone: str | None = None, fmt: str = "medium"):
         return format_local(value, zone or viewer_zone(), str(get_locale() or "en"), fmt)
 
+    @app.template_filter("person_name")
+    def person_name(name: str | None) -> str:
+        """A person's name as stored, or the deleted-account label in the reader's language."""
+        from flask_babel import gettext
+
+        from .accounts.privacy import DELETED_NAME
+
+        return gettext("Deleted user") if name == DELETED_NAME else (name or "")
+
     from .common import i18n
 
     # `name|translated`: reference data stored in English (focus areas, topics, countries) in the reader's language.
