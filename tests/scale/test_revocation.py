@@ -19,7 +19,8 @@ import pytest
 import requests
 
 from exchange.accounts.models import AccessRevocation
-from tests.scale.helpers import ROOT, Cluster, live_helpers, wait_for
+from exchange.server import GEVENT_BOOT
+from tests.scale.helpers import ROOT, Cluster, ServerProcess, live_helpers, wait_for
 
 PASSWORD = live_helpers.PASSWORD
 EVICTION_SECONDS = 5  # the promise (README, SECURITY.md)
@@ -34,6 +35,19 @@ def lone_server(app, db, tmp_path):
     made.start(1, redis_url="")
     yield made
     made.close()
+
+
+class GeventServer(ServerProcess):
+    """One `exchange serve` worker in gevent mode (the production default), patched before the app is imported."""
+
+    def start(self) -> GeventServer:
+        command = [sys.executable, "-c", GEVENT_BOOT, "serve", "--host", "127.0.0.1", "--port", str(self.port),
+                   "--workers", "1", "--async-mode", "gevent"]
+        env = {**self.env, "SOCKETIO_ASYNC_MODE": "gevent"}
+        with self.log.open("a") as log:
+            self.proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log,  # noqa: S603
+                                         stderr=subprocess.STDOUT)
+        return self
 
 
 def _run_elsewhere(cluster: Cluster, code: str) -> float:
@@ -102,6 +116,22 @@ def test_disabling_on_the_command_line_closes_the_socket_on_the_server(room, lon
     _hears_nothing_more(host, official, room.id)
     assert host.disconnects == 0, "someone else's socket was closed"
     assert stored(AccessRevocation) == 1
+
+
+def test_a_gevent_server_closes_the_socket_too(room, app, db, tmp_path):
+    cluster = Cluster(app, tmp_path, "")
+    server = GeventServer(cluster.env(""), tmp_path, "gevent").start()
+    cluster.servers.append(server)
+    try:
+        server.wait_ready()
+        official = cluster.connect(room.official, room.id, server)
+        host = cluster.connect(room.host, room.id, server)
+        done = _cli(cluster, "user", "disable", "--email", room.official.email)
+        _closed_within_5_seconds(official, done, "exchange user disable, gevent server")
+        _hears_nothing_more(host, official, room.id)
+        assert host.disconnects == 0
+    finally:
+        cluster.close()
 
 
 def test_a_registration_cancelled_in_another_process_closes_the_socket(room, lone_server):
