@@ -36,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
             app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(config["SQLALCHEMY_DATABASE_URI"])
 
     _init_extensions(app)
+    _register_listeners()
     _register_blueprints(app)
     _register_error_handlers(app)
     _register_template_helpers(app)
@@ -84,6 +85,18 @@ def _init_extensions(app: Flask) -> None:
         ping_interval=app.config.get("SOCKETIO_PING_INTERVAL", 25),
         ping_timeout=app.config.get("SOCKETIO_PING_TIMEOUT", 20),
     )
+
+
+def _register_listeners() -> None:
+    """Register the SQLAlchemy session listeners the features rely on (once per process; apps share them).
+
+    live/access.py: a change that takes access away (a disabled or deleted account, a new password, a cancelled
+    place, a removed speaker) writes an access revocation in the same transaction, and every server process
+    closes that person's live sockets.
+    """
+    from .live.access import register_listeners
+
+    register_listeners()
 
 
 def _shipped_languages(app: Flask) -> set[str]:
@@ -150,6 +163,15 @@ def _register_template_helpers(app: Flask) -> None:
     @app.template_filter("localtime")
     def localtime(value, zone: str | None = None, fmt: str = "medium"):
         return format_local(value, zone or viewer_zone(), str(get_locale() or "en"), fmt)
+
+    @app.template_filter("person_name")
+    def person_name(name: str | None) -> str:
+        """A person's name as stored, or the deleted-account label in the reader's language."""
+        from flask_babel import gettext
+
+        from .accounts.privacy import DELETED_NAME
+
+        return gettext("Deleted user") if name == DELETED_NAME else (name or "")
 
     from .common import i18n
 

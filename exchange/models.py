@@ -1,6 +1,6 @@
 """Every feature's models, imported in one place for Alembic and the shell."""
 
-from .accounts.models import PasswordResetToken, User
+from .accounts.models import AccessRevocation, PasswordResetToken, User
 from .calendar.models import CalendarReminder
 from .exchanges.models import Exchange, ExchangeSession, Invitation, Registration, SessionSpeaker, Track
 from .experts.models import (
@@ -39,7 +39,7 @@ from .reports.models import (
 )
 
 __all__ = [
-    "Attendance", "AvailabilityWindow", "CalendarReminder", "ChatMessage", "City", "Exchange", "ExchangeSession",
+    "AccessRevocation", "Attendance", "AvailabilityWindow", "CalendarReminder", "ChatMessage", "City", "Exchange", "ExchangeSession",
     "ExpertLanguage", "ExpertProfile", "FocusArea", "Invitation", "LiveEvent", "LiveRoom", "Mute", "OfficialProfile",
     "OutboxMessage", "PasswordResetToken", "PeerRequest", "Poll", "PollBallot", "PollOption", "Presence", "Question",
     "QuestionVote", "RaisedHand", "Registration", "ReviewDecision", "SessionSpeaker", "Topic", "Track", "User",

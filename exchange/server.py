@@ -33,9 +33,11 @@ def gevent_patched() -> bool:
 
 
 def start_background_jobs(app) -> None:
-    """Start the jobs every server process runs: email delivery (and others features add)."""
+    """Start the jobs every server process runs: the live access watcher, email delivery (and others features add)."""
+    from .live.access import start_watcher
     from .mail.services import start_background_delivery
 
+    start_watcher(app)  # closes the live sockets of people who lost access, whichever process made the change
     if app.config.get("MAIL_BACKGROUND"):
         start_background_delivery(app)
     # Reminders run inside the server unless REMINDERS_BACKGROUND=0 (then `exchange reminders send` from cron).

@@ -61,3 +61,27 @@ class PasswordResetToken(db.Model):
 
     def __repr__(self) -> str:
         return f"<PasswordResetToken {self.id} user={self.user_id}>"
+
+
+class AccessRevocation(db.Model):
+    """A committed loss of access: every server process closes the matching live sockets (live/access.py).
+
+    Written in the same transaction as the change that took the right away (a disabled or deleted account, a new
+    password, a cancelled place, a removed speaker) or by a logout, so nothing is announced that did not happen
+    and no process can miss it: each one reads the rows after its cursor about once a second. Rows name a person
+    (`user_id`: all their connections) or one login (`login`: the `_login` nonce of a browser session); they are
+    kept for an hour and then deleted.
+    """
+
+    __tablename__ = "access_revocations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # No foreign key: a row must outlive nothing and block nothing; it only names whom to disconnect.
+    user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    login: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The process that wrote the row: its own watcher closed those sockets at commit and skips the row.
+    origin: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    def __repr__(self) -> str:
+        return f"<AccessRevocation {self.id} user={self.user_id} login={'yes' if self.login else 'no'}>"

@@ -1,7 +1,15 @@
 """A person's own data: download it all (JSON), or delete the account.
 
 Deleting keeps the places a person held (registrations, chat messages, questions, votes) so that rooms, counts
-and reports stay whole, but nothing names them any more: the account row is anonymised and disabled.
+and reports stay whole, but nothing names them any more: the account row is anonymised and disabled, and every
+copy of their name or id in stored data is scrubbed in the same transaction:
+- their chat messages and questions move to one shared placeholder account named "Deleted user", so a live view,
+  replay, snapshot, summary, transcript or follow-up shows that label and an id shared by every deleted person
+  (the old id cannot be joined with an earlier export or a moderator's memory of the room);
+- the stored live events (replays) had their name and id copied in: those copies are rewritten alike, and the
+  events' actor and recipient ids are cleared;
+- invitations to their address, emails queued for or sent to them, survey links, their self-description,
+  mutes and raised hands are removed or blanked; survey answers stay, without the id.
 """
 
 from __future__ import annotations
@@ -11,7 +19,9 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import String, cast, delete, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from werkzeug.security import check_password_hash
 
 from ..common import permissions
@@ -20,7 +30,10 @@ from ..common.time import utcnow
 from ..extensions import db
 from .models import PasswordResetToken, User
 
+# Stored in English (as reference data is); pages show it in the reader's language (`person_name` filter).
 DELETED_NAME = "Deleted user"
+DELETED_PASSWORD = "!deleted"  # noqa: S105 - matches no password: not a hash any method produces
+PLACEHOLDER_EMAIL = "deleted-user@deleted.invalid"
 _SECRET_COLUMNS = {"password_hash", "calendar_token", "token_hash", "photo"}
 
 
@@ -69,8 +82,82 @@ def export_personal_data(user: User, *, actor: User) -> dict:
     }
 
 
+def deleted_user() -> User:
+    """Return the one disabled placeholder account that deleted people's messages and questions belong to."""
+    user = db.session.scalar(select(User).where(User.email == PLACEHOLDER_EMAIL))
+    if user is None:
+        # INSERT unless another deletion just made it: two deletions at once must not make two.
+        insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        db.session.execute(insert(User).values(
+            email=PLACEHOLDER_EMAIL, name=DELETED_NAME, password_hash=DELETED_PASSWORD, role="official",
+            timezone="UTC", language="en", disabled=True, session_version=1, created_at=utcnow(),
+            calendar_token=None).on_conflict_do_nothing())
+        user = db.session.scalar(select(User).where(User.email == PLACEHOLDER_EMAIL))
+    return user
+
+
+def _as_placeholder(value: Any, user_id: int, placeholder: User) -> Any:
+    """Return `value` (stored event data) with every person entry of `user_id` replaced by the placeholder."""
+    if isinstance(value, dict):
+        if value.get("id") == user_id and "name" in value and set(value) <= {"id", "name", "role"}:
+            return {**value, "id": placeholder.id, "name": DELETED_NAME}
+        return {key: _as_placeholder(item, user_id, placeholder) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_placeholder(item, user_id, placeholder) for item in value]
+    return value
+
+
+def _forget_in_live_rooms(user: User, placeholder: User) -> None:
+    from ..live.models import ChatMessage, LiveEvent, Mute, Poll, Question, RaisedHand
+
+    sessions = set(db.session.scalars(select(ChatMessage.session_id).where(ChatMessage.author_id == user.id)))
+    sessions |= set(db.session.scalars(select(Question.session_id).where(Question.author_id == user.id)))
+    sessions |= set(db.session.scalars(select(LiveEvent.session_id).where(
+        or_(LiveEvent.actor_id == user.id, LiveEvent.user_id == user.id))))
+    # Replays serve the stored copies: rewrite the person entries in them (chat, questions, hands).
+    for event in db.session.scalars(select(LiveEvent).where(LiveEvent.session_id.in_(sessions))):
+        scrubbed = _as_placeholder(event.data, user.id, placeholder)
+        if scrubbed != event.data:
+            event.data = scrubbed
+    for column in (LiveEvent.actor_id, LiveEvent.user_id):
+        db.session.execute(update(LiveEvent).where(column == user.id).values({column.key: None}))
+    # The placeholder holds many people's rows: a fresh client_id keeps (session, author, client_id) unique.
+    for model in (ChatMessage, Question):
+        db.session.execute(update(model).where(model.author_id == user.id).values(
+            author_id=placeholder.id, client_id=literal("deleted:").concat(cast(model.id, String)))
+            .execution_options(synchronize_session=False))
+    db.session.execute(update(ChatMessage).where(ChatMessage.deleted_by_id == user.id).values(deleted_by_id=None))
+    db.session.execute(update(Poll).where(Poll.created_by_id == user.id).values(created_by_id=None))
+    db.session.execute(update(Mute).where(Mute.by_id == user.id).values(by_id=None))
+    db.session.execute(delete(Mute).where(Mute.user_id == user.id))
+    db.session.execute(delete(RaisedHand).where(RaisedHand.user_id == user.id))
+
+
+def _forget_elsewhere(user: User, old_email: str) -> None:
+    from ..exchanges.models import Invitation
+    from ..mail.models import OutboxMessage
+    from ..reports.models import FollowUp, OutcomeNote, SelfDescription, SurveyInvitation, SurveyResponse
+
+    for invitation in db.session.scalars(select(Invitation).where(
+            or_(Invitation.user_id == user.id, Invitation.email == old_email))):
+        invitation.name, invitation.stakeholder_group, invitation.city_id = "", "", None
+        invitation.email = f"deleted-{invitation.id}-{secrets.token_hex(4)}@deleted.invalid"
+    # Emails to them (waiting or sent) carry their name and address in the stored message.
+    db.session.execute(delete(OutboxMessage).where(
+        or_(OutboxMessage.user_id == user.id, OutboxMessage.to_addr == old_email)))
+    db.session.execute(delete(SelfDescription).where(SelfDescription.user_id == user.id))
+    db.session.execute(delete(SurveyInvitation).where(SurveyInvitation.user_id == user.id))
+    db.session.execute(update(SurveyResponse).where(SurveyResponse.user_id == user.id).values(user_id=None))
+    db.session.execute(update(FollowUp).where(FollowUp.assigned_by_id == user.id).values(assigned_by_id=None))
+    db.session.execute(update(OutcomeNote).where(OutcomeNote.created_by_id == user.id).values(created_by_id=None))
+
+
 def delete_account(user: User, *, actor: User, password: str) -> None:
-    """Anonymise and disable `user` after checking their password; their places and messages stay, nameless."""
+    """Anonymise and disable `user` after checking their password; their places and messages stay, nameless.
+
+    One transaction: the account, every stored copy of their name (see the module's docstring), and the access
+    revocation that closes their live sockets on every server process (live/access.py).
+    """
     from ..experts.models import ExpertProfile, OfficialProfile
 
     permissions.require(actor, "account.edit", user)
@@ -81,9 +168,13 @@ def delete_account(user: User, *, actor: User, password: str) -> None:
         if profile is not None:
             db.session.delete(profile)
     db.session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
-    user.name = str(DELETED_NAME)
+    old_email = user.email
+    placeholder = deleted_user()
+    _forget_in_live_rooms(user, placeholder)
+    _forget_elsewhere(user, old_email)
+    user.name = DELETED_NAME
     user.email = f"deleted-{user.id}-{secrets.token_hex(8)}@deleted.invalid"
-    user.password_hash = "!deleted"  # noqa: S105 - matches no password: not a hash any method produces
+    user.password_hash = DELETED_PASSWORD
     user.calendar_token = None
     user.disabled = True
     user.session_version += 1  # every session and remember cookie of the account stops working

@@ -239,6 +239,16 @@ def update_profile(user: User, *, actor: User, name: str, timezone: str, languag
     return user
 
 
+def end_login(*, login: str | None) -> None:
+    """Close the live connections opened with this login (its `_login` nonce) on every server process."""
+    from ..live.access import record_revocation
+
+    if not login:
+        return
+    record_revocation(db.session, login=login)
+    db.session.commit()
+
+
 def set_disabled(user: User, *, actor: User | None, disabled: bool) -> User:
     """Disable or re-enable an account; a disabled account is logged out everywhere at once."""
     if actor is not None:

@@ -122,13 +122,10 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     """Log out (POST with a CSRF token, so no other site can log you out); this login's live sockets close."""
-    from ..live.access import disconnect_room, login_room
-
     nonce = session.get("_login")
     logout_user()
     session.clear()
-    if nonce:
-        disconnect_room(login_room(nonce))
+    services.end_login(login=nonce)
     flash(_("You are logged out."), "success")
     return redirect(url_for("main.home"))
 

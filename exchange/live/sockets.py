@@ -135,6 +135,7 @@ def _watch_locks_forever(app) -> None:
 def _start_heartbeat() -> None:
     """Keep this process's presence rows fresh, watch its room locks, and with a message queue keep its
     deliveries complete (once per process)."""
+    access.start_watcher(current_app._get_current_object())  # no-op once started; closes revoked sockets
     with _heartbeat["lock"]:
         if not _heartbeat["started"]:
             _heartbeat["started"] = True

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from exchange.accounts.models import User
+from exchange.accounts.privacy import DELETED_NAME, delete_account, deleted_user
 from exchange.exchanges.models import Registration
 from exchange.live import services as live
 from exchange.live.models import ChatMessage, Question
@@ -106,15 +107,104 @@ def test_deleting_an_account_needs_the_password_and_keeps_places_without_the_nam
     assert done.status_code == 302
     db.session.expire_all()
     gone = db.session.get(User, person.id)
-    assert gone.name == "Deleted user" and gone.disabled and gone.calendar_token is None
+    assert gone.name == DELETED_NAME == "Deleted user" and gone.disabled and gone.calendar_token is None
     assert SECRET_EMAIL not in gone.email and gone.email.endswith("@deleted.invalid")
     assert client.get("/accounts/profile").status_code == 302  # logged out
     login = client.submit("/accounts/login", {"email": SECRET_EMAIL, "password": "correct horse battery"})
     assert login.status_code == 400
-    # Their places stay: the registration, the chat message, the question, all without their name.
+    # Their places stay: the registration, the chat message, the question, all without their name (the messages
+    # and questions now belong to the one placeholder every deleted person shares).
     assert db.session.query(Registration).filter_by(user_id=person.id).count() == 1
-    message = db.session.query(ChatMessage).filter_by(author_id=person.id).one()
+    placeholder = deleted_user()
+    message = db.session.query(ChatMessage).filter_by(author_id=placeholder.id).one()
     assert message.body == "My city publishes budgets weekly"
-    assert db.session.query(Question).filter_by(author_id=person.id).count() == 1
+    assert db.session.query(Question).filter_by(author_id=placeholder.id).count() == 1
+    assert db.session.query(ChatMessage).filter_by(author_id=person.id).count() == 0
     snapshot = json.dumps(live_client(world.people["organizer"]).join(world.session.id))
     assert "My city publishes budgets weekly" in snapshot and SECRET_NAME not in snapshot
+
+
+def _people_in(data) -> list[dict]:
+    """Every person entry ({id, name[, role]}) anywhere in JSON data."""
+    found = []
+    if isinstance(data, dict):
+        if "id" in data and "name" in data and set(data) <= {"id", "name", "role"}:
+            found.append(data)
+        for value in data.values():
+            found += _people_in(value)
+    elif isinstance(data, list):
+        for value in data:
+            found += _people_in(value)
+    return found
+
+
+def test_a_deleted_account_is_named_nowhere_and_its_id_is_gone(app, world, anonymous_question, login_as, live_client,
+                                                              db, add_speaker):
+    """Replay, snapshot, moderator views, summary, transcripts, follow-ups: after deletion, nobody is named."""
+    from exchange.live.models import LiveEvent
+    from exchange.mail.models import OutboxMessage
+    from exchange.reports.followups import create_follow_ups
+
+    person = world.people["official"]
+    person_id = person.id
+    live.send_chat(world.session.id, actor=person, body="My city publishes budgets weekly", client_id="c2")
+    live.raise_hand(world.session.id, actor=person, raised=True)
+    live.ask_question(world.session.id, actor=person, body="A named question", anonymous=False, client_id="named-1")
+    assert create_follow_ups(world.session.id) == 2
+    db.session.commit()
+    before = json.dumps(live_client(world.people["organizer"]).join(world.session.id, after_seq=0))
+    assert SECRET_NAME in before  # the moderator saw who asked anonymously, while the account existed
+
+    delete_account(person, actor=person, password="correct horse battery")
+
+    placeholder = deleted_user()
+    seen: dict[str, str] = {}
+    for who in ("organizer", "host", "approved_expert"):
+        if who == "approved_expert":
+            db.session.add(Registration(user=world.people[who], exchange=world.exchange, status="registered"))
+            db.session.commit()
+        replay = live_client(world.people[who]).join(world.session.id, after_seq=0)
+        snapshot = live_client(world.people[who]).join(world.session.id)
+        seen[f"replay as {who}"], seen[f"snapshot as {who}"] = json.dumps(replay), json.dumps(snapshot)
+        people = _people_in(replay) + _people_in(snapshot)
+        assert person_id not in {p["id"] for p in people}, f"the deleted account's id is in the {who}'s view"
+    moderator_replay = json.loads(seen["replay as organizer"])
+    asked = [e for e in moderator_replay["events"] if e["type"] == "question.asked"
+             and e["data"]["question"]["id"] == anonymous_question["id"]]
+    assert asked and asked[0]["data"]["question"]["author"] == {"id": placeholder.id, "name": DELETED_NAME,
+                                                               "role": "participant"}
+    chat = [e for e in moderator_replay["events"] if e["type"] == "chat.posted"
+            and e["data"]["message"]["body"] == "My city publishes budgets weekly"]
+    assert chat and chat[0]["data"]["message"]["author"]["name"] == DELETED_NAME
+    organizer = login_as(world.people["organizer"], app.test_client())
+    for url in (f"/sessions/{world.session.id}/summary", f"/sessions/{world.session.id}/transcript.md",
+                f"/sessions/{world.session.id}/transcript.csv", f"/sessions/{world.session.id}/transcript.json",
+                f"/exchanges/{world.exchange.id}/registrations", f"/sessions/{world.session.id}/room",
+                "/reports/follow-ups"):
+        response = organizer.get(url)
+        assert response.status_code in (200, 404), (url, response.status_code)
+        seen[url] = response.get_data(as_text=True)
+    assert "My city publishes budgets weekly" in seen[f"/sessions/{world.session.id}/transcript.json"]
+    assert "A named question" in seen[f"/sessions/{world.session.id}/summary"]
+    transcript = json.loads(seen[f"/sessions/{world.session.id}/transcript.json"])
+    assert {m["author"] for m in transcript["chat"] if m["body"] == "My city publishes budgets weekly"} == {DELETED_NAME}
+    leaks = [where for where, text in seen.items() if SECRET_NAME in text or SECRET_EMAIL in text]
+    assert not leaks, f"the deleted person is named in {leaks}"
+    db.session.expire_all()
+    stored = [e.data for e in db.session.query(LiveEvent)]
+    assert SECRET_NAME not in json.dumps(stored)
+    assert person_id not in {p["id"] for p in _people_in(stored)}
+    assert db.session.query(LiveEvent).filter((LiveEvent.actor_id == person_id) | (LiveEvent.user_id == person_id)
+                                              ).count() == 0
+    assert db.session.query(OutboxMessage).filter(OutboxMessage.to_addr == SECRET_EMAIL).count() == 0
+
+
+def test_the_deleted_label_is_shown_in_the_readers_language(app, world, anonymous_question, login_as, db):
+    person = world.people["official"]
+    live.ask_question(world.session.id, actor=person, body="Shown with a label", anonymous=False, client_id="n")
+    delete_account(person, actor=person, password="correct horse battery")
+    reader = world.people["organizer"]
+    reader.language = "es"
+    db.session.commit()
+    page = login_as(reader, app.test_client()).get(f"/sessions/{world.session.id}/summary").get_data(as_text=True)
+    assert "Usuario eliminado" in page and DELETED_NAME not in page
