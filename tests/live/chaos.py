@@ -618,11 +618,13 @@ async def run_chaos(plan: Plan, rng) -> Outcome:
 
     async def vanishers() -> None:
         n = 0
-        while not room.stopping.is_set():
-            tasks.append(asyncio.create_task(vanish_now(n)))
-            n += 1
+        while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(room.stopping.wait(), plan.vanish_every)
+            if room.stopping.is_set():
+                return
+            tasks.append(asyncio.create_task(vanish_now(n)))
+            n += 1
 
     async def reconnect_forever(person: Person) -> None:
         """Join, stay a few seconds, drop (cleanly or not), join again with after_seq; end connected."""
