@@ -584,7 +584,8 @@ async def run_chaos(plan: Plan, rng) -> Outcome:
         """Chat, ask, vote on questions and in the poll, raise and lower a hand, at random."""
         count = 0
         while not room.stopping.is_set():
-            await asyncio.sleep(rng.expovariate(1 / plan.act_every))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(room.stopping.wait(), rng.expovariate(1 / plan.act_every))
             if room.stopping.is_set() or not person.joined:
                 continue
             count += 1
