@@ -514,9 +514,9 @@ class Plan:
     """Who takes part: the host and the participants (name, user id, login cookie), and the servers."""
 
     def __init__(self, session_id: int, host: tuple[str, int, str], people: list[tuple[str, int, str]],
-                 servers: list[tuple[str, int]], seconds: float, *, steady: int = 200, reconnecters: int = 16,
+                 servers: list[tuple[str, int]], seconds: float, *, steady: int = 200, reconnecters: int = 12,
                  polling_every: int = 5, slow_every: int = 20, actor_every: int = 3, vanish_every: float = 3.0,
-                 act_every: float = 12.0, seed: int = 15):
+                 act_every: float = 15.0, seed: int = 15):
         self.session_id, self.host, self.people, self.servers = session_id, host, people, servers
         self.seconds, self.steady, self.reconnecters = seconds, steady, reconnecters
         self.polling_every, self.slow_every, self.actor_every = polling_every, slow_every, actor_every
@@ -636,7 +636,7 @@ async def run_chaos(plan: Plan, rng) -> Outcome:
             if room.stopping.is_set():
                 return
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(room.stopping.wait(), rng.uniform(1, 5))
+                await asyncio.wait_for(room.stopping.wait(), rng.uniform(2, 8))
             if room.stopping.is_set() and person.joined:
                 return
             rounds += 1
@@ -698,6 +698,10 @@ def examine(outcome: Outcome, stored: list[tuple[int, bool, int | None]], *, ord
     missing = [a for a in acks if a.latency is None and not a.lost]
     late = [a for a in acks if a.latency is not None and a.latency > ACK_BOUND]
     codes: dict[str, int] = {}
+    by_event: dict[str, list[float]] = {}
+    for a in acks:
+        if a.latency is not None:
+            by_event.setdefault(a.event, []).append(a.latency)
     for a in acks:
         if a.code:
             codes[a.code] = codes.get(a.code, 0) + 1
@@ -736,6 +740,8 @@ def examine(outcome: Outcome, stored: list[tuple[int, bool, int | None]], *, ord
         ("acks lost with their connection", str(sum(a.lost for a in acks))),
         ("ack p50 / p99 / max s", f"{fmt(_quantile(answered, 0.5))} / {fmt(_quantile(answered, 0.99))} / "
                                   f"{fmt(max(answered, default=None))}"),
+        ("ack p99 / max s by event", ", ".join(
+            f"{name} {_quantile(v, 0.99):.2f}/{max(v):.2f}" for name, v in sorted(by_event.items()))),
         ("error acks", ", ".join(f"{k} {v}" for k, v in sorted(codes.items())) or "none"),
         ("first missing ack sent at t s / last ack answered at t s", f"{fmt(first_missing)} / {fmt(last_answer)}"),
         ("vanished (first went silent at t s)", f"{len(outcome.vanished)} ({fmt(outcome.first_silent)})"),

@@ -34,7 +34,7 @@ from exchange.server import GEVENT_BOOT, PLAIN_BOOT
 from tests.live.chaos import USER_AGENT, Plan, examine, run_chaos
 from tests.scale.helpers import ROOT, RedisServer, ServerProcess
 
-PARTICIPANTS = 256  # 200 stay, 16 reconnect on and on, the rest vanish one after the other
+PARTICIPANTS = 252  # 200 stay, 12 reconnect on and on, the rest vanish one after the other
 SECONDS = float(os.environ.get("CHAOS_SECONDS", 120))
 
 KINDS = {
