@@ -390,6 +390,8 @@ class Person:
         self.have: set[int] = set()
         self.passed_over: set[int] = set()  # seqs below an after_seq that this client never had (see checks)
         self.duplicates = self.overlaps = self.disorder = 0
+        self.twice: list[str] = []  # how each duplicate came, for the failure message
+        self.source: dict[int, str] = {}  # seq -> how it was first applied ("live on connection n", "replay n")
         self.joins = self.drops = 0
         self.joined = False
         self.leaving = False
@@ -411,20 +413,25 @@ class Person:
             self.room.questions.add(data["data"]["question"]["id"])
         if seq in self._conn_seen:  # the same connection got it twice
             self.duplicates += 1
+            self.twice.append(f"seq {seq} twice live on connection {self.joins + 1}")
             return
         self._conn_seen.add(seq)
         if not self.joined:
             self._buffer.append(seq)
+        elif self.source.get(seq) == f"the replay of join {self.joins}":
+            self.overlaps += 1  # stored while this join was read: live and in the answer (docs: "possibly both")
         elif seq in self.have:
             self.duplicates += 1
+            self.twice.append(f"seq {seq} live on connection {self.joins} after {self.source[seq]}")
         else:
-            self._apply(seq)
+            self._apply(seq, f"live on connection {self.joins}")
 
-    def _apply(self, seq: int) -> None:
+    def _apply(self, seq: int, source: str) -> None:
         if self.applied and seq < self.applied[-1]:
             self.disorder += 1
         self.have.add(seq)
         self.applied.append(seq)
+        self.source[seq] = source
 
     async def call(self, event: str, payload: dict) -> dict | None:
         """Send one event to the room and wait for its ack (recorded in the room's figures)."""
@@ -474,12 +481,12 @@ class Person:
             if seq in self.have:
                 self.overlaps += 1
             else:
-                self._apply(seq)
+                self._apply(seq, f"the replay of join {self.joins}")
         for seq in self._buffer:  # live events that came while the join was on its way
             if seq in self.have or (self.joins == 1 and seq <= self.first_seq):
                 self.overlaps += 1
             else:
-                self._apply(seq)
+                self._apply(seq, f"live on connection {self.joins} before its join ack")
         self.joined = True
         return True
 
@@ -775,7 +782,9 @@ def examine(outcome: Outcome, stored: list[tuple[int, bool, int | None]], *, ord
         person, seqs = extra[0]
         problems.append(f"{len(extra)} clients got events not meant for them; e.g. {person.name}: {seqs[:10]}")
     if duplicates:
-        problems.append(f"{duplicates} events reached a client twice")
+        twice = next(p for p in outcome.checked if p.twice)
+        problems.append(f"{duplicates} events reached a client twice; e.g. {twice.name} ({twice.transport}, "
+                        f"server {twice.server[1]}): " + "; ".join(twice.twice[:3]))
     if ordered and disorder:
         problems.append(f"{disorder} events arrived out of seq order")
     if outcome.fresh_join is None or outcome.fresh_join > ACK_BOUND:
