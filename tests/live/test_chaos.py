@@ -96,8 +96,8 @@ def full_room(app, db, make_user, make_exchange):
 
 
 @pytest.fixture
-def servers(app, tmp_path, request):
-    """Start the servers of one kind on the suite's database; yield them and the kind's name."""
+def servers(app, tmp_path, request, full_room):
+    """Start the servers of one kind on the suite's database, once it is seeded; yield the kind's name and them."""
     processes, mode, shared = KINDS[request.param]
     private_redis = None
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "WERKZEUG_")) and k != "REDIS_URL"}
