@@ -637,6 +637,7 @@ async def run_chaos(plan: Plan, rng) -> Outcome:
     async def reconnect_forever(person: Person) -> None:
         """Join, stay a few seconds, drop (cleanly or not), join again with after_seq; end connected."""
         rounds = 0
+        await asyncio.sleep(rng.uniform(0, 3))  # not all twelve the moment the room fills
         while True:
             if not await person.connect():
                 person.drops += 1
