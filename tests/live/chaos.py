@@ -566,14 +566,14 @@ async def run_chaos(plan: Plan, rng) -> Outcome:
     outcome = Outcome(room, host, steady, rejoin, vanished, setup)
     tasks: list[asyncio.Task] = []
 
-    # Setup: the host opens a poll; everyone joins, ten at a time (a room filling up, not a stampede).
+    # Setup: the host opens a poll; everyone joins, five at a time (a room filling up, not a stampede).
     assert await host.connect(), "the host could not join"
     tasks.append(asyncio.create_task(host.stay()))
     opened = await host.call("poll.open", {"prompt": "Which comes first?", "client_id": "chaos-poll",
                                            "options": ["Open data", "Budgets", "Transit", "Housing"]})
     assert opened and opened["ok"], f"the host could not open a poll: {opened}"
     room.poll = opened["poll"]
-    gate = asyncio.Semaphore(10)
+    gate = asyncio.Semaphore(5)
 
     async def enter(person: Person) -> None:
         async with gate:
