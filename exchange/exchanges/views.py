@@ -31,7 +31,7 @@ from .forms import (
     language_name,
 )
 from .markdown import render_markdown
-from .timeinfo import city_times, format_span
+from .timeinfo import city_times, format_span, is_past
 
 bp = Blueprint("exchanges", __name__)
 
@@ -117,8 +117,8 @@ def detail(exchange_id: int):
 def _render_detail(exchange, form, status: int = 200):
     managing = permissions.can(current_user, "exchange.manage", exchange)
     return render_template(
-        "exchanges/detail.html", exchange=exchange, form=form, seats_left=services.seats_left(exchange),
-        registration=registrations.registration_of(exchange, current_user), is_past=services.is_past(exchange),
+        "exchanges/detail.html", exchange=exchange, form=form, seats_left=registrations.seats_left(exchange),
+        registration=registrations.registration_of(exchange, current_user), is_past=is_past(exchange),
         managing=managing, warnings=services.organizer_warnings(exchange, _locale()) if managing else [],
         counts=registrations.status_counts(exchange) if managing else None,
         speaker_form=_speaker_form() if managing else None, track_form=TrackForm() if managing else None,
@@ -207,7 +207,7 @@ def registrations_page(exchange_id: int):
     exchange = services.get_managed_exchange(exchange_id, actor=current_user)
     return render_template("exchanges/registrations.html", exchange=exchange,
                            rows=registrations.registrations_of(exchange, actor=current_user),
-                           counts=registrations.status_counts(exchange), seats_left=services.seats_left(exchange))
+                           counts=registrations.status_counts(exchange), seats_left=registrations.seats_left(exchange))
 
 
 @bp.route("/exchanges/<int:exchange_id>/registrations/<int:registration_id>/<any(approve, decline):decision>",
