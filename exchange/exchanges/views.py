@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from ..common import permissions
 from ..common.errors import DomainError, Invalid, NotFound
+from ..common.templating import viewer_zone
 from ..common.time import get_zone, is_zone, zone_label
 from ..common.web import form_error
 from . import assistant as assistant_service
@@ -42,12 +43,6 @@ def _locale() -> str:
     return str(get_locale() or "en")
 
 
-def _viewer_zone() -> str:
-    from .. import viewer_zone
-
-    return viewer_zone()
-
-
 @bp.app_template_filter("markdown")
 def markdown_filter(source: str | None):
     return render_markdown(source)
@@ -56,7 +51,7 @@ def markdown_filter(source: str | None):
 @bp.app_template_global()
 def time_span(starts_at, ends_at, zone: str | None = None) -> str:
     """Format a session's span for a zone (the reader's by default)."""
-    return format_span(starts_at, ends_at, zone or _viewer_zone(), _locale())
+    return format_span(starts_at, ends_at, zone or viewer_zone(), _locale())
 
 
 @bp.app_template_global()
@@ -136,7 +131,7 @@ def _speaker_form() -> SpeakerForm:
 def agenda(exchange_id: int):
     """A conference's agenda: sessions by day (in your zone) and track."""
     exchange = services.get_exchange(exchange_id, actor=current_user)
-    zone = get_zone(_viewer_zone())
+    zone = get_zone(viewer_zone())
     days: dict[date, list] = {}
     for session in exchange.sessions:
         days.setdefault(session.starts_at.astimezone(zone).date(), []).append(session)
@@ -627,9 +622,9 @@ def assistant():
 def _assistant_defaults(form: AssistantForm) -> None:
     from ..common.time import utcnow
 
-    today = utcnow().astimezone(get_zone(_viewer_zone())).date()
+    today = utcnow().astimezone(get_zone(viewer_zone())).date()
     form.date_from.data, form.date_to.data = today + timedelta(days=1), today + timedelta(days=7)
-    form.zone.data = _viewer_zone()
+    form.zone.data = viewer_zone()
     form.duration.data = form.duration.data or 60
     form.occurrences.data = form.occurrences.data or 1
 
