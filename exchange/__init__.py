@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
+    _connect_signals()
     _register_error_handlers(app)
     templating.register_template_helpers(app)
     app.after_request(_security_headers)
@@ -110,6 +111,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(live_bp)
     app.register_blueprint(reports_bp)
+
+
+def _connect_signals() -> None:
+    from .reports.followups import connect_signals as connect_follow_ups
+
+    connect_follow_ups()  # live.room.room_closed -> follow-ups, in the close's transaction
 
 
 def _wants_json() -> bool:
