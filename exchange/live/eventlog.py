@@ -76,6 +76,7 @@ def room_write(session_id: int) -> Iterator[None]:
 
 
 def next_seq(session_id: int) -> int:
+    """Take the room's next seq (under `room_write`: the counter row is locked, so seq order is commit order)."""
     stmt = (update(LiveRoom).where(LiveRoom.session_id == session_id)
             .values(last_seq=LiveRoom.last_seq + 1).returning(LiveRoom.last_seq))
     return db.session.execute(stmt.execution_options(synchronize_session=False)).scalar_one()

@@ -18,10 +18,12 @@ from .seats import Seat
 
 
 def iso(value: datetime | None) -> str | None:
+    """Return a time as ISO 8601 (UTC offset included), or None."""
     return value.isoformat() if value else None
 
 
 def person_view(user: User, role: str | None = None) -> dict:
+    """Return a person as people in the room see them: id, name, and their room role when given."""
     data = {"id": user.id, "name": user.name}
     if role:
         data["role"] = role
@@ -29,6 +31,7 @@ def person_view(user: User, role: str | None = None) -> dict:
 
 
 def message_view(message: ChatMessage) -> dict:
+    """Return a chat message (a deleted one keeps its place, without its text)."""
     deleted = message.deleted_at is not None
     return {"id": message.id, "body": "" if deleted else message.body, "deleted": deleted,
             "author": person_view(message.author, message.author_role), "at": iso(message.created_at)}
@@ -56,11 +59,13 @@ def redact_question(data: dict, *, moderator: bool, viewer_id: int | None) -> di
 
 
 def own_view(question: Question, seat: Seat) -> dict:
+    """Return a question as this seat sees it, with `mine` telling whether they asked it."""
     view = redact_question(question_view(question), moderator=seat.moderates, viewer_id=seat.user.id)
     return {**view, "mine": question.author_id == seat.user.id}
 
 
 def poll_view(poll: Poll) -> dict:
+    """Return a poll with its options' vote counts and the number of voters."""
     ballots = list(db.session.scalars(select(PollBallot.choices).where(PollBallot.poll_id == poll.id)))
     counts = Counter(choice for choices in ballots for choice in choices)
     return {"id": poll.id, "prompt": poll.prompt, "multiple": poll.multiple, "status": poll.status,

@@ -84,6 +84,11 @@ class PresenceCoalescer:
         self._counts: OrderedDict[int, int] = OrderedDict()
         self._pending: set[int] = set()
 
+    def __len__(self) -> int:
+        """Return how many rooms this process knows a count of."""
+        with self._guard:
+            return len(self._counts)
+
     def reset(self) -> None:
         with self._guard:
             self._counts.clear()

@@ -37,10 +37,12 @@ class Muted(Forbidden):
 
 
 def room_status(session_id: int) -> str:
+    """Return the room's stored status ("scheduled", "open" or "closed"; "" for a session that does not exist)."""
     return db.session.scalar(select(ExchangeSession.room_status).where(ExchangeSession.id == session_id)) or ""
 
 
 def require_open(session_id: int) -> None:
+    """Raise RoomNotOpen unless the room is open (a closed room is read-only; one not yet open takes no writes)."""
     status = room_status(session_id)
     if status == "closed":
         raise RoomNotOpen(_l("The room is closed: it is read-only now."))
@@ -60,6 +62,7 @@ def clean_text(text: Any, *, limit: int, field_name: str, empty, too_long, requi
 
 
 def check_client_id(client_id: Any) -> str:
+    """Return a valid client_id (1 to 64 printable characters), else raise Invalid."""
     if not isinstance(client_id, str) or not 1 <= len(client_id) <= 64 or not client_id.isprintable():
         raise Invalid(_l("client_id must be a string of 1 to 64 characters."), field="client_id")
     return client_id
@@ -101,6 +104,7 @@ def check_flood(seat: Seat, action: str) -> None:
 
 
 def check_not_muted(seat: Seat) -> None:
+    """Raise Muted while a moderator's mute on this person lasts (the ack carries until when)."""
     until = db.session.scalar(select(Mute.until).where(Mute.session_id == seat.session.id,
                                                        Mute.user_id == seat.user.id))
     if until and until > utcnow():

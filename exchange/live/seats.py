@@ -77,11 +77,13 @@ def get_seat(session_id: int, *, actor: Any) -> Seat:
 
 
 def require_moderator(seat: Seat) -> None:
+    """Raise Forbidden unless the seat moderates the room."""
     if not seat.moderates:
         raise Forbidden(_l("Only the room's hosts and moderators can do that."))
 
 
 def require_host(seat: Seat) -> None:
+    """Raise Forbidden unless the seat hosts the room (hosts and organizers)."""
     if not seat.hosts:
         raise Forbidden(_l("Only the session's hosts and organizers can open or close the room."))
 
