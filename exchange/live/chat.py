@@ -32,7 +32,7 @@ def send_chat(session_id: int, *, actor: Any, body: str, client_id: str) -> dict
     """Post a chat message; a repeated client_id returns the first result instead of a second message."""
     seat = get_seat(session_id, actor=actor)
     text = clean_text(body, limit=CHAT_MAX, field_name="body", empty=_l("Write a message first."),
-                  too_long=_l("A message can have at most %(n)d characters.", n=CHAT_MAX))
+                      too_long=_l("A message can have at most %(n)d characters.", n=CHAT_MAX))
     client_id = check_client_id(client_id)
     with room_write(session_id):
         first = _existing_message(session_id, actor.id, client_id)
@@ -41,7 +41,7 @@ def send_chat(session_id: int, *, actor: Any, body: str, client_id: str) -> dict
         require_open(session_id)
         check_not_muted(seat)
         check_rate(ChatMessage, seat, "LIVE_CHAT_RATE", (5, 10),
-                    _l("You are sending messages too fast. Wait a few seconds and try again."))
+                   _l("You are sending messages too fast. Wait a few seconds and try again."))
         seq = next_seq(session_id)
         message = ChatMessage(session_id=session_id, author_id=actor.id, author=actor, author_role=seat.role,
                               client_id=client_id, body=text, seq=seq, created_at=utcnow())
@@ -95,6 +95,6 @@ def mute_user(session_id: int, *, actor: Any, user_id: int, minutes: int) -> dic
             db.session.add(Mute(session_id=session_id, user_id=user_id, until=until, by_id=actor.id))
         # Private: the moderators and the muted person hear of it at once (her page shows until when).
         event = record(session_id, "mute.changed", {"user": person_view(target), "muted_until": until_iso},
-                        actor_id=actor.id, public=False, user_id=user_id)
+                       actor_id=actor.id, public=False, user_id=user_id)
         db.session.commit()
     return {"user_id": user_id, "muted_until": until_iso, "seq": event.seq}

@@ -83,7 +83,7 @@ def next_seq(session_id: int) -> int:
 
 
 def record(session_id: int, type_: str, data: dict, *, actor_id: int | None, seq: int | None = None,
-            public: bool = True, user_id: int | None = None) -> LiveEvent:
+           public: bool = True, user_id: int | None = None) -> LiveEvent:
     """Store an event and queue its emission (full view to moderators, redacted to the others) after commit."""
     event = LiveEvent(session_id=session_id, seq=seq or next_seq(session_id), type=type_, at=utcnow(),
                       actor_id=actor_id, public=public, user_id=None if public else user_id, data=data)

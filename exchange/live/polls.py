@@ -34,9 +34,9 @@ def open_poll(session_id: int, *, actor: Any, prompt: str, options: list[str], m
     seat = get_seat(session_id, actor=actor)
     require_moderator(seat)
     text = clean_text(prompt, limit=PROMPT_MAX, field_name="prompt", empty=_l("Write the poll's question first."),
-                  too_long=_l("A poll question can have at most %(n)d characters.", n=PROMPT_MAX))
+                      too_long=_l("A poll question can have at most %(n)d characters.", n=PROMPT_MAX))
     labels = [clean_text(o, limit=OPTION_MAX, field_name="options", empty=_l("An option is empty."),
-                     too_long=_l("An option can have at most %(n)d characters.", n=OPTION_MAX)) for o in options]
+                         too_long=_l("An option can have at most %(n)d characters.", n=OPTION_MAX)) for o in options]
     if not 2 <= len(labels) <= MAX_OPTIONS:
         raise Invalid(_l("A poll needs 2 to %(n)d options.", n=MAX_OPTIONS), field="options")
     if len({label.casefold() for label in labels}) != len(labels):

@@ -181,7 +181,7 @@ def join_room(session_id: int, *, actor: Any, sid: str, after_seq: int | None = 
         raise Invalid(_l("after_seq must be 0 or more."), field="after_seq")
     with room_write(session_id):
         insert_ignore(Presence, session_id=session_id, user_id=actor.id, sid=sid, node=NODE, joined_at=utcnow(),
-                       seen_at=utcnow())
+                      seen_at=utcnow())
         insert_ignore(Attendance, session_id=session_id, user_id=actor.id, first_joined_at=utcnow())
         count = _count_unless_big(session_id)
         if count is not None:

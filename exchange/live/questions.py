@@ -44,7 +44,7 @@ def ask_question(session_id: int, *, actor: Any, body: str, anonymous: bool, cli
     """Ask a question (pending first when the session pre-moderates); a repeated client_id returns the first."""
     seat = get_seat(session_id, actor=actor)
     text = clean_text(body, limit=QUESTION_MAX, field_name="body", empty=_l("Write your question first."),
-                  too_long=_l("A question can have at most %(n)d characters.", n=QUESTION_MAX))
+                      too_long=_l("A question can have at most %(n)d characters.", n=QUESTION_MAX))
     client_id = check_client_id(client_id)
     with room_write(session_id):
         first = db.session.scalar(select(Question).where(Question.session_id == session_id,
@@ -55,7 +55,7 @@ def ask_question(session_id: int, *, actor: Any, body: str, anonymous: bool, cli
         require_open(session_id)
         check_not_muted(seat)
         check_rate(Question, seat, "LIVE_QUESTION_RATE", (3, 30),
-                    _l("You are asking questions too fast. Wait a little and try again."))
+                   _l("You are asking questions too fast. Wait a little and try again."))
         pending = bool(seat.session.premoderate_questions) and not seat.moderates
         seq = next_seq(session_id)
         question = Question(session_id=session_id, author_id=actor.id, author=actor, author_role=seat.role,
@@ -65,7 +65,7 @@ def ask_question(session_id: int, *, actor: Any, body: str, anonymous: bool, cli
         db.session.add(question)
         db.session.flush()
         record(session_id, "question.asked", {"question": question_view(question)}, actor_id=actor.id, seq=seq,
-                public=not pending, user_id=actor.id)
+               public=not pending, user_id=actor.id)
         result = {"question": own_view(question, seat), "seq": seq}
         db.session.commit()
     return result
@@ -137,7 +137,7 @@ def moderate_question(session_id: int, *, actor: Any, question_id: int, action: 
     seat = get_seat(session_id, actor=actor)
     require_moderator(seat)
     reason_text = clean_text(reason, limit=REASON_MAX, field_name="reason", empty=None, required=False,
-                         too_long=_l("A reason can have at most %(n)d characters.", n=REASON_MAX))
+                             too_long=_l("A reason can have at most %(n)d characters.", n=REASON_MAX))
     answer_text = None if answer is None else clean_text(
         answer, limit=ANSWER_MAX, field_name="answer", empty=None, required=False,
         too_long=_l("An answer can have at most %(n)d characters.", n=ANSWER_MAX))
@@ -153,11 +153,11 @@ def moderate_question(session_id: int, *, actor: Any, question_id: int, action: 
         # the moderators and its author.
         public = not (before == "pending" and question.status in ("pending", "dismissed"))
         event = record(session_id, "question.updated", {"question": view}, actor_id=actor.id, public=public,
-                        user_id=question.author_id)
+                       user_id=question.author_id)
         if public and question.reason:
             # The public copy hides the reason; its author gets it privately.
             record(session_id, "question.updated", {"question": view}, actor_id=actor.id, public=False,
-                    user_id=question.author_id)
+                   user_id=question.author_id)
         result = {"question": view, "seq": event.seq}
         db.session.commit()
     return result

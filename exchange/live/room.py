@@ -34,7 +34,7 @@ room_closed = signals.signal("live.room-closed")
 
 def _hand_event(session_id: int, user: User, raised: bool, actor_id: int) -> LiveEvent:
     return record(session_id, "hand.changed", {"user": person_view(user), "raised": raised}, actor_id=actor_id,
-                   public=False, user_id=user.id)
+                  public=False, user_id=user.id)
 
 
 def raise_hand(session_id: int, *, actor: Any, raised: bool) -> dict:

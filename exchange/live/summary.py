@@ -45,7 +45,7 @@ def session_summary(session_id: int, *, actor: Any) -> Summary:
         unanswered=[q for q in questions if q.status == "visible"],
         hidden=[q for q in questions if q.status in ("pending", "dismissed")] if seat.moderates else [],
         polls=[poll_view(p) for p in db.session.scalars(select(Poll).where(Poll.session_id == session_id)
-                                                         .order_by(Poll.id))],
+                                                        .order_by(Poll.id))],
         peak=room.peak_presence if room else 0, peak_at=room.peak_at if room else None,
         attendees=db.session.scalar(select(func.count()).select_from(Attendance)
                                     .where(Attendance.session_id == session_id)),

@@ -22,7 +22,7 @@ from ..common.urls import public_url
 from ..experts.models import ExpertProfile
 from ..extensions import db
 from ..live.models import Question
-from ..live.room import room_closed
+from ..live.services import room_closed
 from ..mail.services import Recipient, queue_email
 from .models import FollowUp
 
