@@ -6,15 +6,12 @@ import logging
 import os
 from pathlib import Path
 
-from flask import Flask, has_request_context, jsonify, render_template, request, session
-from flask_babel import get_locale
+from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from .common import assets, permissions
+from .common import assets, templating
 from .common.errors import DomainError
-from .common.time import format_local, zone_label, zone_name
 from .config import load_config
 from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate, socketio
 
@@ -38,8 +35,10 @@ def create_app(config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_listeners()
     _register_blueprints(app)
+    _connect_signals()
     _register_error_handlers(app)
-    _register_template_helpers(app)
+    templating.register_template_helpers(app)
+    _register_feature_filters(app)
     app.after_request(_security_headers)
     return app
 
@@ -69,7 +68,8 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
-    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
+    babel.init_app(app, locale_selector=templating.select_locale,
+                   timezone_selector=templating.select_timezone)
     missing = sorted(app.config["LANGUAGES"].keys() - {"en"} - _shipped_languages(app))
     if missing:  # the site would silently speak English to these readers
         log.warning("no compiled catalogue for %s: run `exchange i18n compile`", ", ".join(missing))
@@ -97,6 +97,13 @@ def _register_listeners() -> None:
     from .live.access import register_listeners
 
     register_listeners()
+
+
+def _register_feature_filters(app: Flask) -> None:
+    """Template filters that belong to a feature: `person_name` (accounts: the deleted-account label)."""
+    from .accounts.privacy import person_name
+
+    app.add_template_filter(person_name, "person_name")
 
 
 def _shipped_languages(app: Flask) -> set[str]:
@@ -127,60 +134,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
 
 
-def _select_locale() -> str:
-    languages = list(current_app_config("LANGUAGES"))
-    if not has_request_context():  # command line, background jobs: English unless forced
-        return "en"
-    if current_user and current_user.is_authenticated and current_user.language in languages:
-        return current_user.language
-    if session.get("lang") in languages:
-        return session["lang"]
-    return request.accept_languages.best_match(languages) or "en"
+def _connect_signals() -> None:
+    from .reports.followups import connect_signals as connect_follow_ups
 
-
-def _select_timezone() -> str:
-    if has_request_context() and current_user and current_user.is_authenticated:
-        return current_user.timezone or "UTC"
-    return "UTC"
-
-
-def current_app_config(key: str):
-    from flask import current_app
-
-    return current_app.config[key]
-
-
-def viewer_zone() -> str:
-    """Return the zone the current reader sees times in."""
-    return _select_timezone()
-
-
-def _register_template_helpers(app: Flask) -> None:
-    @app.template_global()
-    def can(action: str, obj=None) -> bool:
-        return permissions.can(current_user, action, obj)
-
-    @app.template_filter("localtime")
-    def localtime(value, zone: str | None = None, fmt: str = "medium"):
-        return format_local(value, zone or viewer_zone(), str(get_locale() or "en"), fmt)
-
-    @app.template_filter("person_name")
-    def person_name(name: str | None) -> str:
-        """A person's name as stored, or the deleted-account label in the reader's language."""
-        from flask_babel import gettext
-
-        from .accounts.privacy import DELETED_NAME
-
-        return gettext("Deleted user") if name == DELETED_NAME else (name or "")
-
-    from .common import i18n
-
-    # `name|translated`: reference data stored in English (focus areas, topics, countries) in the reader's language.
-    app.add_template_filter(i18n.translated, "translated")
-    app.add_template_filter(i18n.format_number, "number")
-    app.add_template_filter(i18n.sorted_by_name, "sorted_by_name")
-    app.jinja_env.globals.update(zone_label=zone_label, zone_name=zone_name, get_locale=get_locale, viewer_zone=viewer_zone,
-                                 language_labels=i18n.language_labels, js_catalog=i18n.js_catalog)
+    connect_follow_ups()  # live.room.room_closed -> follow-ups, in the close's transaction
 
 
 def _wants_json() -> bool:

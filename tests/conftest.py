@@ -98,12 +98,14 @@ def _clean_tables() -> None:
 def db(app):
     """Give each test an app context and empty tables."""
     from exchange.extensions import limiter, socketio
+    from exchange.live import services as live_services
 
     # A test that builds a second app re-binds the shared Socket.IO server to it; bind it back.
     if app.extensions.get("socketio") is socketio and getattr(socketio, "_test_app_server", None) is not None:
         socketio.server = socketio._test_app_server
     with app.app_context():
         limiter.reset()  # each test starts with fresh rate-limit counters
+        live_services.presence_counts.reset()  # and no room known to be big from an earlier test's tables
         yield _db
         _db.session.rollback()
         _clean_tables()

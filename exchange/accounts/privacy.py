@@ -18,6 +18,7 @@ import secrets
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, cast, delete, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -35,6 +36,11 @@ DELETED_NAME = "Deleted user"
 DELETED_PASSWORD = "!deleted"  # noqa: S105 - matches no password: not a hash any method produces
 PLACEHOLDER_EMAIL = "deleted-user@deleted.invalid"
 _SECRET_COLUMNS = {"password_hash", "calendar_token", "token_hash", "photo"}
+
+
+def person_name(name: str | None) -> str:
+    """A person's name as stored, or the deleted-account label in the reader's language (template filter)."""
+    return gettext("Deleted user") if name == DELETED_NAME else (name or "")
 
 
 def _row(obj: Any) -> dict:

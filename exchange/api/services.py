@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..common.errors import Invalid, NotFound
 from ..common.time import to_zone
+from ..exchanges import registrations
 from ..exchanges import services as exchanges
 from ..exchanges.markdown import render_markdown
 from ..exchanges.models import EXCHANGE_KINDS, Exchange
@@ -37,7 +38,7 @@ def _summary(exchange: Exchange) -> dict:
         "languages": [code for code in exchange.languages.split(",") if code],
         "interpretation_notes": exchange.interpretation_notes,
         "capacity": exchange.capacity,
-        "seats_left": exchanges.seats_left(exchange),
+        "seats_left": registrations.seats_left(exchange),
         "requires_approval": exchange.requires_approval,
         "registration_deadline": _iso(exchange.registration_deadline, zone),
         "starts_at": _iso(min(s.starts_at for s in scheduled), zone) if scheduled else None,

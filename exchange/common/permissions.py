@@ -1,7 +1,8 @@
 """Who may do what: one place, asked the same way from views, sockets, services and templates.
 
 `can(actor, action, obj)` answers a yes/no question; `require(actor, action, obj)` raises Forbidden.
-Feature code adds its rules to RULES here, so the whole policy reads in one file.
+Feature code adds its rules to RULES here, so the whole policy reads in one file; the few that need a feature's
+own data (a person's role in a live room) are added by that feature with `add_rules` (`live/seats.py`).
 """
 
 from __future__ import annotations
@@ -96,10 +97,6 @@ def can_join_exchange(user: Any, exchange: Any) -> bool:
         return True
     return exchange.status == "published" and any(
         r.user_id == user.id and r.status in ("registered", "attended") for r in exchange.registrations)
-def _room_role(user: Any, session: Any) -> str | None:
-    from ..live.services import room_role  # the live room decides roles from speakers and registrations
-
-    return room_role(user, session) if session is not None else None
 
 
 RULES: dict[str, Callable[[Any, Any], bool]] = {
@@ -133,8 +130,7 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "peer_request.cancel": lambda user, req: is_organizer(user) or _peer_request_party(user, req),
     "peer_request.respond": _asked_expert,
     "peer_request.make_exchange": lambda user, req: is_organizer(user) and req is not None and req.status == "accepted",
-    "live.join": lambda user, session: _room_role(user, session) is not None,
-    "live.moderate": lambda user, session: _room_role(user, session) in ("host", "moderator"),
+    # "live.join" and "live.moderate" (a person's role in a room) are added by exchange/live/seats.py.
     "live.export": lambda user, _session: is_organizer(user),
     # Reports, follow-ups and the library: organizers report and assign; the assigned expert answers.
     "reports.view": lambda user, _obj: is_organizer(user),
@@ -145,6 +141,14 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "library.view_note": lambda user, note: note is not None and (note.status == "published" or is_organizer(user)),
     "self_description.edit": lambda user, _obj: _active(user),
 }
+
+
+def add_rules(rules: dict[str, Callable[[Any, Any], bool]]) -> None:
+    """Add a feature's rules that need the feature's own data (the live room's roles: `live/seats.py`).
+
+    The shared package never imports a feature; such a feature adds its rules here when it is imported.
+    """
+    RULES.update(rules)
 
 
 def can(user: Any, action: str, obj: Any = None) -> bool:

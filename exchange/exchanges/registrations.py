@@ -25,8 +25,7 @@ from ..experts.models import STAKEHOLDER_GROUPS, City, OfficialProfile
 from ..extensions import db
 from . import notify
 from .models import Exchange, Invitation, Registration
-from .services import is_past, seats_left
-from .timeinfo import format_span
+from .timeinfo import format_span, is_past
 
 INVITATION_DAYS = 30
 ACTIVE_STATUSES = ("pending", "registered", "waitlisted", "attended")
@@ -58,6 +57,19 @@ def lock_exchange(exchange_id: int) -> Exchange:
     if exchange is None:
         raise NotFound(_l("There is no such exchange, or it is not open to you."))
     return exchange
+
+
+def seats_taken(exchange_id: int) -> int:
+    """Count seats held (registered or attended)."""
+    return db.session.scalar(select(func.count()).select_from(Registration).where(
+        Registration.exchange_id == exchange_id, Registration.status.in_(notify.SEAT_STATUSES))) or 0
+
+
+def seats_left(exchange: Exchange) -> int | None:
+    """Return free seats (never below zero), or None when there is no limit."""
+    if exchange.capacity is None:
+        return None
+    return max(exchange.capacity - seats_taken(exchange.id), 0)
 
 
 def registration_of(exchange: Exchange, user) -> Registration | None:

@@ -32,7 +32,8 @@ from .models import (
     SessionSpeaker,
     Track,
 )
-from .timeinfo import format_span, hours_warnings
+from .registrations import invite_user, lock_exchange, promote_waitlist, seats_taken, send_waiting_invitations
+from .timeinfo import format_span, hours_warnings, is_past
 
 LANGUAGES = ("en", "es", "pt", "fr", "ar", "zh", "hi", "bn", "ur", "id", "ja", "ko", "ru", "tr", "sw", "yo", "ha",
              "tl", "th", "vi", "fa")
@@ -182,24 +183,6 @@ def get_session(exchange: Exchange, session_id: int) -> ExchangeSession:
     if session is None or session.exchange_id != exchange.id:
         raise NotFound(_l("There is no such session."))
     return session
-
-
-def seats_taken(exchange_id: int) -> int:
-    """Count seats held (registered or attended)."""
-    return db.session.scalar(select(func.count()).select_from(Registration).where(
-        Registration.exchange_id == exchange_id, Registration.status.in_(notify.SEAT_STATUSES))) or 0
-
-
-def seats_left(exchange: Exchange) -> int | None:
-    """Return free seats (never below zero), or None when there is no limit."""
-    if exchange.capacity is None:
-        return None
-    return max(exchange.capacity - seats_taken(exchange.id), 0)
-
-
-def is_past(exchange: Exchange) -> bool:
-    """Tell whether every session of the exchange has ended (an exchange without sessions is not past)."""
-    return bool(exchange.sessions) and all(s.ends_at <= utcnow() for s in exchange.sessions)
 
 
 @dataclass
@@ -399,8 +382,6 @@ def create_exchange(*, actor: User, data: ExchangeData, first_session: SessionDa
         _publish(exchange)
         db.session.flush()
     if invitee_id:
-        from .registrations import invite_user
-
         invite_user(exchange, actor=actor, user_id=invitee_id)
     db.session.commit()
     return exchange
@@ -416,8 +397,6 @@ class UpdateResult:
 def update_exchange(exchange: Exchange, *, actor: User, data: ExchangeData) -> UpdateResult:
     """Save an organizer's edits; a lowered capacity never removes anyone, a raised one promotes in order."""
     permissions.require(actor, "exchange.manage", exchange)
-    from .registrations import lock_exchange, promote_waitlist
-
     lock_exchange(exchange.id)  # capacity and seats are read and changed together
     old_url = exchange.video_url
     _apply_exchange_data(exchange, data)
@@ -449,8 +428,6 @@ def _publish(exchange: Exchange) -> None:
 
 def _publish_and_invite(exchange: Exchange) -> None:
     _publish(exchange)
-    from .registrations import send_waiting_invitations
-
     db.session.flush()
     send_waiting_invitations(exchange)
 

@@ -1,4 +1,5 @@
-"""How session times read for people in different zones, and who they fall outside waking hours for."""
+"""How session times read for people in different zones, who they fall outside waking hours for, and whether
+an exchange is over."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import datetime
 
 from babel.dates import format_datetime
 
-from ..common.time import get_zone, zone_label
+from ..common.time import get_zone, utcnow, zone_label
 
 DAY_TIME = "EEE d MMM y, HH:mm"
 WAKING_START = 7 * 60  # a session before 07:00 or after 22:00 local is flagged to organizers
@@ -80,3 +81,8 @@ def hours_warnings(sessions, people: list[tuple[str, str, str]], locale: str = "
                 found.append(HoursWarning(session.title, name, role,
                                           format_span(session.starts_at, session.ends_at, zone, locale)))
     return found
+
+
+def is_past(exchange) -> bool:
+    """Tell whether every session of the exchange has ended (an exchange without sessions is not past)."""
+    return bool(exchange.sessions) and all(s.ends_at <= utcnow() for s in exchange.sessions)

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from ..common import permissions
 from ..common.errors import DomainError, Invalid, NotFound
+from ..common.templating import viewer_zone
 from ..common.time import get_zone, is_zone, zone_label
 from ..common.web import form_error
 from . import assistant as assistant_service
@@ -31,7 +32,7 @@ from .forms import (
     language_name,
 )
 from .markdown import render_markdown
-from .timeinfo import city_times, format_span
+from .timeinfo import city_times, format_span, is_past
 
 bp = Blueprint("exchanges", __name__)
 
@@ -42,12 +43,6 @@ def _locale() -> str:
     return str(get_locale() or "en")
 
 
-def _viewer_zone() -> str:
-    from .. import viewer_zone
-
-    return viewer_zone()
-
-
 @bp.app_template_filter("markdown")
 def markdown_filter(source: str | None):
     return render_markdown(source)
@@ -56,7 +51,7 @@ def markdown_filter(source: str | None):
 @bp.app_template_global()
 def time_span(starts_at, ends_at, zone: str | None = None) -> str:
     """Format a session's span for a zone (the reader's by default)."""
-    return format_span(starts_at, ends_at, zone or _viewer_zone(), _locale())
+    return format_span(starts_at, ends_at, zone or viewer_zone(), _locale())
 
 
 @bp.app_template_global()
@@ -117,8 +112,8 @@ def detail(exchange_id: int):
 def _render_detail(exchange, form, status: int = 200):
     managing = permissions.can(current_user, "exchange.manage", exchange)
     return render_template(
-        "exchanges/detail.html", exchange=exchange, form=form, seats_left=services.seats_left(exchange),
-        registration=registrations.registration_of(exchange, current_user), is_past=services.is_past(exchange),
+        "exchanges/detail.html", exchange=exchange, form=form, seats_left=registrations.seats_left(exchange),
+        registration=registrations.registration_of(exchange, current_user), is_past=is_past(exchange),
         managing=managing, warnings=services.organizer_warnings(exchange, _locale()) if managing else [],
         counts=registrations.status_counts(exchange) if managing else None,
         speaker_form=_speaker_form() if managing else None, track_form=TrackForm() if managing else None,
@@ -136,7 +131,7 @@ def _speaker_form() -> SpeakerForm:
 def agenda(exchange_id: int):
     """A conference's agenda: sessions by day (in your zone) and track."""
     exchange = services.get_exchange(exchange_id, actor=current_user)
-    zone = get_zone(_viewer_zone())
+    zone = get_zone(viewer_zone())
     days: dict[date, list] = {}
     for session in exchange.sessions:
         days.setdefault(session.starts_at.astimezone(zone).date(), []).append(session)
@@ -207,7 +202,7 @@ def registrations_page(exchange_id: int):
     exchange = services.get_managed_exchange(exchange_id, actor=current_user)
     return render_template("exchanges/registrations.html", exchange=exchange,
                            rows=registrations.registrations_of(exchange, actor=current_user),
-                           counts=registrations.status_counts(exchange), seats_left=services.seats_left(exchange))
+                           counts=registrations.status_counts(exchange), seats_left=registrations.seats_left(exchange))
 
 
 @bp.route("/exchanges/<int:exchange_id>/registrations/<int:registration_id>/<any(approve, decline):decision>",
@@ -627,9 +622,9 @@ def assistant():
 def _assistant_defaults(form: AssistantForm) -> None:
     from ..common.time import utcnow
 
-    today = utcnow().astimezone(get_zone(_viewer_zone())).date()
+    today = utcnow().astimezone(get_zone(viewer_zone())).date()
     form.date_from.data, form.date_to.data = today + timedelta(days=1), today + timedelta(days=7)
-    form.zone.data = _viewer_zone()
+    form.zone.data = viewer_zone()
     form.duration.data = form.duration.data or 60
     form.occurrences.data = form.occurrences.data or 1
 

@@ -6,10 +6,10 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import viewer_zone
 from ..common import permissions
 from ..common.errors import DomainError
 from ..common.i18n import sort_key, translated
+from ..common.templating import viewer_zone
 from ..common.web import form_error
 from . import services, vocab
 from .forms import (

@@ -1,8 +1,9 @@
 """Follow-ups: questions still open when a room closes, answered afterwards in writing by an expert.
 
 Chosen design: they are created eagerly by `create_follow_ups`, called once inside the close-room transaction
-(exchange/live/services.py), so a closed room and its follow-ups commit together and organizers can assign them
-at once. Closing a room again creates nothing twice (one follow-up per question).
+through the live room's `room_closed` signal (exchange/live/room.py; connected by `connect_signals`, which the app
+factory calls), so a closed room and its follow-ups commit together and organizers can assign them at once.
+Closing a room again creates nothing twice (one follow-up per question). The live room never imports reports.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ..common.urls import public_url
 from ..experts.models import ExpertProfile
 from ..extensions import db
 from ..live.models import Question
+from ..live.services import room_closed
 from ..mail.services import Recipient, queue_email
 from .models import FollowUp
 
@@ -37,6 +39,16 @@ def create_follow_ups(session_id: int) -> int:
             db.session.add(FollowUp(question_id=question.id, session_id=session_id))
             created += 1
     return created
+
+
+def _follow_up_closed_room(_app: Any, *, session_id: int) -> None:
+    """Receive `room_closed`: stage the room's follow-ups in the close's own transaction (the close commits them)."""
+    create_follow_ups(session_id)
+
+
+def connect_signals() -> None:
+    """Create follow-ups whenever a live room closes (called by the app factory; connecting twice is harmless)."""
+    room_closed.connect(_follow_up_closed_room)
 
 
 def list_follow_ups(*, actor: Any) -> list[FollowUp]:

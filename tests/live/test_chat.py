@@ -6,9 +6,10 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from sqlalchemy import event
 
 from exchange.common.time import utcnow
-from exchange.live import services
+from exchange.extensions import db as _db
 from exchange.live.models import ChatMessage, LiveEvent
 
 
@@ -142,20 +143,23 @@ def test_mute_refusals(room, live_client, target, minutes, code):
     assert ack["ok"] is False and ack["error"]["code"] == code
 
 
-def test_an_event_is_sent_only_after_it_is_stored(room, live_client, monkeypatch, stored):
+def test_an_event_is_sent_only_after_it_is_stored(room, live_client, stored):
     official, other = live_client(room.official), live_client(room.other)
     other.join(room.id)
     other.clear()
-    original = services._record
+    staged = []
 
-    def record_then_fail(*args, **kwargs):
-        original(*args, **kwargs)
+    def fail_before_commit(session):
+        staged.extend(obj.type for obj in session.new if isinstance(obj, LiveEvent))
         raise RuntimeError("the database went away before commit")
 
-    monkeypatch.setattr(services, "_record", record_then_fail)
-    ack = send(official, room)
+    event.listen(_db.session, "before_commit", fail_before_commit)  # the event is recorded, its commit fails
+    try:
+        ack = send(official, room)
+    finally:
+        event.remove(_db.session, "before_commit", fail_before_commit)
+    assert staged == ["chat.posted"]
     assert ack == {"ok": False, "error": {"code": "internal", "message": "Something went wrong on our side. Try again."}}
     assert other.events() == [] and stored(LiveEvent) == 0 and stored(ChatMessage) == 0
-    monkeypatch.setattr(services, "_record", original)
     posted = send(official, room, client_id="c2")
     assert other.events()[-1]["seq"] == posted["seq"] == 1  # the failed attempt used no seq

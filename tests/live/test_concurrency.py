@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from exchange.accounts.models import User
 from exchange.extensions import db as _db
-from exchange.live import services
-from exchange.live.models import ChatMessage, LiveEvent, LiveRoom, Question
+from exchange.live import roomlock, services
+from exchange.live.models import ChatMessage, LiveEvent, LiveRoom, Poll, Question
 from exchange.live.roomlock import RoomLock
 
 THREADS = 8
@@ -25,7 +25,7 @@ def as_separate_processes(monkeypatch):
 
     Only the database then keeps the room's writers in line: the counter row lock is what is tested.
     """
-    monkeypatch.setattr(services, "room_lock", RoomLock)  # a new lock per writer: none is shared
+    monkeypatch.setattr(roomlock, "room_lock", RoomLock)  # a new lock per writer: none is shared
 
 
 def run_together(app, user_ids, work) -> list:
@@ -93,7 +93,7 @@ def test_concurrent_votes_are_all_counted(app, room, make_user, register, db):
     assert run_together(app, ids, vote) == []
     db.session.expire_all()
     assert db.session.get(Question, question["id"]).votes == THREADS
-    final = services.poll_view(db.session.get(services.Poll, poll["id"]))
+    final = services.poll_view(db.session.get(Poll, poll["id"]))
     assert final["voters"] == THREADS and final["options"][0]["votes"] == THREADS
     seqs = list(db.session.scalars(select(LiveEvent.seq).where(LiveEvent.session_id == room.id).order_by(LiveEvent.seq)))
     assert seqs == list(range(1, 2 + 2 * THREADS + 1))

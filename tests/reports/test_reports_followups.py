@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import event, select
 
 from exchange.live import services as live
 from exchange.reports.models import FollowUp
@@ -19,6 +20,22 @@ def test_closing_the_room_turns_unanswered_questions_into_follow_ups_once(closed
     live.close_room(closed.session.id, actor=closed.organizer)
     assert db.session.scalar(select(FollowUp.id).where(FollowUp.question_id == closed.anonymous_id)) is not None
     assert len(list(db.session.scalars(select(FollowUp)))) == 2
+
+
+def test_follow_ups_commit_with_the_close_or_not_at_all(ended, db):
+    def fail_before_commit(_session):
+        raise RuntimeError("the database went away before commit")
+
+    event.listen(db.session, "before_commit", fail_before_commit)
+    try:
+        with pytest.raises(RuntimeError):
+            live.close_room(ended.session.id, actor=ended.organizer)
+    finally:
+        event.remove(db.session, "before_commit", fail_before_commit)
+    db.session.expire_all()
+    assert list(db.session.scalars(select(FollowUp))) == [] and ended.session.room_status == "open"
+    live.close_room(ended.session.id, actor=ended.organizer)
+    assert {f.question_id for f in db.session.scalars(select(FollowUp))} == {ended.anonymous_id, ended.named_id}
 
 
 def test_an_open_room_has_no_follow_ups(ended, db):

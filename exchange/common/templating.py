@@ -1,0 +1,57 @@
+"""The reader's language and zone, and the template helpers every page may use.
+
+Shared by the app factory (Babel's selectors, `register_template_helpers`) and the feature views (`viewer_zone`),
+so that no feature imports the factory. A feature's own template helpers stay in its views (`app_template_*`).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from . import i18n, permissions
+from .time import format_local, zone_label, zone_name
+
+
+def select_locale() -> str:
+    """Return the language to speak: the account's, then the session's choice, then the browser's (Babel's selector)."""
+    languages = list(current_app.config["LANGUAGES"])
+    if not has_request_context():  # command line, background jobs: English unless forced
+        return "en"
+    if current_user and current_user.is_authenticated and current_user.language in languages:
+        return current_user.language
+    if session.get("lang") in languages:
+        return session["lang"]
+    return request.accept_languages.best_match(languages) or "en"
+
+
+def select_timezone() -> str:
+    """Return the signed-in reader's zone, else UTC (Babel's selector)."""
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.timezone or "UTC"
+    return "UTC"
+
+
+def viewer_zone() -> str:
+    """Return the zone the current reader sees times in."""
+    return select_timezone()
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Add the app-wide template globals and filters: `can`, `localtime`, `translated`, `number`, ..."""
+
+    @app.template_global()
+    def can(action: str, obj=None) -> bool:
+        return permissions.can(current_user, action, obj)
+
+    @app.template_filter("localtime")
+    def localtime(value, zone: str | None = None, fmt: str = "medium"):
+        return format_local(value, zone or viewer_zone(), str(get_locale() or "en"), fmt)
+
+    # `name|translated`: reference data stored in English (focus areas, topics, countries) in the reader's language.
+    app.add_template_filter(i18n.translated, "translated")
+    app.add_template_filter(i18n.format_number, "number")
+    app.add_template_filter(i18n.sorted_by_name, "sorted_by_name")
+    app.jinja_env.globals.update(zone_label=zone_label, zone_name=zone_name, get_locale=get_locale, viewer_zone=viewer_zone,
+                                 language_labels=i18n.language_labels, js_catalog=i18n.js_catalog)
