@@ -254,6 +254,7 @@ class RoomClient:
         self.session_id = session_id
         self.lock = threading.Lock()
         self.received: list[tuple[str, dict]] = []  # ("live" | "replay", event)
+        self._connection: list[int] = []  # for each received event, the connection (1, 2, ...) it came on
         self.acks: list[dict] = []
         self.last_seq: int | None = None
         self.joined = False
@@ -289,12 +290,14 @@ class RoomClient:
             assert ack["ok"], ack
             for event in ack.get("events", []):
                 self.received.append(("replay", event))
+                self._connection.append(self.connects)
             self.last_seq = max(self.last_seq or 0, ack["last_seq"])
             self.joined = True
 
     def _on_event(self, event: dict) -> None:
         with self.lock:
             self.received.append(("live", event))
+            self._connection.append(self.connects)
             if self.joined:
                 self.last_seq = max(self.last_seq or 0, event["seq"])
 
@@ -304,6 +307,25 @@ class RoomClient:
     def seqs(self, source: str | None = None) -> list[int]:
         with self.lock:
             return [e["seq"] for s, e in self.received if source in (None, s)]
+
+    def duplicates(self) -> list[int]:
+        """Seqs this client got twice, apart from the documented overlap of a join: an event stored while the
+        join was being answered comes both in the join's replay and live on that same connection (the client
+        algorithm in docs/live-protocol.md keeps one). Two live copies, or a copy on a later connection of an
+        event already had, are duplicates."""
+        with self.lock:
+            copies: dict[int, list[tuple[str, int]]] = {}
+            for (source, event), connection in zip(self.received, self._connection, strict=True):
+                copies.setdefault(event["seq"], []).append((source, connection))
+        twice = []
+        for seq, got in copies.items():
+            if len(got) == 1:
+                continue
+            overlap = (len(got) == 2 and {source for source, _ in got} == {"live", "replay"}
+                       and got[0][1] == got[1][1])
+            if not overlap:
+                twice.append(seq)
+        return twice
 
     def events(self) -> list[dict]:
         with self.lock:
