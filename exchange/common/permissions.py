@@ -15,8 +15,6 @@ from flask_babel import lazy_gettext as _l
 
 from .errors import Forbidden
 
-ROLES = ("admin", "organizer", "expert", "official")
-
 
 def _active(user: Any) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False) and getattr(user, "is_active", False))
