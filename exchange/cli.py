@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from . import create_app
+from .accounts.models import UserRole
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False, load_dotenv=False)
@@ -89,7 +90,7 @@ def user_group() -> None:
 @user_group.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", type=click.Choice(["organizer", "expert", "official", "admin"]), required=True)
+@click.option("--role", type=click.Choice([role.value for role in UserRole]), required=True)
 @click.option("--password", default=None, help="Prompted for (hidden, twice) when not given.")
 @click.option("--timezone", default="UTC", show_default=True)
 @click.option("--language", default="en", show_default=True)

@@ -5,12 +5,24 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..common.enums import EnumText, Vocabulary
 from ..common.time import UTCDateTime, utcnow
 from ..extensions import db
+
+
+class UserRole(Vocabulary):
+    """What an account is for. Organizers run the program (administrators also manage accounts); experts are
+    approved peer experts; officials are city officials and stakeholders (everyone who signs themselves up)."""
+
+    ORGANIZER = "organizer", _l("Organizer")
+    EXPERT = "expert", _l("Peer expert")
+    OFFICIAL = "official", _l("City official or stakeholder")
+    ADMIN = "admin", _l("Administrator")
 
 
 class User(UserMixin, db.Model):
@@ -21,7 +33,7 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(20), default="official")
+    role: Mapped[UserRole] = mapped_column(EnumText(UserRole, 20), default=UserRole.OFFICIAL)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     language: Mapped[str] = mapped_column(String(8), default="en")
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)

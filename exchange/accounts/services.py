@@ -18,7 +18,7 @@ from ..common.urls import public_url
 from ..config import SUPPORTED_LANGUAGES
 from ..extensions import db
 from ..mail.services import Recipient, queue_email
-from .models import PasswordResetToken, User
+from .models import PasswordResetToken, User, UserRole
 
 MIN_PASSWORD_LENGTH = 10
 # The most common passwords of public breach lists that are long enough to pass the length rule.
@@ -85,26 +85,28 @@ def _new_user(*, email: str, name: str, password: str, timezone: str, language: 
     name = _check_name(name)
     if "@" not in email or len(email) > 254:
         raise Invalid(_l("Enter a valid email address."), field="email")
-    if role not in permissions.ROLES:
+    if role not in tuple(UserRole):
         raise Invalid(_l("Unknown role “%(role)s”.", role=role), field="role")
     _check_choices(timezone, language)
     check_password_strength(password, email=email, name=name)
     if _email_taken(email):
         raise Conflict(_l("An account with this email address already exists. Log in or reset your password."), field="email")
-    user = User(email=email, name=name, password_hash=hash_password(password), role=role,
+    user = User(email=email, name=name, password_hash=hash_password(password), role=UserRole(role),
                 timezone=timezone, language=language)
     db.session.add(user)
     return user
 
 
-def add_user(*, email: str, name: str, password: str, timezone: str, language: str, role: str = "official") -> User:
+def add_user(*, email: str, name: str, password: str, timezone: str, language: str,
+             role: str = UserRole.OFFICIAL) -> User:
     """Check and add an account to the current transaction without committing (for larger use cases)."""
     return _new_user(email=email, name=name, password=password, timezone=timezone, language=language, role=role)
 
 
 def sign_up(*, email: str, name: str, password: str, timezone: str, language: str) -> User:
     """Create an official's account (the default role for people who sign themselves up)."""
-    user = _new_user(email=email, name=name, password=password, timezone=timezone, language=language, role="official")
+    user = _new_user(email=email, name=name, password=password, timezone=timezone, language=language,
+                     role=UserRole.OFFICIAL)
     queue_email(Recipient.of(user), "welcome", subject=_l("Welcome to Peer Exchange"), context={"user": user})
     db.session.commit()
     return user

@@ -32,7 +32,16 @@ from ..common.errors import NotFound
 from ..common.i18n import translated
 from ..common.time import get_zone, utcnow, zone_label
 from ..common.urls import path_for, public_url
-from ..exchanges.models import Exchange, ExchangeSession, Registration, SessionSpeaker
+from ..exchanges.models import (
+    CHAIRING,
+    SEAT_HOLDING,
+    Exchange,
+    ExchangeSession,
+    Registration,
+    RegistrationStatus,
+    SessionSpeaker,
+    SpeakerRole,
+)
 from ..extensions import db
 from ..mail.models import OutboxMessage
 from ..mail.services import CalendarPart, Recipient, queue_email
@@ -46,10 +55,9 @@ CANCELLED_KEPT = timedelta(days=30)  # cancelled sessions stay in feeds, marked 
 PUBLIC_HISTORY = timedelta(days=90)  # the public feed keeps sessions that ended this recently
 FEED_REFRESH = timedelta(hours=1)
 REMINDERS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
-ATTENDING = ("registered", "attended")
-SPEAKER_ROLES = {"host": "CHAIR", "moderator": "CHAIR", "panelist": "REQ-PARTICIPANT"}
+SPEAKER_ROLES = {role: "CHAIR" if role in CHAIRING else "REQ-PARTICIPANT" for role in SpeakerRole}
 ICAL_ROLES = ("CHAIR", "REQ-PARTICIPANT", "OPT-PARTICIPANT", "NON-PARTICIPANT")
-ROLE_NAMES = {"host": _l("host"), "moderator": _l("moderator"), "panelist": _l("panelist")}
+ROLE_NAMES = {role: role.noun for role in SpeakerRole}
 
 
 # -- links ----------------------------------------------------------------------------------------------
@@ -139,7 +147,7 @@ def _status(session: ExchangeSession) -> str:
 
 def accepted_speakers(session: ExchangeSession) -> list[SessionSpeaker]:
     """Return the speakers who accepted, hosts first."""
-    order = {"host": 0, "moderator": 1, "panelist": 2}
+    order = {role: n for n, role in enumerate(SpeakerRole)}
     return sorted((s for s in session.speakers if s.status == "accepted"),
                   key=lambda s: (order.get(s.role, 3), s.user.name))
 
@@ -354,11 +362,11 @@ def personal_sessions(user: User, *, now: datetime | None = None) -> list[tuple[
     now = now or utcnow()
     registrations = {r.exchange_id: r for r in db.session.scalars(
         select(Registration).where(Registration.user_id == user.id,
-                                   Registration.status.in_((*ATTENDING, "cancelled"))))}
+                                   Registration.status.in_((*SEAT_HOLDING, RegistrationStatus.CANCELLED))))}
     speaking = set(db.session.scalars(select(SessionSpeaker.session_id).where(
         SessionSpeaker.user_id == user.id, SessionSpeaker.status == "accepted")))
     reg_exchanges = select(Registration.exchange_id).where(
-        Registration.user_id == user.id, Registration.status.in_((*ATTENDING, "cancelled")))
+        Registration.user_id == user.id, Registration.status.in_((*SEAT_HOLDING, RegistrationStatus.CANCELLED)))
     spk_sessions = select(SessionSpeaker.session_id).where(
         SessionSpeaker.user_id == user.id, SessionSpeaker.status == "accepted")
     sessions = db.session.scalars(
@@ -468,7 +476,7 @@ def due_reminders(*, now: datetime | None = None) -> list[DueReminder]:
     exchange_of = {sid: ex for sid, ex, _s in sessions if sid in kinds}
     for exchange_id, user_id in db.session.execute(
             select(Registration.exchange_id, Registration.user_id).join(Registration.user)
-            .where(Registration.exchange_id.in_(set(exchange_of.values())), Registration.status.in_(ATTENDING),
+            .where(Registration.exchange_id.in_(set(exchange_of.values())), Registration.holds_seat,
                    User.disabled.is_(False))):
         for sid, ex in exchange_of.items():
             if ex == exchange_id:

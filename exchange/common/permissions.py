@@ -1,8 +1,9 @@
 """Who may do what: one place, asked the same way from views, sockets, services and templates.
 
 `can(actor, action, obj)` answers a yes/no question; `require(actor, action, obj)` raises Forbidden.
-Feature code adds its rules to RULES here, so the whole policy reads in one file; the few that need a feature's
-own data (a person's role in a live room) are added by that feature with `add_rules` (`live/seats.py`).
+Feature code adds its rules to RULES here, so the whole policy reads in one file; those that need a feature's
+own rows (who registered for or speaks at an exchange, a person's role in a live room) are added by that feature
+with `add_rules` (`exchanges/permissions.py`, `live/seats.py`), each as one EXISTS query.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from .errors import Forbidden
-
-ROLES = ("admin", "organizer", "expert", "official")
 
 
 def _active(user: Any) -> bool:
@@ -36,20 +35,6 @@ def is_signed_in(user: Any) -> bool:
     return _active(user)
 
 
-def may_see_exchange_calendar(user: Any, exchange: Any) -> bool:
-    """Tell whether `user` may download `exchange`'s calendar: anyone for a published public one;
-    otherwise organizers, the people registered (not cancelled) and its speakers."""
-    if exchange.visibility == "public" and exchange.status in ("published", "cancelled"):
-        return True
-    if is_organizer(user):
-        return True
-    if not _active(user):
-        return False
-    if any(r.user_id == user.id and r.status != "cancelled" for r in exchange.registrations):
-        return exchange.status != "draft"
-    return any(sp.user_id == user.id for s in exchange.sessions for sp in s.speakers)
-
-
 def _owns_expert_profile(user: Any, profile: Any) -> bool:
     return _active(user) and profile is not None and profile.user_id == user.id
 
@@ -64,53 +49,14 @@ def _asked_expert(user: Any, req: Any) -> bool:
             and req.expert.user_id == user.id)
 
 
-# -- exchanges ---------------------------------------------------------------------------------------
-
-def _speaks_at(user: Any, exchange: Any, statuses: tuple[str, ...] = ("invited", "accepted")) -> bool:
-    return any(s.user_id == user.id and s.status in statuses for session in exchange.sessions for s in session.speakers)
-
-
-def can_view_exchange(user: Any, exchange: Any) -> bool:
-    """Public exchanges once published; drafts to organizers and speakers; invite-only ones to their people."""
-    if exchange is None:
-        return False
-    if is_organizer(user):
-        return True
-    if exchange.status != "draft" and exchange.visibility == "public":
-        return True
-    if not _active(user):
-        return False
-    if _speaks_at(user, exchange):
-        return True
-    if exchange.status == "draft":
-        return False
-    if any(r.user_id == user.id for r in exchange.registrations):
-        return True
-    return any(i.user_id == user.id or i.email == user.email for i in exchange.invitations)
-
-
-def can_join_exchange(user: Any, exchange: Any) -> bool:
-    """The joining link is for registered people, speakers and organizers only."""
-    if exchange is None or not _active(user):
-        return False
-    if is_organizer(user) or _speaks_at(user, exchange):
-        return True
-    return exchange.status == "published" and any(
-        r.user_id == user.id and r.status in ("registered", "attended") for r in exchange.registrations)
-
-
 RULES: dict[str, Callable[[Any, Any], bool]] = {
-    "exchange.view": can_view_exchange,
-    "exchange.join": can_join_exchange,
     "exchange.create": lambda user, _obj: is_organizer(user),
     "exchange.manage": lambda user, _obj: is_organizer(user),  # every organizer runs the whole program
-    "exchange.register": lambda user, exchange: _active(user) and can_view_exchange(user, exchange),
     "program.import": lambda user, _obj: is_organizer(user),
     "assistant.use": lambda user, _obj: is_organizer(user),
     "account.edit": lambda user, target: _active(user) and (target is None or target.id == user.id),
     "user.manage": lambda user, _obj: is_admin(user),
     "outbox.view": lambda user, _obj: is_organizer(user),
-    "exchange.calendar": may_see_exchange_calendar,
     # Peer experts: anyone signed in may apply; only organizers review; only approved profiles are public.
     "expert.apply": lambda user, target: _active(user) and (target is None or target.id == user.id),
     "expert.review": lambda user, _obj: is_organizer(user),
@@ -130,7 +76,9 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "peer_request.cancel": lambda user, req: is_organizer(user) or _peer_request_party(user, req),
     "peer_request.respond": _asked_expert,
     "peer_request.make_exchange": lambda user, req: is_organizer(user) and req is not None and req.status == "accepted",
-    # "live.join" and "live.moderate" (a person's role in a room) are added by exchange/live/seats.py.
+    # "exchange.view", "exchange.join", "exchange.register" and "exchange.calendar" (asked of an exchange's rows)
+    # are added by exchange/exchanges/permissions.py; "live.join" and "live.moderate" (a person's role in a room)
+    # by exchange/live/seats.py.
     "live.export": lambda user, _session: is_organizer(user),
     # Reports, follow-ups and the library: organizers report and assign; the assigned expert answers.
     "reports.view": lambda user, _obj: is_organizer(user),

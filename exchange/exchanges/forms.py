@@ -27,13 +27,13 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from ..accounts.forms import ZoneAndLanguageMixin, zone_choices
 from ..experts.models import STAKEHOLDER_GROUPS
 from . import services
+from .models import SpeakerRole
 
 LOCAL_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 KIND_LABELS = {"webinar": _l("Webinar"), "peer_exchange": _l("Peer exchange"), "conference": _l("Conference")}
 VISIBILITY_LABELS = {"public": _l("Public: anyone can find it and register"),
                      "invite_only": _l("Invite-only: people register through an emailed invitation")}
-ROLE_LABELS = {"host": _l("Host"), "moderator": _l("Moderator"), "panelist": _l("Panelist")}
 
 
 def language_name(code: str) -> str:
@@ -144,7 +144,7 @@ class SessionForm(SessionTimesMixin, FlaskForm):
 
 class SpeakerForm(FlaskForm):
     user_id = SelectField(_l("Speaker"), coerce=int, validate_choice=False)
-    role = SelectField(_l("Role"), choices=lambda: list(ROLE_LABELS.items()), default="panelist")
+    role = SelectField(_l("Role"), choices=SpeakerRole.choices, default=SpeakerRole.PANELIST.value)
     submit = SubmitField(_l("Invite speaker"))
 
     def fill_choices(self) -> None:

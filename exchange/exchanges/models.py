@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
     ForeignKey,
@@ -18,9 +19,11 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..accounts.models import User
+from ..common.enums import EnumText, Vocabulary
 from ..common.time import UTCDateTime, utcnow
 from ..experts.models import City, FocusArea, Topic
 from ..extensions import db, link_table
@@ -29,10 +32,50 @@ EXCHANGE_KINDS = ("webinar", "peer_exchange", "conference")
 EXCHANGE_STATUSES = ("draft", "published", "cancelled")
 VISIBILITIES = ("public", "invite_only")
 SESSION_STATUSES = ("scheduled", "cancelled")
-ROOM_STATUSES = ("scheduled", "open", "closed")
-SPEAKER_ROLES = ("host", "moderator", "panelist")
 SPEAKER_STATUSES = ("invited", "accepted", "declined")
-REGISTRATION_STATUSES = ("pending", "registered", "waitlisted", "cancelled", "attended")
+
+
+class RoomStatus(Vocabulary):
+    """Where a session's live room stands: not open yet, open (people write), closed (read-only)."""
+
+    SCHEDULED = "scheduled", _l("Not open yet")
+    OPEN = "open", _l("Open")
+    CLOSED = "closed", _l("Closed")
+
+
+class SpeakerRole(Vocabulary):
+    """A speaker's part in a session; it is also the speaker's role in the session's live room."""
+
+    HOST = "host", _l("Host")
+    MODERATOR = "moderator", _l("Moderator")
+    PANELIST = "panelist", _l("Panelist")
+
+    @property
+    def noun(self):
+        """The role as a word inside a sentence ("you speak as host")."""
+        return _SPEAKER_NOUNS[self]
+
+
+
+_SPEAKER_NOUNS = {SpeakerRole.HOST: _l("host"), SpeakerRole.MODERATOR: _l("moderator"),
+                  SpeakerRole.PANELIST: _l("panelist")}
+# Hosts and moderators chair a session: they moderate its live room and are CHAIR in calendar invites.
+CHAIRING = (SpeakerRole.HOST, SpeakerRole.MODERATOR)
+
+
+class RegistrationStatus(Vocabulary):
+    """Where a person's registration stands. Only REGISTERED holds a seat (`Registration.holds_seat`)."""
+
+    PENDING = "pending", _l("awaiting approval")
+    REGISTERED = "registered", _l("registered")
+    WAITLISTED = "waitlisted", _l("on the waitlist")
+    CANCELLED = "cancelled", _l("cancelled")
+
+
+# The two rules on a registration's status, each written once; rows are asked through `Registration.holds_seat`
+# and `Registration.active` (SQL and Python alike), a bare status (a digest's "before") with `in`.
+SEAT_HOLDING = (RegistrationStatus.REGISTERED,)
+ACTIVE_REGISTRATION = (RegistrationStatus.PENDING, RegistrationStatus.REGISTERED, RegistrationStatus.WAITLISTED)
 
 exchange_focus_areas = link_table("exchange_focus_areas", ("exchange_id", "exchanges.id"), ("focus_area_id", "focus_areas.id"))
 exchange_topics = link_table("exchange_topics", ("exchange_id", "exchanges.id"), ("topic_id", "topics.id"))
@@ -116,7 +159,7 @@ class ExchangeSession(db.Model):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     timezone: Mapped[str] = mapped_column(String(64))  # the zone the organizer entered the times in
     status: Mapped[str] = mapped_column(String(12), default="scheduled")
-    room_status: Mapped[str] = mapped_column(String(12), default="scheduled")
+    room_status: Mapped[RoomStatus] = mapped_column(EnumText(RoomStatus, 12), default=RoomStatus.SCHEDULED)
     premoderate_questions: Mapped[bool] = mapped_column(Boolean, default=False)
     # Calendar identity: the UID never changes; SEQUENCE rises on every change of time, place, link or status.
     ical_uid: Mapped[str] = mapped_column(String(120), unique=True, default=_new_uid)
@@ -138,7 +181,7 @@ class SessionSpeaker(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("exchange_sessions.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(String(12), default="panelist")
+    role: Mapped[SpeakerRole] = mapped_column(EnumText(SpeakerRole, 12), default=SpeakerRole.PANELIST)
     status: Mapped[str] = mapped_column(String(10), default="invited")
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)  # accept/decline link
     invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -160,7 +203,7 @@ class Registration(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     exchange_id: Mapped[int] = mapped_column(ForeignKey("exchanges.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(12), index=True)
+    status: Mapped[RegistrationStatus] = mapped_column(EnumText(RegistrationStatus, 12), index=True)
     city_id: Mapped[int | None] = mapped_column(ForeignKey("cities.id", ondelete="SET NULL"), nullable=True)
     stakeholder_group: Mapped[str] = mapped_column(String(30), default="")
     needs: Mapped[str] = mapped_column(Text, default="")  # interpretation or accessibility needs
@@ -175,6 +218,27 @@ class Registration(db.Model):
 
     def __repr__(self) -> str:
         return f"<Registration exchange={self.exchange_id} user={self.user_id} {self.status}>"
+
+    @hybrid_property
+    def holds_seat(self) -> bool:
+        """Tell whether this registration holds a seat: it counts against the capacity, gets the calendar
+        invites, joins the live room as a participant and counts as a participant in reports and surveys."""
+        return self.status in SEAT_HOLDING
+
+    @holds_seat.inplace.expression
+    @classmethod
+    def _holds_seat_expression(cls):
+        return cls.status.in_(SEAT_HOLDING)
+
+    @hybrid_property
+    def active(self) -> bool:
+        """Tell whether the person still has, or waits for, a place (registered, waitlisted or pending)."""
+        return self.status in ACTIVE_REGISTRATION
+
+    @active.inplace.expression
+    @classmethod
+    def _active_expression(cls):
+        return cls.status.in_(ACTIVE_REGISTRATION)
 
 
 class Invitation(db.Model):

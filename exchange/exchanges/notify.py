@@ -31,17 +31,14 @@ from ..mail.services import (
     unsent_kinds,
     window_for,
 )
-from .models import Registration
-
-SEAT_STATUSES = ("registered", "attended")
-
+from .models import CHAIRING, SEAT_HOLDING, Registration, RegistrationStatus, SpeakerRole
 
 public_link = public_url  # absolute links for emails, in a request, on the command line and in jobs
 
 
 def calendar_role(role: str | None) -> str:
     """Return the iCalendar ROLE for a speaker role (hosts and moderators chair) or a registrant (None)."""
-    return "CHAIR" if role in ("host", "moderator") else "REQ-PARTICIPANT"
+    return "CHAIR" if role in CHAIRING else "REQ-PARTICIPANT"
 
 
 def upcoming_sessions(exchange) -> list:
@@ -197,8 +194,8 @@ def _refresh_registrants(exchange) -> set[int]:
     """
     refreshed = set()
     for registration, kind in _unsent(exchange):
-        notice = {"registered": registration_confirmed, "attended": registration_confirmed,
-                  "waitlisted": waitlisted, "pending": pending_approval}.get(registration.status)
+        notice = {RegistrationStatus.REGISTERED: registration_confirmed, RegistrationStatus.WAITLISTED: waitlisted,
+                  RegistrationStatus.PENDING: pending_approval}.get(registration.status)
         if notice is registration_confirmed and kind == "exchange_promoted":
             notice = promoted_from_waitlist
         if notice is not None:
@@ -210,17 +207,17 @@ def _refresh_registrants(exchange) -> set[int]:
 # -- the organizers' digest -------------------------------------------------------------------------
 
 DIGEST_LINES = 40  # a rush of registrations is summed up beyond this many names
-OUT = (None, "cancelled")  # no registration and a cancelled one look the same to an organizer
+OUT = (None, RegistrationStatus.CANCELLED)  # no registration and a cancelled one look the same to an organizer
 
 
 def _digest_line(name: str, was: str | None, now: str | None, title: str):
-    if now in ("registered", "attended"):
-        if was == "waitlisted":
+    if now in SEAT_HOLDING:
+        if was == RegistrationStatus.WAITLISTED:
             return _l("%(name)s got a seat from the waitlist.", name=name)
         return _l("%(name)s registered.", name=name)
-    if now == "waitlisted":
+    if now == RegistrationStatus.WAITLISTED:
         return _l("%(name)s is on the waitlist.", name=name)
-    if now == "pending":
+    if now == RegistrationStatus.PENDING:
         return _l("%(name)s asked to join “%(title)s”; the registration waits for approval.", name=name, title=title)
     return _l("%(name)s cancelled their registration.", name=name)
 
@@ -258,11 +255,11 @@ def registrations_changed(exchange, changes: Iterable[tuple], organizers: Iterab
         for user_id, was in before.items():
             registration = registrations.get(user_id)
             now = registration.status if registration is not None else None
-            if (now in OUT and was in OUT) or now == was or (now in SEAT_STATUSES and was in SEAT_STATUSES):
+            if (now in OUT and was in OUT) or now == was:
                 continue
             name = registration.user.name
             lines.append(_digest_line(name, was, now, exchange.title))
-            if now == "pending" and first_pending is None:
+            if now == RegistrationStatus.PENDING and first_pending is None:
                 first_pending = name
         if not lines:
             continue  # back where the window started: nothing to tell (the unsent digest stays replaced)
@@ -306,7 +303,7 @@ def speaker_invited(speaker, token: str) -> None:
     _send(speaker.user, "speaker_invited", _l("Will you speak? %(title)s", title=exchange.title), exchange=exchange,
           sessions=[session], role=speaker.role,
           intro=_l("You are invited to speak at “%(title)s” as %(role)s. Please accept or decline with the link below.",
-                   title=exchange.title, role=role_label(speaker.role)),
+                   title=exchange.title, role=SpeakerRole(speaker.role).noun),
           link=public_link("exchanges.speaking", token=token), link_label=_l("Accept or decline"))
 
 
@@ -319,7 +316,7 @@ def speaker_confirmed(speaker) -> None:
     _send(speaker.user, "speaker_confirmed", _l("You are speaking: %(title)s", title=exchange.title), exchange=exchange,
           session=session, method="REQUEST", role=speaker.role,
           intro=_l("Thank you: you speak at “%(title)s” as %(role)s. The calendar invite below holds the time.",
-                   title=exchange.title, role=role_label(speaker.role)),
+                   title=exchange.title, role=SpeakerRole(speaker.role).noun),
           link=public_link("exchanges.join", exchange_id=exchange.id), link_label=_l("Joining details"))
 
 
@@ -355,9 +352,9 @@ def audience(exchange, session=None) -> tuple[list[tuple], list]:
     for registration in exchange.registrations:
         if registration.user_id in holders:
             continue
-        if registration.status in SEAT_STATUSES:
+        if registration.holds_seat:
             holders[registration.user_id] = (registration.user, None)
-        elif registration.status in ("waitlisted", "pending"):
+        elif registration.status in (RegistrationStatus.WAITLISTED, RegistrationStatus.PENDING):
             others.setdefault(registration.user_id, registration.user)
     return list(holders.values()), [u for uid, u in others.items() if uid not in holders]
 
@@ -416,8 +413,3 @@ def exchange_cancelled(exchange, sessions: list, reason: str = "") -> None:
                      sessions=sessions, details=details)
     for user in others:
         _send(user, "cancelled", subject, exchange=exchange, intro=intro, sessions=sessions, details=details)
-
-
-def role_label(role: str | None):
-    """Return the translated name of a speaker role."""
-    return {"host": _l("host"), "moderator": _l("moderator"), "panelist": _l("panelist")}.get(role or "", _l("participant"))

@@ -30,10 +30,10 @@ from .models import (
     EXCHANGE_KINDS,
     EXCHANGE_STATUSES,
     SESSION_STATUSES,
-    SPEAKER_ROLES,
     VISIBILITIES,
     Exchange,
     ExchangeSession,
+    SpeakerRole,
     Track,
 )
 
@@ -229,7 +229,7 @@ class _Checker:
                           _l("each speaker needs an “email” and a “role”"))
                 continue
             email = normalize_email(speaker["email"])
-            role = self.choice(speaker, "role", spot, SPEAKER_ROLES, "panelist")
+            role = self.choice(speaker, "role", spot, tuple(SpeakerRole), SpeakerRole.PANELIST)
             user = db.session.scalar(select(User).where(User.email == email))
             if user is None:
                 self.fail(speaker, spot, _l("no account has the email %(email)s", email=email))

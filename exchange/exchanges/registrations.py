@@ -24,11 +24,11 @@ from ..common.time import utcnow
 from ..experts.models import STAKEHOLDER_GROUPS, City, OfficialProfile
 from ..extensions import db
 from . import notify
-from .models import Exchange, Invitation, Registration
+from . import permissions as _exchange_rules  # noqa: F401 - adds the exchange.* rules to common.permissions
+from .models import SEAT_HOLDING, Exchange, Invitation, Registration, RegistrationStatus
 from .timeinfo import format_span, is_past
 
 INVITATION_DAYS = 30
-ACTIVE_STATUSES = ("pending", "registered", "waitlisted", "attended")
 
 
 @dataclass
@@ -60,9 +60,9 @@ def lock_exchange(exchange_id: int) -> Exchange:
 
 
 def seats_taken(exchange_id: int) -> int:
-    """Count seats held (registered or attended)."""
+    """Count the seats held (`Registration.holds_seat`)."""
     return db.session.scalar(select(func.count()).select_from(Registration).where(
-        Registration.exchange_id == exchange_id, Registration.status.in_(notify.SEAT_STATUSES))) or 0
+        Registration.exchange_id == exchange_id, Registration.holds_seat)) or 0
 
 
 def seats_left(exchange: Exchange) -> int | None:
@@ -123,11 +123,11 @@ def _organizers(exchange: Exchange) -> list[User]:
 def _seat_or_waitlist(exchange: Exchange, registration: Registration) -> None:
     free = seats_left(exchange)
     if free is None or free > 0:
-        registration.status, registration.waitlisted_at = "registered", None
+        registration.status, registration.waitlisted_at = RegistrationStatus.REGISTERED, None
         db.session.flush()
         notify.registration_confirmed(registration)
     else:
-        registration.status, registration.waitlisted_at = "waitlisted", utcnow()
+        registration.status, registration.waitlisted_at = RegistrationStatus.WAITLISTED, utcnow()
         db.session.flush()
         notify.waitlisted(registration)
 
@@ -136,20 +136,19 @@ def _register(exchange: Exchange, user: User, answers: RegistrationAnswers, *, i
     """Register under the exchange lock (the caller holds it): seat, waitlist or approval queue."""
     _check_open(exchange)
     registration = registration_of(exchange, user)
-    if registration is not None and registration.status in ACTIVE_STATUSES:
-        messages = {"registered": _l("You are already registered for this exchange."),
-                    "attended": _l("You are already registered for this exchange."),
-                    "waitlisted": _l("You are already on the waitlist of this exchange."),
-                    "pending": _l("Your registration is already waiting for approval.")}
+    if registration is not None and registration.active:
+        messages = {RegistrationStatus.REGISTERED: _l("You are already registered for this exchange."),
+                    RegistrationStatus.WAITLISTED: _l("You are already on the waitlist of this exchange."),
+                    RegistrationStatus.PENDING: _l("Your registration is already waiting for approval.")}
         raise Conflict(messages[registration.status])
     was = registration.status if registration is not None else None
     if registration is None:
-        registration = Registration(exchange=exchange, user=user, status="pending")
+        registration = Registration(exchange=exchange, user=user, status=RegistrationStatus.PENDING)
         db.session.add(registration)
     registration.created_at = utcnow()
     _apply_answers(registration, answers)
     if exchange.requires_approval and not invited:  # an invitation is the organizers' approval already
-        registration.status, registration.waitlisted_at = "pending", None
+        registration.status, registration.waitlisted_at = RegistrationStatus.PENDING, None
         db.session.flush()
         notify.pending_approval(registration)
     else:
@@ -175,7 +174,8 @@ def register(exchange: Exchange, *, actor: User, answers: RegistrationAnswers) -
 def promote_waitlist(exchange: Exchange) -> list[Registration]:
     """Move waitlisted people into free seats, longest-waiting first, and email each (caller holds the lock)."""
     free = seats_left(exchange)
-    query = (select(Registration).where(Registration.exchange_id == exchange.id, Registration.status == "waitlisted")
+    query = (select(Registration).where(Registration.exchange_id == exchange.id,
+                                              Registration.status == RegistrationStatus.WAITLISTED)
              .order_by(Registration.waitlisted_at, Registration.id))
     if free is not None:
         if free <= 0:
@@ -183,7 +183,7 @@ def promote_waitlist(exchange: Exchange) -> list[Registration]:
         query = query.limit(free)
     promoted = list(db.session.scalars(query))
     for registration in promoted:
-        registration.status, registration.waitlisted_at = "registered", None
+        registration.status, registration.waitlisted_at = RegistrationStatus.REGISTERED, None
         notify.promoted_from_waitlist(registration)
     db.session.flush()
     return promoted
@@ -193,16 +193,17 @@ def cancel_registration(exchange: Exchange, *, actor: User) -> Registration:
     """Cancel `actor`'s registration; a freed seat goes to the longest-waiting person on the waitlist."""
     exchange = lock_exchange(exchange.id)
     registration = registration_of(exchange, actor)
-    if registration is None or registration.status not in ACTIVE_STATUSES:
+    if registration is None or not registration.active:
         raise Conflict(_l("You are not registered for this exchange."))
-    if registration.status == "attended" or is_past(exchange):
+    if is_past(exchange):
         raise Invalid(_l("This exchange has already taken place; the registration stays on record."))
     was = registration.status
-    registration.status, registration.waitlisted_at = "cancelled", None
+    registration.status, registration.waitlisted_at = RegistrationStatus.CANCELLED, None
     db.session.flush()
     notify.registration_cancelled(registration)
-    promoted = promote_waitlist(exchange) if was == "registered" and exchange.status == "published" else []
-    notify.registrations_changed(exchange, [(registration, was), *((p, "waitlisted") for p in promoted)],
+    promoted = promote_waitlist(exchange) if was in SEAT_HOLDING and exchange.status == "published" else []
+    notify.registrations_changed(exchange, [(registration, was),
+                                            *((p, RegistrationStatus.WAITLISTED) for p in promoted)],
                                  _organizers(exchange))
     db.session.commit()
     return registration
@@ -220,11 +221,12 @@ def approve_registration(registration: Registration, *, actor: User) -> Registra
     permissions.require(actor, "exchange.manage", registration.exchange)
     exchange = lock_exchange(registration.exchange_id)
     db.session.refresh(registration)
-    if registration.status != "pending":
+    if registration.status != RegistrationStatus.PENDING:
         raise Conflict(_l("This registration is not waiting for approval any more."))
     _check_open(exchange)
     _seat_or_waitlist(exchange, registration)
-    notify.registrations_changed(exchange, [(registration, "pending")], _organizers(exchange), decided=True)
+    notify.registrations_changed(exchange, [(registration, RegistrationStatus.PENDING)], _organizers(exchange),
+                                 decided=True)
     db.session.commit()
     return registration
 
@@ -234,12 +236,13 @@ def decline_registration(registration: Registration, *, actor: User) -> Registra
     permissions.require(actor, "exchange.manage", registration.exchange)
     exchange = lock_exchange(registration.exchange_id)
     db.session.refresh(registration)
-    if registration.status != "pending":
+    if registration.status != RegistrationStatus.PENDING:
         raise Conflict(_l("This registration is not waiting for approval any more."))
-    registration.status = "cancelled"
+    registration.status = RegistrationStatus.CANCELLED
     db.session.flush()
     notify.registration_declined(registration)
-    notify.registrations_changed(exchange, [(registration, "pending")], _organizers(exchange), decided=True)
+    notify.registrations_changed(exchange, [(registration, RegistrationStatus.PENDING)], _organizers(exchange),
+                                 decided=True)
     db.session.commit()
     return registration
 
@@ -247,7 +250,7 @@ def decline_registration(registration: Registration, *, actor: User) -> Registra
 def registrations_of(exchange: Exchange, *, actor: User) -> list[Registration]:
     """Return every registration of an exchange (organizers only), pending first, then in order."""
     permissions.require(actor, "exchange.manage", exchange)
-    order = {"pending": 0, "registered": 1, "attended": 1, "waitlisted": 2, "cancelled": 3}
+    order = {status: n for n, status in enumerate(RegistrationStatus)}  # the vocabulary's order: pending first
     rows = list(db.session.scalars(select(Registration).where(Registration.exchange_id == exchange.id)))
     return sorted(rows, key=lambda r: (order.get(r.status, 9), r.waitlisted_at or r.created_at, r.id))
 
@@ -256,7 +259,7 @@ def status_counts(exchange: Exchange) -> dict[str, int]:
     """Return how many registrations are in each status."""
     rows = db.session.execute(select(Registration.status, func.count()).where(Registration.exchange_id == exchange.id)
                               .group_by(Registration.status)).all()
-    counts = dict.fromkeys(("pending", "registered", "waitlisted", "cancelled", "attended"), 0)
+    counts = dict.fromkeys(RegistrationStatus, 0)
     counts.update(dict(rows))
     return counts
 

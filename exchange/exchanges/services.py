@@ -24,12 +24,13 @@ from ..extensions import db
 from . import notify
 from .models import (
     EXCHANGE_KINDS,
-    SPEAKER_ROLES,
     VISIBILITIES,
     Exchange,
     ExchangeSession,
     Registration,
+    RoomStatus,
     SessionSpeaker,
+    SpeakerRole,
     Track,
 )
 from .registrations import invite_user, lock_exchange, promote_waitlist, seats_taken, send_waiting_invitations
@@ -287,7 +288,7 @@ def agenda_for(user: User, *, past: bool = False) -> list[AgendaItem]:
     attended = db.session.execute(
         select(ExchangeSession, Registration.status).join(Exchange, Exchange.id == ExchangeSession.exchange_id)
         .join(Registration, Registration.exchange_id == Exchange.id)
-        .where(Registration.user_id == user.id, Registration.status.in_(("registered", "attended", "waitlisted", "pending")),
+        .where(Registration.user_id == user.id, Registration.active,
                Exchange.status == "published", time_filter)
         .options(joinedload(ExchangeSession.exchange).selectinload(Exchange.cities)))
     for session, status in attended:
@@ -304,7 +305,7 @@ def people_of(exchange: Exchange) -> list[tuple[str, str, str]]:
             if speaker.status != "declined":
                 people[speaker.user_id] = (speaker.user.name, speaker.user.timezone or "UTC", speaker.role)
     for registration in exchange.registrations:
-        if registration.status in ("registered", "attended", "waitlisted", "pending"):
+        if registration.active:
             people.setdefault(registration.user_id, (registration.user.name, registration.user.timezone or "UTC",
                                                      "registrant"))
     return list(people.values())
@@ -313,7 +314,7 @@ def people_of(exchange: Exchange) -> list[tuple[str, str, str]]:
 def participant_ids(exchange: Exchange) -> list[int]:
     """Return the ids of the exchange's speakers and people registered or waiting (for the assistant)."""
     ids = [sp.user_id for s in exchange.sessions for sp in s.speakers if sp.status != "declined"]
-    ids += [r.user_id for r in exchange.registrations if r.status in ("registered", "waitlisted", "pending")]
+    ids += [r.user_id for r in exchange.registrations if r.active]
     return list(dict.fromkeys(ids))
 
 
@@ -377,7 +378,7 @@ def create_exchange(*, actor: User, data: ExchangeData, first_session: SessionDa
     if first_session is not None:
         session = _new_session(exchange, first_session, actor=actor)
         if speaker_id:
-            _add_speaker(session, actor=actor, user_id=speaker_id, role="panelist")
+            _add_speaker(session, actor=actor, user_id=speaker_id, role=SpeakerRole.PANELIST)
     if publish:
         _publish(exchange)
         db.session.flush()
@@ -497,7 +498,7 @@ def _new_session(exchange: Exchange, data: SessionData, *, actor: User | None) -
         raise Invalid(_l("That time has already passed. Choose a start in the future."), field="starts_local")
     # Defaults set here, not at flush: the rest of the use case reads them before anything is flushed.
     session = ExchangeSession(exchange=exchange, starts_at=starts_at, ends_at=ends_at, timezone=data.timezone,
-                              status="scheduled", room_status="scheduled", ical_sequence=0)
+                              status="scheduled", room_status=RoomStatus.SCHEDULED, ical_sequence=0)
     _session_fields(session, data)
     db.session.add(session)
     return session
@@ -512,7 +513,7 @@ def add_session(exchange: Exchange, *, actor: User, data: SessionData) -> Exchan
     db.session.flush()
     if exchange.status == "published":
         for registration in exchange.registrations:
-            if registration.status in notify.SEAT_STATUSES:
+            if registration.holds_seat:
                 notify._per_session(registration.user, "session_added",
                                     _l("New session: %(title)s", title=exchange.title), exchange=exchange,
                                     intro=_l("A session was added to “%(title)s”, which you are registered for.",
@@ -615,8 +616,9 @@ def _check_clash(user: User, starts_at: datetime, ends_at: datetime, *, exclude_
 
 
 def _add_speaker(session: ExchangeSession, *, actor: User | None, user_id: int, role: str) -> SessionSpeaker:
-    if role not in SPEAKER_ROLES:
+    if role not in tuple(SpeakerRole):
         raise Invalid(_l("Choose a role: host, moderator or panelist."), field="role")
+    role = SpeakerRole(role)
     user = db.session.get(User, user_id) if user_id else None  # a form sent without a speaker
     if user is None or not may_speak(user):
         raise Invalid(_l("Speakers are approved peer experts and organizers; choose one from the list."), field="user_id")

@@ -20,7 +20,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..accounts.models import User
+from ..accounts.models import User, UserRole
 from ..common import permissions
 from ..common.errors import Conflict, Invalid, NotFound
 from ..common.i18n import current_locale, sort_key, translated
@@ -282,8 +282,8 @@ def withdraw_expert_profile(profile: ExpertProfile, *, actor: User) -> ExpertPro
     if profile.status == "withdrawn":
         raise Conflict(_l("You have already withdrawn."))
     profile.status = "withdrawn"
-    if profile.user.role == "expert":
-        profile.user.role = "official"
+    if profile.user.role == UserRole.EXPERT:
+        profile.user.role = UserRole.OFFICIAL
     _decline_open_requests(profile, str(_l("The expert has withdrawn from the program.")))
     db.session.commit()
     return profile
@@ -314,11 +314,11 @@ def decide_application(profile: ExpertProfile, *, actor: User, decision: str, re
     was_approved = profile.status == "approved"
     profile.status, profile.decided_at, profile.edited_at = decision, utcnow(), None
     user = profile.user
-    if decision == "approved" and user.role == "official":
-        user.role = "expert"
+    if decision == "approved" and user.role == UserRole.OFFICIAL:
+        user.role = UserRole.EXPERT
     elif was_approved:
-        if user.role == "expert":
-            user.role = "official"
+        if user.role == UserRole.EXPERT:
+            user.role = UserRole.OFFICIAL
         _decline_open_requests(profile, "")
     record = ReviewDecision(expert_id=profile.id, reviewer=actor, decision=decision, reason=reason)
     db.session.add(record)

@@ -4,14 +4,44 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
+from ..common.enums import EnumText, Vocabulary
 from ..common.time import UTCDateTime, utcnow
+from ..exchanges.models import CHAIRING, SpeakerRole
 from ..extensions import db
 
-QUESTION_STATUSES = ("pending", "visible", "answered", "dismissed")
+
+class RoomRole(Vocabulary):
+    """A person's role in a live room: their speaker role in the session, or participant (a seat holder)."""
+
+    HOST = SpeakerRole.HOST.value, SpeakerRole.HOST.noun
+    MODERATOR = SpeakerRole.MODERATOR.value, SpeakerRole.MODERATOR.noun
+    PANELIST = SpeakerRole.PANELIST.value, SpeakerRole.PANELIST.noun
+    PARTICIPANT = "participant", _l("participant")
+
+    @property
+    def moderates(self) -> bool:
+        """Hosts and moderators moderate the room (organizers get MODERATOR in every room)."""
+        return self in CHAIRING
+
+
+class QuestionStatus(Vocabulary):
+    """Where a question stands: PENDING waits for a moderator (pre-moderated rooms); VISIBLE and ANSWERED are
+    shown to the room; DISMISSED is hidden (its author sees the reason)."""
+
+    PENDING = "pending", _l("Waiting for a moderator")
+    VISIBLE = "visible", _l("Open")
+    ANSWERED = "answered", _l("Answered")
+    DISMISSED = "dismissed", _l("Dismissed")
+
+
+# Questions only moderators and their authors see; the others are shown to the whole room.
+HIDDEN_QUESTIONS = (QuestionStatus.PENDING, QuestionStatus.DISMISSED)
+SHOWN_QUESTIONS = (QuestionStatus.VISIBLE, QuestionStatus.ANSWERED)
 POLL_STATUSES = ("open", "closed")
 EVENT_TYPES = ("chat.posted", "chat.deleted", "question.asked", "question.updated", "poll.opened",
                "poll.updated", "poll.closed", "hand.changed", "room.status")
@@ -107,7 +137,7 @@ class Question(db.Model):
     client_id: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(12), default="visible")
+    status: Mapped[QuestionStatus] = mapped_column(EnumText(QuestionStatus, 12), default=QuestionStatus.VISIBLE)
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     votes: Mapped[int] = mapped_column(Integer, default=0)  # recounted from QuestionVote on every change
     reason: Mapped[str] = mapped_column(Text, default="")  # why it was dismissed: moderators and the author only

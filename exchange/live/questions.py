@@ -12,7 +12,7 @@ from ..common.errors import Conflict, Invalid, NotFound
 from ..common.time import utcnow
 from ..extensions import db
 from .eventlog import next_seq, record, room_write
-from .models import Question, QuestionVote
+from .models import HIDDEN_QUESTIONS, SHOWN_QUESTIONS, Question, QuestionStatus, QuestionVote
 from .payloads import own_view, question_view
 from .rules import check_client_id, check_flood, check_not_muted, check_rate, clean_text, require_open
 from .seats import Seat, get_seat, require_moderator
@@ -27,7 +27,7 @@ def _seen_question(seat: Seat, question_id: int) -> Question:
     """Return a question of this room the seat may see; others answer alike: not found."""
     question = db.session.scalar(select(Question).where(Question.id == question_id,
                                                         Question.session_id == seat.session.id))
-    if question is None or (question.status in ("pending", "dismissed") and not seat.moderates
+    if question is None or (question.status in HIDDEN_QUESTIONS and not seat.moderates
                             and question.author_id != seat.user.id):
         raise NotFound(_l("That question does not exist in this room."))
     return question
@@ -36,7 +36,7 @@ def _seen_question(seat: Seat, question_id: int) -> Question:
 def visible_questions(seat: Seat) -> list[Question]:
     query = select(Question).where(Question.session_id == seat.session.id)
     if not seat.moderates:
-        query = query.where(or_(Question.status.in_(("visible", "answered")), Question.author_id == seat.user.id))
+        query = query.where(or_(Question.status.in_(SHOWN_QUESTIONS), Question.author_id == seat.user.id))
     return list(db.session.scalars(query.options(selectinload(Question.author)).order_by(Question.id)))
 
 
@@ -60,7 +60,7 @@ def ask_question(session_id: int, *, actor: Any, body: str, anonymous: bool, cli
         seq = next_seq(session_id)
         question = Question(session_id=session_id, author_id=actor.id, author=actor, author_role=seat.role,
                             client_id=client_id, body=text, anonymous=bool(anonymous), seq=seq,
-                            status="pending" if pending else "visible", pinned=False, votes=0, reason="",
+                            status=QuestionStatus.PENDING if pending else QuestionStatus.VISIBLE, pinned=False, votes=0, reason="",
                             answer="", created_at=utcnow())
         db.session.add(question)
         db.session.flush()
@@ -102,28 +102,28 @@ def vote_question(session_id: int, *, actor: Any, question_id: int, value: int) 
 def _apply_moderation(question: Question, action: str, *, reason: str, answer: str | None) -> None:
     status = question.status
     if action == "approve":
-        if status != "pending":
+        if status != QuestionStatus.PENDING:
             raise Conflict(_l("Only a pending question can be approved."))
-        question.status = "visible"
+        question.status = QuestionStatus.VISIBLE
     elif action == "dismiss":
-        if status == "dismissed":
+        if status == QuestionStatus.DISMISSED:
             raise Conflict(_l("That question is already dismissed."))
-        question.status, question.reason, question.pinned = "dismissed", reason, False
+        question.status, question.reason, question.pinned = QuestionStatus.DISMISSED, reason, False
     elif action == "answer":
-        if status == "dismissed":
+        if status == QuestionStatus.DISMISSED:
             raise Conflict(_l("Reopen a dismissed question before answering it."))
         if answer is not None:
             question.answer = answer
-        if status != "answered":
-            question.status, question.answered_at = "answered", utcnow()
+        if status != QuestionStatus.ANSWERED:
+            question.status, question.answered_at = QuestionStatus.ANSWERED, utcnow()
     elif action in ("pin", "unpin"):
-        if status not in ("visible", "answered"):
+        if status not in SHOWN_QUESTIONS:
             raise Conflict(_l("Only questions shown to the room can be pinned."))
         question.pinned = action == "pin"
     elif action == "reopen":
-        if status not in ("answered", "dismissed"):
+        if status not in (QuestionStatus.ANSWERED, QuestionStatus.DISMISSED):
             raise Conflict(_l("Only answered or dismissed questions can be reopened."))
-        question.status, question.reason, question.answered_at = "visible", "", None
+        question.status, question.reason, question.answered_at = QuestionStatus.VISIBLE, "", None
     else:
         raise Invalid(_l("Unknown action. Use approve, dismiss, answer, pin, unpin or reopen."), field="action")
 
@@ -151,7 +151,7 @@ def moderate_question(session_id: int, *, actor: Any, question_id: int, action: 
             return {"question": view}
         # The room hears of it once the question was or becomes public; a pending one stays between
         # the moderators and its author.
-        public = not (before == "pending" and question.status in ("pending", "dismissed"))
+        public = not (before == QuestionStatus.PENDING and question.status in HIDDEN_QUESTIONS)
         event = record(session_id, "question.updated", {"question": view}, actor_id=actor.id, public=public,
                        user_id=question.author_id)
         if public and question.reason:

@@ -12,17 +12,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, or_, select
 
 from ..common import permissions
 from ..common.errors import Forbidden, NotFound
 from ..common.permissions import is_organizer, is_signed_in
-from ..exchanges.models import Exchange, ExchangeSession, Registration, SessionSpeaker
+from ..exchanges.models import CHAIRING, Exchange, ExchangeSession, Registration, SessionSpeaker
 from ..extensions import db
+from .models import RoomRole
 
 NAMESPACE = "/live"
-MODERATOR_ROLES = ("host", "moderator")
-JOIN_STATUSES = ("registered", "attended")
+MODERATOR_ROLES = CHAIRING  # and organizers, who moderate every room
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Seat:
 
     session: ExchangeSession
     user: Any
-    role: str  # host | moderator | panelist | participant
+    role: RoomRole
 
     @property
     def moderates(self) -> bool:
@@ -39,10 +39,23 @@ class Seat:
 
     @property
     def hosts(self) -> bool:
-        return self.role == "host" or is_organizer(self.user)
+        return self.role == RoomRole.HOST or is_organizer(self.user)
 
 
-def room_role(user: Any, session: ExchangeSession) -> str | None:
+def _speaks(user: Any, session: ExchangeSession, *criteria: ColumnElement[bool]) -> ColumnElement[bool]:
+    """EXISTS: `user` speaks at `session` (and has not declined)."""
+    return exists(select(SessionSpeaker.id).where(SessionSpeaker.session_id == session.id,
+                                                  SessionSpeaker.user_id == user.id,
+                                                  SessionSpeaker.status != "declined", *criteria))
+
+
+def _holds_seat(user: Any, session: ExchangeSession) -> ColumnElement[bool]:
+    """EXISTS: `user` holds a seat in `session`'s exchange."""
+    return exists(select(Registration.id).where(Registration.exchange_id == session.exchange_id,
+                                                Registration.user_id == user.id, Registration.holds_seat))
+
+
+def room_role(user: Any, session: ExchangeSession) -> RoomRole | None:
     """Return `user`'s role in `session`'s room (host, moderator, panelist, participant) or None."""
     if not is_signed_in(user):
         return None
@@ -50,14 +63,30 @@ def room_role(user: Any, session: ExchangeSession) -> str | None:
         SessionSpeaker.session_id == session.id, SessionSpeaker.user_id == user.id,
         SessionSpeaker.status != "declined"))
     if speaker in MODERATOR_ROLES:
-        return speaker
+        return RoomRole(speaker)
     if is_organizer(user):
-        return "moderator"  # organizers moderate every room
+        return RoomRole.MODERATOR  # organizers moderate every room
     if speaker:
-        return speaker
-    status = db.session.scalar(select(Registration.status).where(
-        Registration.exchange_id == session.exchange_id, Registration.user_id == user.id))
-    return "participant" if status in JOIN_STATUSES else None
+        return RoomRole(speaker)
+    return RoomRole.PARTICIPANT if db.session.scalar(select(_holds_seat(user, session))) else None
+
+
+def may_join(user: Any, session: ExchangeSession | None) -> bool:
+    """Tell whether `user` has a role in `session`'s room (as `room_role` would), in at most one query."""
+    if session is None or not is_signed_in(user):
+        return False
+    if is_organizer(user):
+        return True
+    return bool(db.session.scalar(select(or_(_speaks(user, session), _holds_seat(user, session)))))
+
+
+def may_moderate(user: Any, session: ExchangeSession | None) -> bool:
+    """Tell whether `user` moderates `session`'s room (as `room_role` would), in at most one query."""
+    if session is None or not is_signed_in(user):
+        return False
+    if is_organizer(user):
+        return True
+    return bool(db.session.scalar(select(_speaks(user, session, SessionSpeaker.role.in_(MODERATOR_ROLES)))))
 
 
 def get_seat(session_id: int, *, actor: Any) -> Seat:
@@ -115,11 +144,4 @@ def rooms_for(seat: Seat) -> list[str]:
     return [everyone_room(sid), people_room(sid), person_room(sid, seat.user.id)]
 
 
-def _session_role(user: Any, session: Any) -> str | None:
-    return room_role(user, session) if session is not None else None
-
-
-permissions.add_rules({
-    "live.join": lambda user, session: _session_role(user, session) is not None,
-    "live.moderate": lambda user, session: _session_role(user, session) in MODERATOR_ROLES,
-})
+permissions.add_rules({"live.join": may_join, "live.moderate": may_moderate})

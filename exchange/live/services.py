@@ -48,7 +48,6 @@ from .questions import (
 from .room import close_room, lower_hand, open_room, raise_hand, room_closed
 from .rules import FLOOD_LIMITS, Muted, RoomNotOpen
 from .seats import (
-    JOIN_STATUSES,
     MODERATOR_ROLES,
     NAMESPACE,
     Seat,
@@ -64,7 +63,7 @@ from .summary import Summary, rooms_now, session_summary, transcript
 
 __all__ = [
     # seats and Socket.IO rooms
-    "JOIN_STATUSES", "MODERATOR_ROLES", "NAMESPACE", "Seat", "everyone_room", "get_seat", "moderators_room",
+    "MODERATOR_ROLES", "NAMESPACE", "Seat", "everyone_room", "get_seat", "moderators_room",
     "people_room", "person_room", "room_role", "rooms_for",
     # what people read
     "event_view", "message_view", "poll_view", "question_view", "redact_question",

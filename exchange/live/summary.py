@@ -11,9 +11,9 @@ from sqlalchemy import func, or_, select
 
 from ..common.permissions import require
 from ..common.time import utcnow
-from ..exchanges.models import ExchangeSession
+from ..exchanges.models import ExchangeSession, RoomStatus
 from ..extensions import db
-from .models import Attendance, ChatMessage, LiveRoom, Poll, Question
+from .models import HIDDEN_QUESTIONS, Attendance, ChatMessage, LiveRoom, Poll, Question, QuestionStatus
 from .payloads import iso, poll_view
 from .questions import visible_questions
 from .seats import Seat, get_seat, room_role
@@ -41,9 +41,9 @@ def session_summary(session_id: int, *, actor: Any) -> Summary:
     questions = sorted(visible_questions(seat), key=lambda q: (-q.votes, q.id))
     summary = Summary(
         seat=seat,
-        answered=[q for q in questions if q.status == "answered"],
-        unanswered=[q for q in questions if q.status == "visible"],
-        hidden=[q for q in questions if q.status in ("pending", "dismissed")] if seat.moderates else [],
+        answered=[q for q in questions if q.status == QuestionStatus.ANSWERED],
+        unanswered=[q for q in questions if q.status == QuestionStatus.VISIBLE],
+        hidden=[q for q in questions if q.status in HIDDEN_QUESTIONS] if seat.moderates else [],
         polls=[poll_view(p) for p in db.session.scalars(select(Poll).where(Poll.session_id == session_id)
                                                         .order_by(Poll.id))],
         peak=room.peak_presence if room else 0, peak_at=room.peak_at if room else None,
@@ -86,7 +86,7 @@ def rooms_now(*, actor: Any, within: timedelta = timedelta(hours=12)) -> list[tu
     """Return the rooms the actor may join that are open, or start or ended within `within`, with their role."""
     now = utcnow()
     sessions = db.session.scalars(select(ExchangeSession).where(
-        or_(ExchangeSession.room_status == "open",
+        or_(ExchangeSession.room_status == RoomStatus.OPEN,
             ExchangeSession.starts_at.between(now - within, now + within)),
         ExchangeSession.status != "cancelled").order_by(ExchangeSession.starts_at).limit(200))
     found = []

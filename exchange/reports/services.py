@@ -24,7 +24,6 @@ from ..live.services import poll_view
 from .models import FollowUp, SelfDescription, SurveyResponse
 from .tables import THRESHOLD, Cell, Row, Table, count_table
 
-PARTICIPANT_STATUSES = ("registered", "attended")
 GENDER_LABELS = {"woman": _l("Woman"), "man": _l("Man"), "non_binary": _l("Non-binary"),
                  "another": _l("Another gender"), "prefer_not_to_say": _l("Prefer not to say")}
 IDENTITY_LABELS = {"yes": _l("Yes"), "no": _l("No"), "prefer_not_to_say": _l("Prefer not to say")}
@@ -74,7 +73,7 @@ def _people(exchanges: list[Exchange]) -> list[Person]:
     if not ids:
         return []
     registrations = list(db.session.scalars(
-        select(Registration).where(Registration.exchange_id.in_(ids), Registration.status.in_(PARTICIPANT_STATUSES))
+        select(Registration).where(Registration.exchange_id.in_(ids), Registration.holds_seat)
         .options(selectinload(Registration.city))))
     user_ids = {r.user_id for r in registrations}
     profiles = {p.user_id: p for p in db.session.scalars(
@@ -94,7 +93,7 @@ def _people(exchanges: list[Exchange]) -> list[Person]:
         people.append(Person(
             city=city.name if city else "", region=city.region if city else "", group=group,
             gender=description.gender if description else "", identity=description.group_identity if description else "",
-            attended=reg.status == "attended" or (reg.exchange_id, reg.user_id) in joined))
+            attended=(reg.exchange_id, reg.user_id) in joined))
     return people
 
 

@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 # Sessions that ended longer ago than this get no survey (a first deployment does not mail the whole history).
 SURVEY_WINDOW = timedelta(days=3)
 TEXT_MAX = 2000
-PARTICIPANT_STATUSES = ("registered", "attended")
 
 
 def _hash(token: str) -> str:
@@ -54,7 +53,7 @@ def due_surveys(*, now: datetime) -> list[tuple[int, int]]:
     due = []
     for exchange_id, user_id in db.session.execute(
             select(Registration.exchange_id, Registration.user_id).join(Registration.user)
-            .where(Registration.exchange_id.in_(by_exchange), Registration.status.in_(PARTICIPANT_STATUSES),
+            .where(Registration.exchange_id.in_(by_exchange), Registration.holds_seat,
                    User.disabled.is_(False))):
         due += [(sid, user_id) for sid in by_exchange[exchange_id] if (sid, user_id) not in sent]
     db.session.commit()  # end the read: each survey below is its own short transaction

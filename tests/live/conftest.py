@@ -110,7 +110,7 @@ def room(db, make_user, make_exchange, register, add_speaker):
     add_speaker(people["panelist"], session, "panelist")
     add_speaker(people["declined"], session, "host", status="declined")
     register(people["official"], exchange)
-    register(people["other"], exchange, "attended")
+    register(people["other"], exchange)
     register(people["waitlisted"], exchange, "waitlisted")
     return SimpleNamespace(exchange=exchange, session=session, id=session.id, organizer=organizer, **people)
 

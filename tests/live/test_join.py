@@ -9,7 +9,7 @@ from exchange.live.models import Attendance, LiveEvent, Presence
 
 @pytest.mark.parametrize(("who", "role"), [
     ("host", "host"), ("moderator", "moderator"), ("panelist", "panelist"), ("official", "participant"),
-    ("other", "participant"),  # registration status "attended" still joins
+    ("other", "participant"),
     ("organizer", "moderator"),  # organizers moderate every room
 ])
 def test_people_with_a_place_join_with_their_role(room, live_client, who, role):

@@ -1,0 +1,95 @@
+"""Who may see and join an exchange: the `exchange.*` rules that need the exchanges' own rows.
+
+Each rule asks the database one question (an EXISTS query) instead of loading every registration, invitation
+and speaker of the exchange, so a page can ask it once per exchange or session in a list. The rules are added
+to `common.permissions` when this module is imported (by `registrations.py`, which every entry point to
+exchanges uses), so views, templates and services ask `can(user, "exchange.view", exchange)` like any other.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, not_, or_, select
+
+from ..common import permissions
+from ..common.permissions import is_organizer, is_signed_in
+from ..extensions import db
+from .models import Exchange, ExchangeSession, Invitation, Registration, SessionSpeaker
+
+SPEAKING = ("invited", "accepted")  # a speaker who declined sees and joins no more than anyone else
+
+
+def _ask(condition: ColumnElement[bool]) -> bool:
+    """Answer one yes/no question in one query."""
+    return bool(db.session.scalar(select(condition)))
+
+
+def _speaks(user: Any, exchange: Exchange, statuses: tuple[str, ...] | None = SPEAKING) -> ColumnElement[bool]:
+    """EXISTS: `user` is a speaker of one of the exchange's sessions (in `statuses`; None: any status)."""
+    query = (select(SessionSpeaker.id).join(ExchangeSession, ExchangeSession.id == SessionSpeaker.session_id)
+             .where(ExchangeSession.exchange_id == exchange.id, SessionSpeaker.user_id == user.id))
+    if statuses is not None:
+        query = query.where(SessionSpeaker.status.in_(statuses))
+    return exists(query)
+
+
+def _registered(user: Any, exchange: Exchange, *criteria: ColumnElement[bool]) -> ColumnElement[bool]:
+    """EXISTS: `user` has a registration for the exchange (meeting `criteria`)."""
+    return exists(select(Registration.id).where(Registration.exchange_id == exchange.id,
+                                                Registration.user_id == user.id, *criteria))
+
+
+def _invited(user: Any, exchange: Exchange) -> ColumnElement[bool]:
+    """EXISTS: an invitation to the exchange names `user` (by account or by email address)."""
+    return exists(select(Invitation.id).where(Invitation.exchange_id == exchange.id,
+                                              or_(Invitation.user_id == user.id, Invitation.email == user.email)))
+
+
+def can_view_exchange(user: Any, exchange: Exchange | None) -> bool:
+    """Public exchanges once published; drafts to organizers and speakers; invite-only ones to their people."""
+    if exchange is None:
+        return False
+    if is_organizer(user):
+        return True
+    if exchange.status != "draft" and exchange.visibility == "public":
+        return True
+    if not is_signed_in(user):
+        return False
+    if exchange.status == "draft":
+        return _ask(_speaks(user, exchange))
+    return _ask(or_(_speaks(user, exchange), _registered(user, exchange), _invited(user, exchange)))
+
+
+def can_join_exchange(user: Any, exchange: Exchange | None) -> bool:
+    """The joining link is for people holding a seat, speakers and organizers only."""
+    if exchange is None or not is_signed_in(user):
+        return False
+    if is_organizer(user):
+        return True
+    if exchange.status != "published":
+        return _ask(_speaks(user, exchange))
+    return _ask(or_(_speaks(user, exchange), _registered(user, exchange, Registration.holds_seat)))
+
+
+def may_see_exchange_calendar(user: Any, exchange: Exchange) -> bool:
+    """Tell whether `user` may download `exchange`'s calendar: anyone for a published public one;
+    otherwise organizers, the people registered (not cancelled, once it is published) and its speakers."""
+    if exchange.visibility == "public" and exchange.status in ("published", "cancelled"):
+        return True
+    if is_organizer(user):
+        return True
+    if not is_signed_in(user):
+        return False
+    registered = _registered(user, exchange, Registration.active)
+    if exchange.status == "draft":  # a registration of a draft (unpublished again) shows nothing, even to a speaker
+        return _ask(and_(not_(registered), _speaks(user, exchange, None)))
+    return _ask(or_(registered, _speaks(user, exchange, None)))
+
+
+permissions.add_rules({
+    "exchange.view": can_view_exchange,
+    "exchange.join": can_join_exchange,
+    "exchange.register": lambda user, exchange: is_signed_in(user) and can_view_exchange(user, exchange),
+    "exchange.calendar": may_see_exchange_calendar,
+})
