@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -31,6 +30,7 @@ from ..common import permissions
 from ..common.errors import NotFound
 from ..common.i18n import translated
 from ..common.time import get_zone, utcnow, zone_label
+from ..common.tokens import new_token
 from ..common.urls import path_for, public_url
 from ..exchanges.models import Exchange, ExchangeSession, Registration, SessionSpeaker
 from ..extensions import db
@@ -426,7 +426,7 @@ def exchange_calendar(exchange_id: int, *, actor) -> tuple[Exchange, bytes]:
 def regenerate_calendar_token(user: User, *, actor) -> str:
     """Give `user` a new feed token; the old feed address stops working at once."""
     permissions.require(actor, "account.edit", user)
-    user.calendar_token = secrets.token_urlsafe(32)
+    user.calendar_token = new_token()
     db.session.commit()
     return user.calendar_token
 

@@ -7,9 +7,7 @@ taking the last seat at the same moment cannot both get it.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -21,6 +19,7 @@ from ..accounts.services import add_user, normalize_email
 from ..common import permissions
 from ..common.errors import Conflict, Forbidden, Invalid, NotFound
 from ..common.time import utcnow
+from ..common.tokens import hash_token, new_token
 from ..experts.models import STAKEHOLDER_GROUPS, City, OfficialProfile
 from ..extensions import db
 from . import notify
@@ -263,9 +262,6 @@ def status_counts(exchange: Exchange) -> dict[str, int]:
 
 # -- invitations ------------------------------------------------------------------------------------
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
 
 def _invitations_of(exchange: Exchange, user) -> list[Invitation]:
     return [i for i in exchange.invitations if i.user_id == user.id or i.email == normalize_email(user.email)]
@@ -289,8 +285,8 @@ def _expiry(exchange: Exchange):
 
 def _send_invitation(invite: Invitation) -> None:
     """Give the invitation a fresh link (any older link stops working) and email it."""
-    token = secrets.token_urlsafe(32)
-    invite.token_hash = _token_hash(token)
+    token = new_token()
+    invite.token_hash = hash_token(token)
     invite.sent_at = utcnow()
     invite.expires_at = _expiry(invite.exchange)
     notify.invitation(invite, token)
@@ -310,7 +306,7 @@ def _upsert_invitation(exchange: Exchange, *, actor: User, email: str, name: str
     invite = db.session.scalar(select(Invitation).where(Invitation.exchange_id == exchange.id, Invitation.email == email))
     created = invite is None
     if invite is None:
-        invite = Invitation(exchange=exchange, email=email, token_hash=_token_hash(secrets.token_urlsafe(32)),
+        invite = Invitation(exchange=exchange, email=email, token_hash=hash_token(new_token()),
                             expires_at=_expiry(exchange), invited_by_id=actor.id if actor else None)
         db.session.add(invite)
     invite.name = (name or (user.name if user else "")).strip()[:120]
@@ -437,7 +433,7 @@ def import_invitees(exchange: Exchange, *, actor: User, content: str) -> Invitee
 
 def check_invitation(token: str, *, actor=None) -> Invitation:
     """Return the invitation behind a link, or raise: unknown, used, expired, cancelled, or someone else's."""
-    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == _token_hash(token or "")))
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token or "")))
     if invitation is None or invitation.sent_at is None:
         raise NotFound(_l("This invitation link is not valid. Check that you copied the whole link, or ask the "
                           "organizers for a new one."))

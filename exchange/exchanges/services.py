@@ -5,9 +5,7 @@ Every public function that writes commits once; emails go through `notify` insid
 
 from __future__ import annotations
 
-import hashlib
 import math
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -19,6 +17,7 @@ from ..accounts.models import User
 from ..common import permissions
 from ..common.errors import Conflict, Invalid, NotFound
 from ..common.time import is_zone, local_to_utc, utcnow
+from ..common.tokens import hash_token, new_token
 from ..experts.models import City, ExpertProfile, FocusArea, Topic
 from ..extensions import db
 from . import notify
@@ -589,9 +588,6 @@ def add_track(exchange: Exchange, *, actor: User, name: str) -> Track:
 
 # -- speakers ---------------------------------------------------------------------------------------
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
 
 def _zone_of(actor: User | None) -> str:
     return (actor.timezone if actor is not None else None) or "UTC"
@@ -633,8 +629,8 @@ def _add_speaker(session: ExchangeSession, *, actor: User | None, user_id: int, 
         speaker.status, speaker.responded_at = "accepted", utcnow()
         notify.speaker_confirmed(speaker)
     else:
-        token = secrets.token_urlsafe(32)
-        speaker.token_hash = _token_hash(token)
+        token = new_token()
+        speaker.token_hash = hash_token(token)
         notify.speaker_invited(speaker, token)
     return speaker
 
@@ -657,7 +653,7 @@ def remove_speaker(speaker: SessionSpeaker, *, actor: User) -> None:
 
 def get_speaker_by_token(token: str) -> SessionSpeaker:
     """Return the speaker invitation for an emailed link, or raise NotFound."""
-    speaker = db.session.scalar(select(SessionSpeaker).where(SessionSpeaker.token_hash == _token_hash(token or "")))
+    speaker = db.session.scalar(select(SessionSpeaker).where(SessionSpeaker.token_hash == hash_token(token or "")))
     if speaker is None:
         raise NotFound(_l("This link is not valid. Ask the organizers for a new one."))
     return speaker

@@ -6,9 +6,7 @@ or a second process (the server's thread and cron), queues nothing twice.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import secrets
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts.models import User
 from ..common.errors import Conflict, Invalid, NotFound
 from ..common.time import utcnow
+from ..common.tokens import hash_token, new_token
 from ..common.urls import public_url
 from ..exchanges.models import Exchange, ExchangeSession, Registration
 from ..extensions import db
@@ -33,9 +32,6 @@ SURVEY_WINDOW = timedelta(days=3)
 TEXT_MAX = 2000
 PARTICIPANT_STATUSES = ("registered", "attended")
 
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def due_surveys(*, now: datetime) -> list[tuple[int, int]]:
@@ -62,8 +58,8 @@ def due_surveys(*, now: datetime) -> list[tuple[int, int]]:
 
 
 def _queue_survey(session_id: int, user_id: int, now: datetime) -> None:
-    token = secrets.token_urlsafe(32)
-    db.session.add(SurveyInvitation(session_id=session_id, user_id=user_id, token_hash=_hash(token), sent_at=now))
+    token = new_token()
+    db.session.add(SurveyInvitation(session_id=session_id, user_id=user_id, token_hash=hash_token(token), sent_at=now))
     db.session.flush()  # claim first: a second sender stops here on the unique key
     session = db.session.get(ExchangeSession, session_id)
     user = db.session.get(User, user_id)
@@ -117,7 +113,7 @@ class SurveyLink:
 
 def open_survey(token: str) -> SurveyLink:
     """Return the survey behind a link; NotFound for an unknown link, Conflict once answered."""
-    invitation = db.session.scalar(select(SurveyInvitation).where(SurveyInvitation.token_hash == _hash(token or "")))
+    invitation = db.session.scalar(select(SurveyInvitation).where(SurveyInvitation.token_hash == hash_token(token or "")))
     if invitation is None:
         raise NotFound(_l("This survey link is not valid. Check that you copied the whole link from the email."))
     if invitation.used:
