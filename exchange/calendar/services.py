@@ -31,7 +31,7 @@ from ..common.errors import NotFound
 from ..common.i18n import translated
 from ..common.time import get_zone, utcnow, zone_label
 from ..common.tokens import new_token
-from ..common.urls import path_for, public_url
+from ..common.urls import absolute_url, path_for, public_url
 from ..exchanges.models import Exchange, ExchangeSession, Registration, SessionSpeaker
 from ..extensions import db
 from ..mail.models import OutboxMessage
@@ -54,10 +54,6 @@ ROLE_NAMES = {"host": _l("host"), "moderator": _l("moderator"), "panelist": _l("
 
 # -- links ----------------------------------------------------------------------------------------------
 
-def _absolute(path: str) -> str:
-    return current_app.config["PUBLIC_URL"] + path
-
-
 def _endpoint(endpoint: str, **values) -> str | None:
     """Return the path of another feature's page when that page exists (it may live on another branch)."""
     if endpoint not in current_app.view_functions:
@@ -70,13 +66,13 @@ def _endpoint(endpoint: str, **values) -> str | None:
 
 def exchange_url(exchange: Exchange) -> str:
     """Return the exchange page, where people change their registration and find the join link."""
-    return _absolute(_endpoint("exchanges.detail", exchange_id=exchange.id) or f"/exchanges/{exchange.id}")
+    return absolute_url(_endpoint("exchanges.detail", exchange_id=exchange.id) or f"/exchanges/{exchange.id}")
 
 
 def join_url(session: ExchangeSession) -> str:
     """Return the page people open to join `session` (its live room when that exists)."""
     path = _endpoint("live.room", session_id=session.id)
-    return _absolute(path) if path else exchange_url(session.exchange) + f"#session-{session.id}"
+    return absolute_url(path) if path else exchange_url(session.exchange) + f"#session-{session.id}"
 
 
 def exchange_calendar_url(exchange: Exchange) -> str:
