@@ -17,10 +17,11 @@ from sqlalchemy import select
 from ..common import permissions
 from ..common.errors import Forbidden, NotFound
 from ..common.permissions import is_organizer, is_signed_in
+from ..common.realtime import LIVE_NAMESPACE
 from ..exchanges.models import Exchange, ExchangeSession, Registration, SessionSpeaker
 from ..extensions import db
 
-NAMESPACE = "/live"
+NAMESPACE = LIVE_NAMESPACE
 MODERATOR_ROLES = ("host", "moderator")
 JOIN_STATUSES = ("registered", "attended")
 
