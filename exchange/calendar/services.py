@@ -29,6 +29,7 @@ from ..accounts.models import User
 from ..common import permissions
 from ..common.errors import NotFound
 from ..common.i18n import translated
+from ..common.scheduler import start_every
 from ..common.time import get_zone, utcnow, zone_label
 from ..common.tokens import new_token
 from ..common.urls import absolute_url, path_for, public_url
@@ -528,24 +529,13 @@ def send_due_reminders(*, now: datetime | None = None, attempts: int = 5) -> int
     return queued
 
 
-def run_reminder_loop(app, stop: threading.Event, interval: float = 60.0) -> None:
-    """Send due reminders every `interval` seconds until `stop` is set."""
-    while not stop.is_set():
-        try:
-            with app.app_context():
-                count = send_due_reminders()
-                if count:
-                    log.info("queued %s reminder(s)", count)
-                db.session.remove()
-        except Exception:  # the loop must survive a database hiccup; the next round tries again
-            log.exception("sending reminders failed")
-        stop.wait(interval)
+def _reminder_round() -> None:
+    count = send_due_reminders()
+    if count:
+        log.info("queued %s reminder(s)", count)
 
 
 def start_reminder_scheduler(app, interval: float | None = None) -> threading.Event:
     """Start the reminder loop in a daemon thread (inside `exchange serve`); return its stop event."""
-    stop = threading.Event()
     every = interval or float(app.config.get("REMINDER_INTERVAL", 60))
-    thread = threading.Thread(target=run_reminder_loop, args=(app, stop, every), name="reminders", daemon=True)
-    thread.start()
-    return stop
+    return start_every(app, _reminder_round, interval=every, name="reminders")

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
 from ..common.errors import Conflict, Invalid, NotFound
+from ..common.scheduler import start_every
 from ..common.time import utcnow
 from ..common.tokens import hash_token, new_token
 from ..common.urls import public_url
@@ -83,26 +84,16 @@ def send_due_surveys(*, now: datetime | None = None) -> int:
     return queued
 
 
-def run_survey_loop(app, stop: threading.Event, interval: float = 300.0) -> None:
-    """Send due surveys every `interval` seconds until `stop` is set."""
-    while not stop.is_set():
-        try:
-            with app.app_context():
-                count = send_due_surveys()
-                if count:
-                    log.info("queued %s survey(s)", count)
-                db.session.remove()
-        except Exception:  # the loop must survive a database hiccup; the next round tries again
-            log.exception("sending surveys failed")
-        stop.wait(interval)
+def _survey_round() -> None:
+    count = send_due_surveys()
+    if count:
+        log.info("queued %s survey(s)", count)
 
 
 def start_survey_scheduler(app, interval: float | None = None) -> threading.Event:
     """Start the survey loop in a daemon thread (inside `exchange serve`); return its stop event."""
-    stop = threading.Event()
     every = interval or float(app.config.get("SURVEY_INTERVAL", 300))
-    threading.Thread(target=run_survey_loop, args=(app, stop, every), name="surveys", daemon=True).start()
-    return stop
+    return start_every(app, _survey_round, interval=every, name="surveys")
 
 
 @dataclass
