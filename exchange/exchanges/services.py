@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..accounts.models import User
 from ..common import permissions
 from ..common.errors import Conflict, Invalid, NotFound
+from ..common.text import clean_text
 from ..common.time import is_zone, local_to_utc, utcnow
 from ..common.tokens import hash_token, new_token
 from ..experts.models import City, ExpertProfile, FocusArea, Topic
@@ -78,12 +79,10 @@ class SessionData:
 
 
 def _clean_text(value: str | None, *, field_name: str, label, max_len: int, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise Invalid(_l("Enter %(what)s.", what=label), field=field_name)
-    if len(value) > max_len:
-        raise Invalid(_l("%(what)s can be at most %(n)d characters.", what=label, n=max_len), field=field_name)
-    return value
+    """Trim a field of an exchange or session (its lines kept); its errors name the field by `label`."""
+    return clean_text(value, field=field_name, max_len=max_len, required=required,
+                      empty=_l("Enter %(what)s.", what=label),
+                      too_long=_l("%(what)s can be at most %(n)d characters.", what=label, n=max_len))
 
 
 def _check_video_url(url: str) -> str:

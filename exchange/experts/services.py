@@ -23,6 +23,7 @@ from ..accounts.models import User
 from ..common import permissions
 from ..common.errors import Conflict, Invalid, NotFound
 from ..common.i18n import current_locale, sort_key, translated
+from ..common.text import clean_text
 from ..common.time import utcnow
 from ..common.urls import absolute_url
 from ..exchanges.models import Exchange, ExchangeSession, SessionSpeaker, exchange_cities
@@ -60,12 +61,10 @@ SORTS = ("name", "newest", "state")
 
 def _text(value: str | None, *, field: str, label, max_len: int, required: bool = True,
           multiline: bool = False) -> str:
-    value = (value or "").strip() if multiline else " ".join((value or "").split())
-    if required and not value:
-        raise Invalid(_l("Enter %(what)s.", what=label), field=field)
-    if len(value) > max_len:
-        raise Invalid(_l("Use at most %(n)d characters for %(what)s.", what=label, n=max_len), field=field)
-    return value
+    """Clean a profile field: one line unless `multiline`; its errors name the field by `label`."""
+    return clean_text(value, field=field, max_len=max_len, required=required, one_line=not multiline,
+                      empty=_l("Enter %(what)s.", what=label),
+                      too_long=_l("Use at most %(n)d characters for %(what)s.", what=label, n=max_len))
 
 
 def _topics(slugs: list[str], *, required: bool) -> list[Topic]:
