@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
-from babel.dates import format_date, format_time, format_timedelta
+from babel.dates import format_timedelta
 from flask import current_app
 from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
@@ -30,7 +30,7 @@ from ..common import permissions
 from ..common.errors import NotFound
 from ..common.i18n import translated
 from ..common.scheduler import start_every
-from ..common.time import get_zone, utcnow, zone_label
+from ..common.time import format_span, get_zone, utcnow
 from ..common.tokens import new_token
 from ..common.urls import absolute_url, path_for, public_url
 from ..exchanges.models import Exchange, ExchangeSession, Registration, SessionSpeaker
@@ -226,18 +226,6 @@ def _default_reason(session: ExchangeSession, method: str, role: str) -> str:
     return "speaker" if role in SPEAKER_ROLES else "registered"
 
 
-def format_span(start: datetime, end: datetime, zone: str, locale: str) -> str:
-    """Return "Tuesday, 10 March 2026, 09:00–10:00 (New York, UTC−4)" in `zone` and `locale`."""
-    tz = get_zone(zone)
-    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
-    day = format_date(local_start, "full", locale=locale)
-    if local_end.date() == local_start.date():
-        until = format_time(local_end, "short", locale=locale)
-    else:
-        until = f"{format_date(local_end, 'full', locale=locale)} {format_time(local_end, 'short', locale=locale)}"
-    return f"{day}, {format_time(local_start, 'short', locale=locale)}–{until} ({zone_label(zone, start, locale)})"
-
-
 def _mail_context(session: ExchangeSession, recipient: Recipient, role: str) -> dict:
     exchange = session.exchange
     locale = recipient.language or "en"
@@ -245,8 +233,8 @@ def _mail_context(session: ExchangeSession, recipient: Recipient, role: str) -> 
     return {
         "session": session, "exchange": exchange, "title": session_title(session), "role": role,
         "role_name": ROLE_NAMES.get(role), "role_names": ROLE_NAMES, "speakers": accepted_speakers(session),
-        "when": format_span(session.starts_at, session.ends_at, recipient.timezone or "UTC", locale),
-        "when_session": (format_span(session.starts_at, session.ends_at, session_zone, locale)
+        "when": format_span(session.starts_at, session.ends_at, recipient.timezone or "UTC", locale, length="full"),
+        "when_session": (format_span(session.starts_at, session.ends_at, session_zone, locale, length="full")
                          if session_zone != (recipient.timezone or "UTC") else None),
         "join_link": join_url(session), "exchange_link": exchange_url(exchange),
     }

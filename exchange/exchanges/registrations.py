@@ -18,13 +18,13 @@ from ..accounts.models import User
 from ..accounts.services import add_user, normalize_email
 from ..common import permissions
 from ..common.errors import Conflict, Forbidden, Invalid, NotFound
-from ..common.time import utcnow
+from ..common.time import format_span, utcnow
 from ..common.tokens import hash_token, new_token
 from ..experts.models import STAKEHOLDER_GROUPS, City, OfficialProfile
 from ..extensions import db
 from . import notify
 from .models import Exchange, Invitation, Registration
-from .timeinfo import format_span, is_past
+from .timeinfo import is_past
 
 INVITATION_DAYS = 30
 ACTIVE_STATUSES = ("pending", "registered", "waitlisted", "attended")

@@ -17,7 +17,7 @@ from ..accounts.models import User
 from ..common import permissions
 from ..common.errors import Conflict, Invalid, NotFound
 from ..common.text import clean_text
-from ..common.time import is_zone, local_to_utc, utcnow
+from ..common.time import format_span, is_zone, local_to_utc, utcnow
 from ..common.tokens import hash_token, new_token
 from ..experts.models import City, ExpertProfile, FocusArea, Topic
 from ..extensions import db
@@ -33,7 +33,7 @@ from .models import (
     Track,
 )
 from .registrations import invite_user, lock_exchange, promote_waitlist, seats_taken, send_waiting_invitations
-from .timeinfo import format_span, hours_warnings, is_past
+from .timeinfo import hours_warnings, is_past
 
 LANGUAGES = ("en", "es", "pt", "fr", "ar", "zh", "hi", "bn", "ur", "id", "ja", "ko", "ru", "tr", "sw", "yo", "ha",
              "tl", "th", "vi", "fa")
