@@ -1,4 +1,4 @@
-"""Calendar use cases: invites by email, subscription feeds, feed tokens and session reminders.
+"""Calendar use cases: the calendar part of invites, subscription feeds, feed tokens and session reminders.
 
 The rules (DESIGN.md §3): one VEVENT per session with a UID that never changes and the SEQUENCE stored on
 the session; METHOD:REQUEST with ORGANIZER and the one ATTENDEE for invites and updates, METHOD:CANCEL
@@ -204,27 +204,7 @@ def invite_part(session: ExchangeSession, recipient, *, method: str = "REQUEST",
     return CalendarPart(ics=builders.to_ics(cal), method=method, uid=session.ical_uid)
 
 
-# -- invite emails -----------------------------------------------------------------------------------
-
-SUBJECTS = {  # lazy, so each is translated into the recipient's language when the email is rendered
-    "registered": lambda title: _l("You are registered: %(title)s", title=title),
-    "promoted": lambda title: _l("A place opened up, you are registered: %(title)s", title=title),
-    "speaker": lambda title: _l("You are speaking: %(title)s", title=title),
-    "updated": lambda title: _l("Updated: %(title)s", title=title),
-    "session_cancelled": lambda title: _l("Cancelled: %(title)s", title=title),
-    "registration_cancelled": lambda title: _l("Registration cancelled: %(title)s", title=title),
-}
-INVITE_REASONS = ("registered", "promoted", "speaker", "updated")
-CANCEL_REASONS = ("session_cancelled", "registration_cancelled")
-
-
-def _default_reason(session: ExchangeSession, method: str, role: str) -> str:
-    if method == "CANCEL":
-        return "session_cancelled" if session_cancelled(session) else "registration_cancelled"
-    if session.ical_sequence > 0:
-        return "updated"
-    return "speaker" if role in SPEAKER_ROLES else "registered"
-
+# -- what reminder emails say ------------------------------------------------------------------------
 
 def _mail_context(session: ExchangeSession, recipient: Recipient, role: str) -> dict:
     exchange = session.exchange
@@ -238,37 +218,6 @@ def _mail_context(session: ExchangeSession, recipient: Recipient, role: str) -> 
                          if session_zone != (recipient.timezone or "UTC") else None),
         "join_link": join_url(session), "exchange_link": exchange_url(exchange),
     }
-
-
-def queue_session_invite(session: ExchangeSession, user: User, *, method: str = "REQUEST",
-                         role: str = "participant", reason: str | None = None) -> OutboxMessage | None:
-    """Queue the email with the calendar invite (REQUEST) or cancellation (CANCEL) for one person.
-
-    Joins the caller's transaction (nothing is committed here). `role` is participant, host, moderator
-    or panelist (or an iCalendar ROLE); `reason` picks the wording: registered, promoted, speaker,
-    updated, session_cancelled or registration_cancelled (guessed when not given). Disabled accounts get
-    nothing (None).
-    """
-    if user.disabled:
-        return None
-    reason = reason or _default_reason(session, method, role)
-    allowed = INVITE_REASONS if method == "REQUEST" else CANCEL_REASONS
-    if reason not in allowed:
-        raise ValueError(f"reason {reason!r} does not go with METHOD:{method}")
-    recipient = Recipient.of(user)
-    part = invite_part(session, user, method=method, role=ical_role(role))
-    context = _mail_context(session, recipient, role) | {"reason": reason, "method": method}
-    return queue_email(recipient, "calendar_invite" if method == "REQUEST" else "calendar_cancel",
-                       subject=SUBJECTS[reason](session_title(session)), context=context, calendar=part,
-                       kind=f"calendar_{method.lower()}")
-
-
-def queue_exchange_invites(exchange: Exchange, user: User, *, method: str = "REQUEST", role: str = "participant",
-                           reason: str | None = None) -> list[OutboxMessage]:
-    """Queue one invite per session of `exchange` (an iTIP message carries one event)."""
-    rows = [queue_session_invite(s, user, method=method, role=role, reason=reason) for s in exchange.sessions
-            if method == "CANCEL" or s.status != "cancelled"]
-    return [r for r in rows if r is not None]
 
 
 # -- feeds ---------------------------------------------------------------------------------------------
