@@ -195,10 +195,11 @@ def program_group() -> None:
 @with_appcontext
 def program_import(file) -> None:
     """Create or update exchanges from FILE (- for standard input); nothing is written if any row is bad."""
+    from .common.urls import request_context_for_rendering
     from .exchanges.program import import_program
 
     # Emails (speaker invitations, changes) build links and calendar files as in a request to PUBLIC_URL.
-    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+    with request_context_for_rendering():
         report = import_program(file.read(), actor=None)
     if not report.ok:
         for problem in report.errors:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..common.enums import EnumText, Vocabulary
 from ..common.time import UTCDateTime, utcnow
+from ..common.tokens import new_token
 from ..extensions import db
 
 
@@ -43,7 +43,7 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # The secret in the private calendar feed's URL (/calendar/<token>.ics); regenerating it kills the old URL.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True,
-                                                       default=lambda: secrets.token_urlsafe(32))
+                                                       default=new_token)
 
     reset_tokens: Mapped[list[PasswordResetToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
 

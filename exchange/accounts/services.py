@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import timedelta
 
 from flask import current_app
@@ -14,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..common import permissions
 from ..common.errors import Conflict, Forbidden, Invalid, NotFound
 from ..common.time import is_zone, utcnow
+from ..common.tokens import hash_token, new_token
 from ..common.urls import public_url
 from ..config import SUPPORTED_LANGUAGES
 from ..extensions import db
@@ -147,18 +146,15 @@ def load_user(user_id: str) -> User | None:
     return user
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
 
 def request_password_reset(*, email: str) -> None:
     """Email a one-time reset link when the address has an active account; say nothing either way."""
     user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
     if user is None or user.disabled:
         return
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     hours = current_app.config["PASSWORD_RESET_HOURS"]
-    db.session.add(PasswordResetToken(user=user, token_hash=_token_hash(token),
+    db.session.add(PasswordResetToken(user=user, token_hash=hash_token(token),
                                       expires_at=utcnow() + timedelta(hours=hours)))
     link = public_url("accounts.reset_password", token=token)
     queue_email(Recipient.of(user), "password_reset", subject=_l("Reset your Peer Exchange password"),
@@ -168,7 +164,7 @@ def request_password_reset(*, email: str) -> None:
 
 def check_reset_token(token: str) -> PasswordResetToken:
     """Return the unused, unexpired reset token, or raise Invalid."""
-    row = db.session.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == _token_hash(token or "")))
+    row = db.session.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == hash_token(token or "")))
     if row is None or row.used_at is not None:
         raise Invalid(_l("This reset link is not valid or was already used. Ask for a new one."))
     if row.expires_at <= utcnow():

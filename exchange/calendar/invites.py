@@ -1,13 +1,12 @@
-"""Calendar invites for one person and one session (the hook exchange services call).
+"""Calendar invites for one person and one session: the one hook exchange notices call (`exchanges/notify.py`).
 
 `invite_part(session, recipient, *, method="REQUEST"|"CANCEL", role=...)` builds the calendar part of an
 email: METHOD:REQUEST for an invite or update (same UID, SEQUENCE from the session), METHOD:CANCEL for a
-cancellation. Most callers want `queue_session_invite(session, user, *, method, role, reason)`, which
-also writes the email (wording, the recipient's zone and language) around it.
+cancellation. The email around it (wording, the recipient's zone and language, coalescing) is `notify`'s.
 """
 
 from __future__ import annotations
 
-from .services import invite_part, queue_exchange_invites, queue_session_invite
+from .services import ical_role, invite_part
 
-__all__ = ["invite_part", "queue_exchange_invites", "queue_session_invite"]
+__all__ = ["ical_role", "invite_part"]

@@ -1,4 +1,4 @@
-"""Calendar use cases: invites by email, subscription feeds, feed tokens and session reminders.
+"""Calendar use cases: the calendar part of invites, subscription feeds, feed tokens and session reminders.
 
 The rules (DESIGN.md §3): one VEVENT per session with a UID that never changes and the SEQUENCE stored on
 the session; METHOD:REQUEST with ORGANIZER and the one ATTENDEE for invites and updates, METHOD:CANCEL
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -17,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
-from babel.dates import format_date, format_time, format_timedelta
+from babel.dates import format_timedelta
 from flask import current_app
 from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
@@ -30,8 +29,10 @@ from ..accounts.models import User
 from ..common import permissions
 from ..common.errors import NotFound
 from ..common.i18n import translated
-from ..common.time import get_zone, utcnow, zone_label
-from ..common.urls import path_for, public_url
+from ..common.scheduler import start_every
+from ..common.time import format_span, get_zone, utcnow
+from ..common.tokens import new_token
+from ..common.urls import absolute_url, path_for, public_url
 from ..exchanges.models import (
     CHAIRING,
     SEAT_HOLDING,
@@ -62,10 +63,6 @@ ROLE_NAMES = {role: role.noun for role in SpeakerRole}
 
 # -- links ----------------------------------------------------------------------------------------------
 
-def _absolute(path: str) -> str:
-    return current_app.config["PUBLIC_URL"] + path
-
-
 def _endpoint(endpoint: str, **values) -> str | None:
     """Return the path of another feature's page when that page exists (it may live on another branch)."""
     if endpoint not in current_app.view_functions:
@@ -78,13 +75,13 @@ def _endpoint(endpoint: str, **values) -> str | None:
 
 def exchange_url(exchange: Exchange) -> str:
     """Return the exchange page, where people change their registration and find the join link."""
-    return _absolute(_endpoint("exchanges.detail", exchange_id=exchange.id) or f"/exchanges/{exchange.id}")
+    return absolute_url(_endpoint("exchanges.detail", exchange_id=exchange.id) or f"/exchanges/{exchange.id}")
 
 
 def join_url(session: ExchangeSession) -> str:
     """Return the page people open to join `session` (its live room when that exists)."""
     path = _endpoint("live.room", session_id=session.id)
-    return _absolute(path) if path else exchange_url(session.exchange) + f"#session-{session.id}"
+    return absolute_url(path) if path else exchange_url(session.exchange) + f"#session-{session.id}"
 
 
 def exchange_calendar_url(exchange: Exchange) -> str:
@@ -215,39 +212,7 @@ def invite_part(session: ExchangeSession, recipient, *, method: str = "REQUEST",
     return CalendarPart(ics=builders.to_ics(cal), method=method, uid=session.ical_uid)
 
 
-# -- invite emails -----------------------------------------------------------------------------------
-
-SUBJECTS = {  # lazy, so each is translated into the recipient's language when the email is rendered
-    "registered": lambda title: _l("You are registered: %(title)s", title=title),
-    "promoted": lambda title: _l("A place opened up, you are registered: %(title)s", title=title),
-    "speaker": lambda title: _l("You are speaking: %(title)s", title=title),
-    "updated": lambda title: _l("Updated: %(title)s", title=title),
-    "session_cancelled": lambda title: _l("Cancelled: %(title)s", title=title),
-    "registration_cancelled": lambda title: _l("Registration cancelled: %(title)s", title=title),
-}
-INVITE_REASONS = ("registered", "promoted", "speaker", "updated")
-CANCEL_REASONS = ("session_cancelled", "registration_cancelled")
-
-
-def _default_reason(session: ExchangeSession, method: str, role: str) -> str:
-    if method == "CANCEL":
-        return "session_cancelled" if session_cancelled(session) else "registration_cancelled"
-    if session.ical_sequence > 0:
-        return "updated"
-    return "speaker" if role in SPEAKER_ROLES else "registered"
-
-
-def format_span(start: datetime, end: datetime, zone: str, locale: str) -> str:
-    """Return "Tuesday, 10 March 2026, 09:00–10:00 (New York, UTC−4)" in `zone` and `locale`."""
-    tz = get_zone(zone)
-    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
-    day = format_date(local_start, "full", locale=locale)
-    if local_end.date() == local_start.date():
-        until = format_time(local_end, "short", locale=locale)
-    else:
-        until = f"{format_date(local_end, 'full', locale=locale)} {format_time(local_end, 'short', locale=locale)}"
-    return f"{day}, {format_time(local_start, 'short', locale=locale)}–{until} ({zone_label(zone, start, locale)})"
-
+# -- what reminder emails say ------------------------------------------------------------------------
 
 def _mail_context(session: ExchangeSession, recipient: Recipient, role: str) -> dict:
     exchange = session.exchange
@@ -256,42 +221,11 @@ def _mail_context(session: ExchangeSession, recipient: Recipient, role: str) -> 
     return {
         "session": session, "exchange": exchange, "title": session_title(session), "role": role,
         "role_name": ROLE_NAMES.get(role), "role_names": ROLE_NAMES, "speakers": accepted_speakers(session),
-        "when": format_span(session.starts_at, session.ends_at, recipient.timezone or "UTC", locale),
-        "when_session": (format_span(session.starts_at, session.ends_at, session_zone, locale)
+        "when": format_span(session.starts_at, session.ends_at, recipient.timezone or "UTC", locale, length="full"),
+        "when_session": (format_span(session.starts_at, session.ends_at, session_zone, locale, length="full")
                          if session_zone != (recipient.timezone or "UTC") else None),
         "join_link": join_url(session), "exchange_link": exchange_url(exchange),
     }
-
-
-def queue_session_invite(session: ExchangeSession, user: User, *, method: str = "REQUEST",
-                         role: str = "participant", reason: str | None = None) -> OutboxMessage | None:
-    """Queue the email with the calendar invite (REQUEST) or cancellation (CANCEL) for one person.
-
-    Joins the caller's transaction (nothing is committed here). `role` is participant, host, moderator
-    or panelist (or an iCalendar ROLE); `reason` picks the wording: registered, promoted, speaker,
-    updated, session_cancelled or registration_cancelled (guessed when not given). Disabled accounts get
-    nothing (None).
-    """
-    if user.disabled:
-        return None
-    reason = reason or _default_reason(session, method, role)
-    allowed = INVITE_REASONS if method == "REQUEST" else CANCEL_REASONS
-    if reason not in allowed:
-        raise ValueError(f"reason {reason!r} does not go with METHOD:{method}")
-    recipient = Recipient.of(user)
-    part = invite_part(session, user, method=method, role=ical_role(role))
-    context = _mail_context(session, recipient, role) | {"reason": reason, "method": method}
-    return queue_email(recipient, "calendar_invite" if method == "REQUEST" else "calendar_cancel",
-                       subject=SUBJECTS[reason](session_title(session)), context=context, calendar=part,
-                       kind=f"calendar_{method.lower()}")
-
-
-def queue_exchange_invites(exchange: Exchange, user: User, *, method: str = "REQUEST", role: str = "participant",
-                           reason: str | None = None) -> list[OutboxMessage]:
-    """Queue one invite per session of `exchange` (an iTIP message carries one event)."""
-    rows = [queue_session_invite(s, user, method=method, role=role, reason=reason) for s in exchange.sessions
-            if method == "CANCEL" or s.status != "cancelled"]
-    return [r for r in rows if r is not None]
 
 
 # -- feeds ---------------------------------------------------------------------------------------------
@@ -434,7 +368,7 @@ def exchange_calendar(exchange_id: int, *, actor) -> tuple[Exchange, bytes]:
 def regenerate_calendar_token(user: User, *, actor) -> str:
     """Give `user` a new feed token; the old feed address stops working at once."""
     permissions.require(actor, "account.edit", user)
-    user.calendar_token = secrets.token_urlsafe(32)
+    user.calendar_token = new_token()
     db.session.commit()
     return user.calendar_token
 
@@ -540,24 +474,13 @@ def send_due_reminders(*, now: datetime | None = None, attempts: int = 5) -> int
     return queued
 
 
-def run_reminder_loop(app, stop: threading.Event, interval: float = 60.0) -> None:
-    """Send due reminders every `interval` seconds until `stop` is set."""
-    while not stop.is_set():
-        try:
-            with app.app_context():
-                count = send_due_reminders()
-                if count:
-                    log.info("queued %s reminder(s)", count)
-                db.session.remove()
-        except Exception:  # the loop must survive a database hiccup; the next round tries again
-            log.exception("sending reminders failed")
-        stop.wait(interval)
+def _reminder_round() -> None:
+    count = send_due_reminders()
+    if count:
+        log.info("queued %s reminder(s)", count)
 
 
 def start_reminder_scheduler(app, interval: float | None = None) -> threading.Event:
     """Start the reminder loop in a daemon thread (inside `exchange serve`); return its stop event."""
-    stop = threading.Event()
     every = interval or float(app.config.get("REMINDER_INTERVAL", 60))
-    thread = threading.Thread(target=run_reminder_loop, args=(app, stop, every), name="reminders", daemon=True)
-    thread.start()
-    return stop
+    return start_every(app, _reminder_round, interval=every, name="reminders")

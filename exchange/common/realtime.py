@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+LIVE_NAMESPACE = "/live"  # the Socket.IO namespace of the live room: the only place it is written
 log = logging.getLogger(__name__)
 _KEY = "exchange_after_commit"  # I/O callbacks, run after commit (later, when under a lock)
 _PUT = "exchange_after_commit_put"  # in-memory steps run at commit time, in commit order (lane puts)
@@ -94,7 +95,7 @@ def _run_io(callbacks: list[Callable[[], None]]) -> None:
                 log.exception("after-commit callback failed")
 
 
-def emit(event_name: str, data: dict, *, to: str, namespace: str = "/live") -> None:
+def emit(event_name: str, data: dict, *, to: str, namespace: str = LIVE_NAMESPACE) -> None:
     """Emit now (never under a lock; a disconnect it notices is handled later)."""
     from ..extensions import socketio
 
@@ -164,7 +165,7 @@ def on_commit(session: Session, callback: Callable[[], None]) -> None:
 
 
 def emit_after_commit(session: Session, event_name: str, data: dict, *, room: str | None = None,
-                      namespace: str = "/live", to: str | None = None, lane: str | None = None) -> None:
+                      namespace: str = LIVE_NAMESPACE, to: str | None = None, lane: str | None = None) -> None:
     """Queue a Socket.IO emit that is sent only after `session` commits, and never under a lock.
 
     Emits that share a `lane` leave in commit order, also when several tasks commit one after another.

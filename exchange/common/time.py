@@ -122,6 +122,33 @@ def _without_seconds(value: datetime, tz, locale: str, fmt: str) -> str:
         "{0}", format_time(local, format="short", tzinfo=tz, locale=locale))
 
 
+SPAN_DAY_TIME = "EEE d MMM y, HH:mm"  # the short length: weekday, date and 24-hour time, in the reader's language
+
+
+def format_span(starts_at: datetime, ends_at: datetime, zone: str, locale: str = "en", *,
+                length: str = "short") -> str:
+    """Return the span of a session for a reader in `zone` and `locale`, with the zone's city and offset.
+
+    `short` (pages, notices, errors): "Mon 1 Mar 2027, 09:00–10:00 (Chicago, UTC−6)". `full` (reminder emails):
+    the locale's full date and short time, "Tuesday, March 10, 2026, 9:00 AM–10:00 AM (New York, UTC−4)". The end
+    repeats the date only when it falls on another day.
+    """
+    if length not in ("short", "full"):
+        raise ValueError(f"a span is short or full, not {length!r}")
+    tz = get_zone(zone or "UTC")
+    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
+    same_day = end.date() == start.date()
+    if length == "short":
+        first = format_datetime(start, SPAN_DAY_TIME, tzinfo=tz, locale=locale)
+        second = format_datetime(end, "HH:mm" if same_day else SPAN_DAY_TIME, tzinfo=tz, locale=locale)
+        return f"{first}–{second} ({zone_label(zone, starts_at, locale)})"
+    until = format_time(end, "short", locale=locale)
+    if not same_day:
+        until = f"{format_date(end, 'full', locale=locale)} {until}"
+    return (f"{format_date(start, 'full', locale=locale)}, {format_time(start, 'short', locale=locale)}–{until} "
+            f"({zone_label(zone, starts_at, locale)})")
+
+
 @lru_cache(maxsize=4096)
 def zone_city(zone: str, locale: str = "en") -> str:
     """Return the city that names a zone, in `locale` ("America/Sao_Paulo" -> "São Paulo"; "Asia/Shanghai" -> "Xangai" in pt)."""

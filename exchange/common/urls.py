@@ -14,9 +14,15 @@ def path_for(endpoint: str, **values) -> str:
     return current_app.url_map.bind("localhost", url_scheme="http").build(endpoint, values)
 
 
+def absolute_url(path: str) -> str:
+    """Return the absolute address of `path` ("/exchanges/3") on the public site (PUBLIC_URL): the one place
+    that joins the two."""
+    return current_app.config["PUBLIC_URL"] + path
+
+
 def public_url(endpoint: str, **values) -> str:
     """Return the absolute address of `endpoint` on the public site (PUBLIC_URL), for emails and files."""
-    return current_app.config["PUBLIC_URL"] + path_for(endpoint, **values)
+    return absolute_url(path_for(endpoint, **values))
 
 
 def request_context_for_rendering():

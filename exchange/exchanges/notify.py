@@ -3,8 +3,8 @@
 Services call these inside their transaction; the outbox rows commit with the change and leave after it.
 Whenever a person gains, keeps or loses a place in a session (registration, promotion from the waitlist,
 a speaker's acceptance, a reschedule, a cancellation) they get one message per session carrying
-`invite_part(session, user, method=REQUEST|CANCEL, role=...)` from `exchange.calendar.invites`, so their
-calendar follows. Times in every message are in the recipient's own zone (and the exchange's).
+`invite_part(session, user, method=REQUEST|CANCEL, role=...)` from `exchange.calendar.invites` (the one calendar-invite
+path), so their calendar follows. Times in every message are in the recipient's own zone (and the exchange's).
 Registration messages are coalesced: one per short window, for the state at its end (see "registration").
 """
 
@@ -57,7 +57,10 @@ def _send(user, kind: str, subject, *, exchange, intro, sessions: Iterable = (),
           role: str | None = None, link: str | None = None, link_label=None, details: Iterable = (),
           was: tuple[datetime, datetime] | None = None, coalesce_key: str | None = None,
           not_before: datetime | None = None, state: dict | None = None) -> None:
-    """Queue one message; with `session` and `method` it carries that session's calendar part."""
+    """Queue one message; with `session` and `method` it carries that session's calendar part. A disabled
+    account gets nothing (as with reminders): it cannot sign in to act on the message."""
+    if user.disabled:
+        return
     calendar = _calendar(session, user, method, role) if session is not None and method else None
     shown = [session] if session is not None else list(sessions)
     queue_email(Recipient.of(user), "exchange_notice", subject=subject, kind=f"exchange_{kind}", calendar=calendar,

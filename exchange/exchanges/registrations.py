@@ -7,9 +7,7 @@ taking the last seat at the same moment cannot both get it.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -20,13 +18,14 @@ from ..accounts.models import User
 from ..accounts.services import add_user, normalize_email
 from ..common import permissions
 from ..common.errors import Conflict, Forbidden, Invalid, NotFound
-from ..common.time import utcnow
+from ..common.time import format_span, utcnow
+from ..common.tokens import hash_token, new_token
 from ..experts.models import STAKEHOLDER_GROUPS, City, OfficialProfile
 from ..extensions import db
 from . import notify
 from . import permissions as _exchange_rules  # noqa: F401 - adds the exchange.* rules to common.permissions
 from .models import SEAT_HOLDING, Exchange, Invitation, Registration, RegistrationStatus
-from .timeinfo import format_span, is_past
+from .timeinfo import is_past
 
 INVITATION_DAYS = 30
 
@@ -266,9 +265,6 @@ def status_counts(exchange: Exchange) -> dict[str, int]:
 
 # -- invitations ------------------------------------------------------------------------------------
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
 
 def _invitations_of(exchange: Exchange, user) -> list[Invitation]:
     return [i for i in exchange.invitations if i.user_id == user.id or i.email == normalize_email(user.email)]
@@ -292,8 +288,8 @@ def _expiry(exchange: Exchange):
 
 def _send_invitation(invite: Invitation) -> None:
     """Give the invitation a fresh link (any older link stops working) and email it."""
-    token = secrets.token_urlsafe(32)
-    invite.token_hash = _token_hash(token)
+    token = new_token()
+    invite.token_hash = hash_token(token)
     invite.sent_at = utcnow()
     invite.expires_at = _expiry(invite.exchange)
     notify.invitation(invite, token)
@@ -313,7 +309,7 @@ def _upsert_invitation(exchange: Exchange, *, actor: User, email: str, name: str
     invite = db.session.scalar(select(Invitation).where(Invitation.exchange_id == exchange.id, Invitation.email == email))
     created = invite is None
     if invite is None:
-        invite = Invitation(exchange=exchange, email=email, token_hash=_token_hash(secrets.token_urlsafe(32)),
+        invite = Invitation(exchange=exchange, email=email, token_hash=hash_token(new_token()),
                             expires_at=_expiry(exchange), invited_by_id=actor.id if actor else None)
         db.session.add(invite)
     invite.name = (name or (user.name if user else "")).strip()[:120]
@@ -440,7 +436,7 @@ def import_invitees(exchange: Exchange, *, actor: User, content: str) -> Invitee
 
 def check_invitation(token: str, *, actor=None) -> Invitation:
     """Return the invitation behind a link, or raise: unknown, used, expired, cancelled, or someone else's."""
-    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == _token_hash(token or "")))
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token or "")))
     if invitation is None or invitation.sent_at is None:
         raise NotFound(_l("This invitation link is not valid. Check that you copied the whole link, or ask the "
                           "organizers for a new one."))

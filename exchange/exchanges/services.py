@@ -5,9 +5,7 @@ Every public function that writes commits once; emails go through `notify` insid
 
 from __future__ import annotations
 
-import hashlib
 import math
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -18,7 +16,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..accounts.models import User
 from ..common import permissions
 from ..common.errors import Conflict, Invalid, NotFound
-from ..common.time import is_zone, local_to_utc, utcnow
+from ..common.text import clean_text
+from ..common.time import format_span, is_zone, local_to_utc, utcnow
+from ..common.tokens import hash_token, new_token
 from ..experts.models import City, ExpertProfile, FocusArea, Topic
 from ..extensions import db
 from . import notify
@@ -34,7 +34,7 @@ from .models import (
     Track,
 )
 from .registrations import invite_user, lock_exchange, promote_waitlist, seats_taken, send_waiting_invitations
-from .timeinfo import format_span, hours_warnings, is_past
+from .timeinfo import hours_warnings, is_past
 
 LANGUAGES = ("en", "es", "pt", "fr", "ar", "zh", "hi", "bn", "ur", "id", "ja", "ko", "ru", "tr", "sw", "yo", "ha",
              "tl", "th", "vi", "fa")
@@ -80,12 +80,10 @@ class SessionData:
 
 
 def _clean_text(value: str | None, *, field_name: str, label, max_len: int, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise Invalid(_l("Enter %(what)s.", what=label), field=field_name)
-    if len(value) > max_len:
-        raise Invalid(_l("%(what)s can be at most %(n)d characters.", what=label, n=max_len), field=field_name)
-    return value
+    """Trim a field of an exchange or session (its lines kept); its errors name the field by `label`."""
+    return clean_text(value, field=field_name, max_len=max_len, required=required,
+                      empty=_l("Enter %(what)s.", what=label),
+                      too_long=_l("%(what)s can be at most %(n)d characters.", what=label, n=max_len))
 
 
 def _check_video_url(url: str) -> str:
@@ -590,9 +588,6 @@ def add_track(exchange: Exchange, *, actor: User, name: str) -> Track:
 
 # -- speakers ---------------------------------------------------------------------------------------
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
 
 def _zone_of(actor: User | None) -> str:
     return (actor.timezone if actor is not None else None) or "UTC"
@@ -635,8 +630,8 @@ def _add_speaker(session: ExchangeSession, *, actor: User | None, user_id: int, 
         speaker.status, speaker.responded_at = "accepted", utcnow()
         notify.speaker_confirmed(speaker)
     else:
-        token = secrets.token_urlsafe(32)
-        speaker.token_hash = _token_hash(token)
+        token = new_token()
+        speaker.token_hash = hash_token(token)
         notify.speaker_invited(speaker, token)
     return speaker
 
@@ -659,7 +654,7 @@ def remove_speaker(speaker: SessionSpeaker, *, actor: User) -> None:
 
 def get_speaker_by_token(token: str) -> SessionSpeaker:
     """Return the speaker invitation for an emailed link, or raise NotFound."""
-    speaker = db.session.scalar(select(SessionSpeaker).where(SessionSpeaker.token_hash == _token_hash(token or "")))
+    speaker = db.session.scalar(select(SessionSpeaker).where(SessionSpeaker.token_hash == hash_token(token or "")))
     if speaker is None:
         raise NotFound(_l("This link is not valid. Ask the organizers for a new one."))
     return speaker

@@ -8,25 +8,14 @@ from datetime import datetime
 
 from babel.dates import format_datetime
 
-from ..common.time import get_zone, utcnow, zone_label
+from ..common.time import format_span, get_zone, utcnow
 
-DAY_TIME = "EEE d MMM y, HH:mm"
 WAKING_START = 7 * 60  # a session before 07:00 or after 22:00 local is flagged to organizers
 WAKING_END = 22 * 60
 
 
 def _tz(zone: str):
     return get_zone(zone or "UTC")
-
-
-def format_span(starts_at: datetime, ends_at: datetime, zone: str, locale: str = "en") -> str:
-    """Return e.g. "Mon 1 Mar 2027, 09:00–10:00 (Chicago, UTC−6)" for a reader in `zone`."""
-    tz = _tz(zone)
-    start = starts_at.astimezone(tz)
-    end = ends_at.astimezone(tz)
-    first = format_datetime(start, DAY_TIME, tzinfo=tz, locale=locale)
-    second = format_datetime(end, "HH:mm" if end.date() == start.date() else DAY_TIME, tzinfo=tz, locale=locale)
-    return f"{first}–{second} ({zone_label(zone, starts_at, locale)})"
 
 
 def short_local(value: datetime, zone: str, locale: str = "en") -> str:

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from ..common import permissions
 from ..common.errors import DomainError, Invalid, NotFound
 from ..common.templating import viewer_zone
-from ..common.time import get_zone, is_zone, zone_label
+from ..common.time import format_span, get_zone, is_zone, zone_label
 from ..common.web import form_error
 from . import assistant as assistant_service
 from . import program, registrations, services
@@ -32,7 +32,7 @@ from .forms import (
     language_name,
 )
 from .markdown import render_markdown
-from .timeinfo import city_times, format_span, is_past
+from .timeinfo import city_times, is_past
 
 bp = Blueprint("exchanges", __name__)
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import quote, urlencode
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import and_, exists, func, or_, select
@@ -24,7 +23,9 @@ from ..accounts.models import User, UserRole
 from ..common import permissions
 from ..common.errors import Conflict, Invalid, NotFound
 from ..common.i18n import current_locale, sort_key, translated
+from ..common.text import clean_text
 from ..common.time import utcnow
+from ..common.urls import absolute_url
 from ..exchanges.models import Exchange, ExchangeSession, SessionSpeaker, exchange_cities
 from ..extensions import db
 from ..mail.services import Recipient, queue_email
@@ -60,12 +61,10 @@ SORTS = ("name", "newest", "state")
 
 def _text(value: str | None, *, field: str, label, max_len: int, required: bool = True,
           multiline: bool = False) -> str:
-    value = (value or "").strip() if multiline else " ".join((value or "").split())
-    if required and not value:
-        raise Invalid(_l("Enter %(what)s.", what=label), field=field)
-    if len(value) > max_len:
-        raise Invalid(_l("Use at most %(n)d characters for %(what)s.", what=label, n=max_len), field=field)
-    return value
+    """Clean a profile field: one line unless `multiline`; its errors name the field by `label`."""
+    return clean_text(value, field=field, max_len=max_len, required=required, one_line=not multiline,
+                      empty=_l("Enter %(what)s.", what=label),
+                      too_long=_l("Use at most %(n)d characters for %(what)s.", what=label, n=max_len))
 
 
 def _topics(slugs: list[str], *, required: bool) -> list[Topic]:
@@ -91,10 +90,6 @@ def _focus_areas(slugs: list[str]) -> list[FocusArea]:
 def focus_area_tree() -> list[FocusArea]:
     """Return the focus areas in order, with their topics loaded."""
     return list(db.session.scalars(select(FocusArea).options(selectinload(FocusArea.topics)).order_by(FocusArea.position)))
-
-
-def _public_url(path: str) -> str:
-    return current_app.config["PUBLIC_URL"] + path
 
 
 # -- expert applications --------------------------------------------------------------------------
@@ -323,7 +318,7 @@ def decide_application(profile: ExpertProfile, *, actor: User, decision: str, re
     record = ReviewDecision(expert_id=profile.id, reviewer=actor, decision=decision, reason=reason)
     db.session.add(record)
     queue_email(Recipient.of(user), template, subject=subject,
-                context={"profile": profile, "reason": reason, "link": _public_url("/experts/me")})
+                context={"profile": profile, "reason": reason, "link": absolute_url("/experts/me")})
     db.session.commit()
     return record
 
@@ -706,7 +701,7 @@ def _send(req: PeerRequest, expert: ExpertProfile) -> None:
     queue_email(Recipient.of(expert.user), "peer_request_sent",
                 subject=_l("A megacity official asks for your advice: %(title)s", title=req.title),
                 context={"req": req, "official": req.official, "profile": get_official_profile(req.official),
-                         "link": _public_url(f"/requests/{req.id}")})
+                         "link": absolute_url(f"/requests/{req.id}")})
 
 
 def send_peer_request(req: PeerRequest, *, actor: User, expert_id: int) -> PeerRequest:
@@ -723,7 +718,7 @@ def _email_requesters(req: PeerRequest, template: str, subject) -> None:
     people = [req.official] + ([req.requester] if req.requester is not None and req.requester.id != req.official_id else [])
     for person in people:
         queue_email(Recipient.of(person), template, subject=subject,
-                    context={"req": req, "expert": req.expert, "link": _public_url(f"/requests/{req.id}")})
+                    context={"req": req, "expert": req.expert, "link": absolute_url(f"/requests/{req.id}")})
 
 
 def respond_to_peer_request(req: PeerRequest, *, actor: User, accept: bool, note: str = "") -> PeerRequest:

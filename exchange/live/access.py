@@ -37,11 +37,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, event, inspect, or_, select
 from sqlalchemy.orm import Session
 
-from ..common.realtime import on_commit, sending
+from ..common.realtime import LIVE_NAMESPACE, on_commit, sending
 from ..common.time import utcnow
 
 log = logging.getLogger(__name__)
-NAMESPACE = "/live"
+NAMESPACE = LIVE_NAMESPACE
 NODE = uuid.uuid4().hex  # this process, written on the rows it makes so that its watcher can skip them
 POLL_SECONDS = 1.0  # how often a watcher reads the table (config ACCESS_POLL_SECONDS)
 # Rows are read by id after the cursor, and also by time for this long: a transaction that took its id before

@@ -10,12 +10,13 @@ from sqlalchemy import delete, select
 
 from ..accounts.models import User
 from ..common.errors import Invalid, NotFound
+from ..common.text import clean_text
 from ..common.time import utcnow
 from ..extensions import db
 from .eventlog import next_seq, record, room_write
 from .models import ChatMessage, LiveEvent, Mute
 from .payloads import iso, message_view, person_view
-from .rules import check_client_id, check_not_muted, check_rate, clean_text, require_open
+from .rules import check_client_id, check_not_muted, check_rate, require_open
 from .seats import MODERATOR_ROLES, get_seat, require_moderator, room_role
 
 CHAT_MAX = 2000
@@ -31,7 +32,8 @@ def _existing_message(session_id: int, author_id: int, client_id: str) -> ChatMe
 def send_chat(session_id: int, *, actor: Any, body: str, client_id: str) -> dict:
     """Post a chat message; a repeated client_id returns the first result instead of a second message."""
     seat = get_seat(session_id, actor=actor)
-    text = clean_text(body, limit=CHAT_MAX, field_name="body", empty=_l("Write a message first."),
+    text = clean_text(body, field="body", max_len=CHAT_MAX, drop_controls=True, required=True,
+                      empty=_l("Write a message first."),
                       too_long=_l("A message can have at most %(n)d characters.", n=CHAT_MAX))
     client_id = check_client_id(client_id)
     with room_write(session_id):

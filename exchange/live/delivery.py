@@ -21,6 +21,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from ..common.realtime import LIVE_NAMESPACE
+
 
 @dataclass
 class _Room:
@@ -129,7 +131,7 @@ ledger = DeliveryLedger()
 
 def first_delivery(message: dict) -> bool:
     """Queue filter: False for a `room.event` this process has already delivered to that room (a late copy)."""
-    if message.get("event") != "room.event" or message.get("namespace") != "/live":
+    if message.get("event") != "room.event" or message.get("namespace") != LIVE_NAMESPACE:
         return True
     data = message.get("data")
     payload = data[0] if isinstance(data, list) and data else data

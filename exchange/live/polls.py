@@ -8,12 +8,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..common.errors import Conflict, Invalid, NotFound
+from ..common.text import clean_text
 from ..common.time import utcnow
 from ..extensions import db
 from .eventlog import record, room_write
 from .models import LiveEvent, Poll, PollBallot, PollOption
 from .payloads import poll_view
-from .rules import check_client_id, check_flood, clean_text, require_open
+from .rules import check_client_id, check_flood, require_open
 from .seats import get_seat, require_moderator
 
 PROMPT_MAX = 300
@@ -33,9 +34,11 @@ def open_poll(session_id: int, *, actor: Any, prompt: str, options: list[str], m
     """Open a single- or multiple-choice poll (hosts and moderators)."""
     seat = get_seat(session_id, actor=actor)
     require_moderator(seat)
-    text = clean_text(prompt, limit=PROMPT_MAX, field_name="prompt", empty=_l("Write the poll's question first."),
+    text = clean_text(prompt, field="prompt", max_len=PROMPT_MAX, drop_controls=True, required=True,
+                      empty=_l("Write the poll's question first."),
                       too_long=_l("A poll question can have at most %(n)d characters.", n=PROMPT_MAX))
-    labels = [clean_text(o, limit=OPTION_MAX, field_name="options", empty=_l("An option is empty."),
+    labels = [clean_text(o, field="options", max_len=OPTION_MAX, drop_controls=True, required=True,
+                         empty=_l("An option is empty."),
                          too_long=_l("An option can have at most %(n)d characters.", n=OPTION_MAX)) for o in options]
     if not 2 <= len(labels) <= MAX_OPTIONS:
         raise Invalid(_l("A poll needs 2 to %(n)d options.", n=MAX_OPTIONS), field="options")

@@ -9,12 +9,13 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..common.errors import Conflict, Invalid, NotFound
+from ..common.text import clean_text
 from ..common.time import utcnow
 from ..extensions import db
 from .eventlog import next_seq, record, room_write
 from .models import HIDDEN_QUESTIONS, SHOWN_QUESTIONS, Question, QuestionStatus, QuestionVote
 from .payloads import own_view, question_view
-from .rules import check_client_id, check_flood, check_not_muted, check_rate, clean_text, require_open
+from .rules import check_client_id, check_flood, check_not_muted, check_rate, require_open
 from .seats import Seat, get_seat, require_moderator
 
 QUESTION_MAX = 500
@@ -43,7 +44,8 @@ def visible_questions(seat: Seat) -> list[Question]:
 def ask_question(session_id: int, *, actor: Any, body: str, anonymous: bool, client_id: str) -> dict:
     """Ask a question (pending first when the session pre-moderates); a repeated client_id returns the first."""
     seat = get_seat(session_id, actor=actor)
-    text = clean_text(body, limit=QUESTION_MAX, field_name="body", empty=_l("Write your question first."),
+    text = clean_text(body, field="body", max_len=QUESTION_MAX, drop_controls=True, required=True,
+                      empty=_l("Write your question first."),
                       too_long=_l("A question can have at most %(n)d characters.", n=QUESTION_MAX))
     client_id = check_client_id(client_id)
     with room_write(session_id):
@@ -136,10 +138,10 @@ def moderate_question(session_id: int, *, actor: Any, question_id: int, action: 
     """
     seat = get_seat(session_id, actor=actor)
     require_moderator(seat)
-    reason_text = clean_text(reason, limit=REASON_MAX, field_name="reason", empty=None, required=False,
+    reason_text = clean_text(reason, field="reason", max_len=REASON_MAX, drop_controls=True,
                              too_long=_l("A reason can have at most %(n)d characters.", n=REASON_MAX))
     answer_text = None if answer is None else clean_text(
-        answer, limit=ANSWER_MAX, field_name="answer", empty=None, required=False,
+        answer, field="answer", max_len=ANSWER_MAX, drop_controls=True,
         too_long=_l("An answer can have at most %(n)d characters.", n=ANSWER_MAX))
     with room_write(session_id):
         question = _seen_question(seat, question_id)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import time
-import unicodedata
 from datetime import timedelta
 from typing import Any
 
@@ -48,17 +47,6 @@ def require_open(session_id: int) -> None:
         raise RoomNotOpen(_l("The room is closed: it is read-only now."))
     if status != "open":
         raise RoomNotOpen(_l("The room is not open yet. The host opens it when the session starts."))
-
-
-def clean_text(text: Any, *, limit: int, field_name: str, empty, too_long, required: bool = True) -> str:
-    """Trim `text`, drop control characters (but newlines and tabs) and lone surrogates, and check its length."""
-    value = "".join(ch for ch in str(text or "").replace("\r\n", "\n")
-                    if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")).strip()
-    if required and not value:
-        raise Invalid(empty, field=field_name)
-    if len(value) > limit:
-        raise Invalid(too_long, field=field_name)
-    return value
 
 
 def check_client_id(client_id: Any) -> str:

@@ -17,11 +17,12 @@ from sqlalchemy import ColumnElement, exists, or_, select
 from ..common import permissions
 from ..common.errors import Forbidden, NotFound
 from ..common.permissions import is_organizer, is_signed_in
+from ..common.realtime import LIVE_NAMESPACE
 from ..exchanges.models import CHAIRING, Exchange, ExchangeSession, Registration, SessionSpeaker
 from ..extensions import db
 from .models import RoomRole
 
-NAMESPACE = "/live"
+NAMESPACE = LIVE_NAMESPACE
 MODERATOR_ROLES = CHAIRING  # and organizers, who moderate every room
 
 

@@ -20,6 +20,7 @@ from flask_babel import force_locale
 from sqlalchemy import and_, func, or_, select, update
 
 from ..common.realtime import on_commit
+from ..common.scheduler import start_every
 from ..common.time import utcnow
 from ..common.urls import request_context_for_rendering
 from ..extensions import db
@@ -338,28 +339,16 @@ def seconds_until_due(limit: float) -> float:
     return min(max((when - utcnow()).total_seconds(), 0.0), limit)
 
 
-def run_delivery_loop(app, stop: threading.Event, interval: float = 15.0) -> None:
-    """Deliver in the background until `stop` is set; wakes early after a commit that queued mail, and when
-    a message's coalescing window ends (so it leaves on time, not up to `interval` later)."""
-    while not stop.is_set():
-        wait = interval
-        try:
-            with app.app_context():
-                deliver_pending()
-                wait = max(seconds_until_due(interval), 0.05)
-                db.session.remove()
-        except Exception:  # the loop must survive a database hiccup; the next round tries again
-            log.exception("background mail delivery failed")
-        _wake.wait(wait)
-        _wake.clear()
+def _deliver_round(interval: float) -> float:
+    """Deliver what is due; return how long to wait: until the next message is due, at most `interval`."""
+    deliver_pending()
+    return max(seconds_until_due(interval), 0.05)
 
 
-def start_background_delivery(app) -> threading.Event:
-    """Start the delivery loop in a daemon thread; return the event that stops it."""
-    stop = threading.Event()
-    thread = threading.Thread(target=run_delivery_loop, args=(app, stop), name="outbox", daemon=True)
-    thread.start()
-    return stop
+def start_background_delivery(app, interval: float = 15.0) -> threading.Event:
+    """Start delivering in a daemon thread; return the event that stops it. The loop wakes early after a commit
+    that queued mail, and when a message's coalescing window ends (so it leaves on time, not `interval` later)."""
+    return start_every(app, lambda: _deliver_round(interval), interval=interval, name="outbox", wake=_wake)
 
 
 def recent_messages(*, status: str | None = None, limit: int = 200) -> list[OutboxMessage]:

@@ -6,9 +6,7 @@ or a second process (the server's thread and cron), queues nothing twice.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import secrets
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +17,9 @@ from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
 from ..common.errors import Conflict, Invalid, NotFound
+from ..common.scheduler import start_every
 from ..common.time import utcnow
+from ..common.tokens import hash_token, new_token
 from ..common.urls import public_url
 from ..exchanges.models import Exchange, ExchangeSession, Registration
 from ..extensions import db
@@ -32,9 +32,6 @@ log = logging.getLogger(__name__)
 SURVEY_WINDOW = timedelta(days=3)
 TEXT_MAX = 2000
 
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def due_surveys(*, now: datetime) -> list[tuple[int, int]]:
@@ -61,8 +58,8 @@ def due_surveys(*, now: datetime) -> list[tuple[int, int]]:
 
 
 def _queue_survey(session_id: int, user_id: int, now: datetime) -> None:
-    token = secrets.token_urlsafe(32)
-    db.session.add(SurveyInvitation(session_id=session_id, user_id=user_id, token_hash=_hash(token), sent_at=now))
+    token = new_token()
+    db.session.add(SurveyInvitation(session_id=session_id, user_id=user_id, token_hash=hash_token(token), sent_at=now))
     db.session.flush()  # claim first: a second sender stops here on the unique key
     session = db.session.get(ExchangeSession, session_id)
     user = db.session.get(User, user_id)
@@ -86,26 +83,16 @@ def send_due_surveys(*, now: datetime | None = None) -> int:
     return queued
 
 
-def run_survey_loop(app, stop: threading.Event, interval: float = 300.0) -> None:
-    """Send due surveys every `interval` seconds until `stop` is set."""
-    while not stop.is_set():
-        try:
-            with app.app_context():
-                count = send_due_surveys()
-                if count:
-                    log.info("queued %s survey(s)", count)
-                db.session.remove()
-        except Exception:  # the loop must survive a database hiccup; the next round tries again
-            log.exception("sending surveys failed")
-        stop.wait(interval)
+def _survey_round() -> None:
+    count = send_due_surveys()
+    if count:
+        log.info("queued %s survey(s)", count)
 
 
 def start_survey_scheduler(app, interval: float | None = None) -> threading.Event:
     """Start the survey loop in a daemon thread (inside `exchange serve`); return its stop event."""
-    stop = threading.Event()
     every = interval or float(app.config.get("SURVEY_INTERVAL", 300))
-    threading.Thread(target=run_survey_loop, args=(app, stop, every), name="surveys", daemon=True).start()
-    return stop
+    return start_every(app, _survey_round, interval=every, name="surveys")
 
 
 @dataclass
@@ -116,7 +103,7 @@ class SurveyLink:
 
 def open_survey(token: str) -> SurveyLink:
     """Return the survey behind a link; NotFound for an unknown link, Conflict once answered."""
-    invitation = db.session.scalar(select(SurveyInvitation).where(SurveyInvitation.token_hash == _hash(token or "")))
+    invitation = db.session.scalar(select(SurveyInvitation).where(SurveyInvitation.token_hash == hash_token(token or "")))
     if invitation is None:
         raise NotFound(_l("This survey link is not valid. Check that you copied the whole link from the email."))
     if invitation.used:

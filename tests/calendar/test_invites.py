@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from ical_tools import ics_of, iso, vobject_events
 from icalendar import Calendar
 
-from exchange.calendar.invites import invite_part, queue_exchange_invites, queue_session_invite
+from exchange.calendar.invites import invite_part
+from exchange.exchanges.registrations import RegistrationAnswers, cancel_registration, register
+from exchange.exchanges.services import SessionData, add_speaker, cancel_session, update_session
 from exchange.experts.models import FocusArea
-from exchange.mail.services import Recipient, deliver_pending
+from exchange.mail.services import Recipient
 
 
 @pytest.fixture
@@ -153,15 +156,26 @@ def test_an_update_replaces_the_event_and_a_late_old_copy_changes_nothing(db, we
     assert store.events[session.ical_uid].start == iso(session.starts_at) and store.ignored == [session.ical_uid]
 
 
+def _register(exchange, person):
+    """Register `person` as people do (the exchange service): its notice carries the calendar invite."""
+    return register(exchange, actor=person, answers=RegistrationAnswers())
+
+
+def _moved(session, hours: int = 2) -> SessionData:
+    """The session as an organizer re-enters it, `hours` later."""
+    zone = ZoneInfo(session.timezone)
+    start = (session.starts_at + timedelta(hours=hours)).astimezone(zone).replace(tzinfo=None)
+    return SessionData(title=session.title, starts_local=start, ends_local=start + (session.ends_at - session.starts_at),
+                       timezone=session.timezone, description=session.description or "")
+
+
 def test_queued_invite_is_one_email_per_person_with_the_design_layout(db, webinar, make_user, outbox, smtp_server,
                                                                      icaljs):
-    session = webinar.sessions[0]
     ana = make_user(name="Ana", email="ana@example.org", timezone="America/Sao_Paulo", language="pt")
     budi = make_user(name="Budi", email="budi@example.org", timezone="Asia/Jakarta")
-    queue_session_invite(session, ana)
-    queue_session_invite(session, budi)
-    db.session.commit()
-    assert deliver_pending().sent == 2
+    _register(webinar, ana)
+    _register(webinar, budi)
+    assert outbox.deliver() == 2  # after the registration window (MAIL_PERSON_WINDOW)
     assert [e.rcpt_tos for e in smtp_server.envelopes] == [["ana@example.org"], ["budi@example.org"]]
     for message, who in zip(smtp_server.messages, ("ana@example.org", "budi@example.org"), strict=True):
         assert message.get_content_type() == "multipart/mixed"
@@ -178,47 +192,92 @@ def test_queued_invite_is_one_email_per_person_with_the_design_layout(db, webina
 
 def test_invite_email_is_in_the_recipients_zone_and_language_and_says_replies_are_not_read(db, webinar, make_user,
                                                                                           outbox):
-    session = webinar.sessions[0]  # 09:00 in New York on 16 March 2027 = 10:00 in São Paulo
     ana = make_user(name="Ana", email="ana@example.org", timezone="America/Sao_Paulo", language="pt")
-    queue_session_invite(session, ana)
-    db.session.commit()
+    _register(webinar, ana)  # 09:00 in New York on 16 March 2027 = 10:00 in São Paulo
     message = outbox.last(to="ana@example.org")
     text = message.get_body(preferencelist=("plain",)).get_content()
     html = message.get_body(preferencelist=("html",)).get_content()
-    assert "terça-feira, 16 de março de 2027, 10:00–11:00 (São Paulo, UTC−3)" in text
+    assert "ter. 16 mar. 2027, 10:00–11:00 (São Paulo, UTC−3)" in text
     assert "09:00–10:00 (Nova York, UTC−4)" in text  # the exchange's own zone too, city named in Portuguese
     assert "não são lidas" in text and "não são lidas" in html  # "are not read"
     assert f"http://localhost/exchanges/{webinar.id}" in text and f'href="http://localhost/exchanges/{webinar.id}"' in html
-    assert message["Subject"] == "Inscrição confirmada: Open data, in practice: Portals and 311"
+    assert message["Subject"] == "Inscrição confirmada: Open data, in practice"
 
 
-@pytest.mark.parametrize(("method", "role", "reason", "subject", "phrase"), [
-    ("REQUEST", "participant", "registered", "You are registered:", "You are registered for"),
-    ("REQUEST", "participant", "promoted", "A place opened up", "A place opened up"),
-    ("REQUEST", "panelist", "speaker", "You are speaking:", "as panelist"),
-    ("REQUEST", "participant", "updated", "Updated:", "has changed"),
-    ("CANCEL", "participant", "registration_cancelled", "Registration cancelled:", "Your place at"),
-    ("CANCEL", "participant", "session_cancelled", "Cancelled:", "is cancelled"),
-])
-def test_each_reason_has_its_own_words(db, webinar, make_user, outbox, method, role, reason, subject, phrase):
-    person = make_user()
-    queue_session_invite(webinar.sessions[0], person, method=method, role=role, reason=reason)
-    db.session.commit()
-    message = outbox.last()
+def _registered(webinar, person, outbox, make_user):
+    _register(webinar, person)
+    outbox.deliver()  # her invite went out: her calendar holds the event
+
+
+def _promoted(webinar, person, outbox, make_user):
+    webinar.capacity = 1
+    first = make_user()
+    _register(webinar, first)
+    _register(webinar, person)  # full: she waits
+    cancel_registration(webinar, actor=first)
+
+
+def _speaker(webinar, person, outbox, make_user):
+    person.role = "organizer"  # organizers may speak; adding oneself is accepting
+    add_speaker(webinar.sessions[0], actor=person, user_id=person.id, role="panelist")
+
+
+def _updated(webinar, person, outbox, make_user):
+    _registered(webinar, person, outbox, make_user)
+    update_session(webinar.sessions[0], actor=webinar.created_by, data=_moved(webinar.sessions[0]))
+
+
+def _registration_cancelled(webinar, person, outbox, make_user):
+    _registered(webinar, person, outbox, make_user)
+    cancel_registration(webinar, actor=person)
+
+
+def _session_cancelled(webinar, person, outbox, make_user):
+    _registered(webinar, person, outbox, make_user)
+    cancel_session(webinar.sessions[0], actor=webinar.created_by)
+
+
+NOTICES = [  # what happened to her, the notice people get, its words, and the calendar method it carries
+    (_registered, "exchange_registered", "Registered:", "You are registered for", "REQUEST"),
+    (_promoted, "exchange_promoted", "A seat opened for you:", "A seat opened in", "REQUEST"),
+    (_speaker, "exchange_speaker_confirmed", "You are speaking:", "as panelist", "REQUEST"),
+    (_updated, "exchange_session_changed", "New time:", "has moved to a new time", "REQUEST"),
+    (_registration_cancelled, "exchange_registration_cancelled", "Registration cancelled:", "is cancelled", "CANCEL"),
+    (_session_cancelled, "exchange_session_cancelled", "Cancelled:", "is cancelled", "CANCEL"),
+]
+
+
+@pytest.mark.parametrize(("step", "kind", "subject", "phrase", "method"), NOTICES, ids=[n[1] for n in NOTICES])
+def test_each_reason_has_its_own_words(db, webinar, make_user, outbox, step, kind, subject, phrase, method):
+    person = make_user(email="person@example.org")
+    step(webinar, person, outbox, make_user)
+    message = outbox.last(to="person@example.org")
+    assert outbox.rows()[-1].kind == kind
     assert message["Subject"].startswith(subject)
     assert phrase in message.get_body(preferencelist=("plain",)).get_content()
     assert ics_of(message)[1] == method
 
 
-def test_reason_must_match_the_method(webinar, make_user):
-    with pytest.raises(ValueError, match="does not go with"):
-        queue_session_invite(webinar.sessions[0], make_user(), method="CANCEL", reason="registered")
+def test_reason_must_match_the_method(db, make_exchange, make_user, outbox):
+    """No notice carries the other method: a cancellation's words never travel with a REQUEST, nor the reverse."""
+    for step, _kind, _subject, _phrase, _method in NOTICES:
+        step(make_exchange(), make_user(), outbox, make_user)
+        outbox.deliver()
+    methods = {kind: method for _step, kind, _subject, _phrase, method in NOTICES}
+    carried = [(row.kind, ics_of(message)[1]) for row, message in zip(outbox.rows(), outbox.messages(), strict=True)
+               if row.kind in methods]
+    assert {kind for kind, _method in carried} == set(methods)
+    assert all(method == methods[kind] for kind, method in carried), carried
 
 
 def test_disabled_accounts_get_no_invite(db, webinar, make_user, outbox):
-    assert queue_session_invite(webinar.sessions[0], make_user(disabled=True)) is None
+    person = make_user()
+    _registered(webinar, person, outbox, make_user)
+    person.disabled = True
     db.session.commit()
-    assert outbox.rows() == []
+    before = len(outbox.rows())
+    update_session(webinar.sessions[0], actor=webinar.created_by, data=_moved(webinar.sessions[0]))
+    assert [r for r in outbox.rows()[before:] if r.to_addr == person.email] == []
 
 
 def test_an_exchange_invite_is_one_email_per_session(db, zoned_exchange, make_user, outbox):
@@ -227,10 +286,10 @@ def test_an_exchange_invite_is_one_email_per_session(db, zoned_exchange, make_us
     conference.sessions[1].status = "cancelled"
     db.session.commit()
     person = make_user()
-    rows = queue_exchange_invites(conference, person)
-    db.session.commit()
+    _register(conference, person)
+    rows = [r for r in outbox.rows() if r.to_addr == person.email]
     assert len(rows) == 2  # the cancelled session is not offered
-    uids = {str(_event(ics_of(m)[2])[1]["UID"]) for m in outbox.messages()}
+    uids = {str(_event(ics_of(m)[2])[1]["UID"]) for m in outbox.messages(to=person.email)}
     assert uids == {conference.sessions[0].ical_uid, conference.sessions[2].ical_uid}
 
 

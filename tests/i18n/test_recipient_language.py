@@ -8,10 +8,15 @@ from flask_babel import get_locale, gettext
 from i18n_text import english_in, visible_parts
 from icalendar import Calendar
 
-from exchange.calendar.services import queue_session_invite, send_due_reminders
+from exchange.calendar.services import send_due_reminders
+from exchange.exchanges.registrations import RegistrationAnswers, cancel_registration, register
 from tests.conftest import body_text
 
 START = datetime(2027, 3, 16, 13, 0, tzinfo=UTC)  # 09:00 in New York, 10:00 in São Paulo, 14:00 in Kinshasa
+
+
+def ics_method(message) -> str:
+    return next(p for p in message.walk() if p.get_content_type() == "text/calendar").get_param("method")
 
 
 def _ics(message):
@@ -22,19 +27,20 @@ def _ics(message):
 def test_an_invite_sent_from_an_english_request_is_in_the_recipients_portuguese(app, db, make_user, make_exchange,
                                                                                 outbox):
     ana = make_user(name="Ana", email="ana@example.org", language="pt", timezone="America/Sao_Paulo")
-    exchange = make_exchange(title="Orçamento aberto", starts_at=START, session_zone="America/New_York")
-    session = exchange.sessions[0]
-    with app.test_request_context(headers={"Accept-Language": "en-US"}):  # an organizer's English browser
+    exchange = make_exchange(title="Orçamento aberto", starts_at=START, session_zone="America/New_York",
+                             timezone="America/New_York")
+    exchange.sessions[0].title = exchange.title
+    db.session.commit()
+    with app.test_request_context(headers={"Accept-Language": "en-US"}):  # an English browser sends the request
         assert str(get_locale()) == "en"
-        queue_session_invite(session, ana)
-        db.session.commit()
+        register(exchange, actor=ana, answers=RegistrationAnswers())
         assert str(get_locale()) == "en" and gettext("Log out") == "Log out"  # the sender's page stays English
     message = outbox.last(to="ana@example.org")
     assert message["Subject"].startswith("Inscrição confirmada: Orçamento aberto")
     text = body_text(message)
     assert "Olá, Ana," in text
-    assert "Quando: terça-feira, 16 de março de 2027, 10:00–11:00 (São Paulo, UTC−3)" in text
-    assert "Conforme programado: terça-feira, 16 de março de 2027, 09:00–10:00 (Nova York, UTC−4)" in text
+    assert "Seu horário: ter. 16 mar. 2027, 10:00–11:00 (São Paulo, UTC−3)" in text
+    assert "Horário do intercâmbio: ter. 16 mar. 2027, 09:00–10:00 (Nova York, UTC−4)" in text
     assert "Os horários deste e-mail estão no fuso São Paulo (America/Sao_Paulo)." in text
     assert english_in(text, "pt") == []
     html = message.get_body(preferencelist=("html",)).get_content()
@@ -51,12 +57,16 @@ def test_an_invite_sent_from_an_english_request_is_in_the_recipients_portuguese(
 def test_a_cancellation_is_in_the_recipients_french_and_zone(db, make_user, make_exchange, outbox):
     marie = make_user(name="Marie", email="marie@example.org", language="fr", timezone="Africa/Kinshasa")
     exchange = make_exchange(title="Budget participatif", starts_at=START)
-    queue_session_invite(exchange.sessions[0], marie, method="CANCEL", reason="registration_cancelled")
+    exchange.sessions[0].title = exchange.title
     db.session.commit()
+    register(exchange, actor=marie, answers=RegistrationAnswers())
+    outbox.deliver()  # her invite went out; the cancellation takes it back
+    cancel_registration(exchange, actor=marie)
     message = outbox.last(to="marie@example.org")
     assert message["Subject"].startswith("Inscription annulée\u00a0: Budget participatif")
     text = body_text(message)
-    assert "Bonjour Marie," in text and "mardi 16 mars 2027, 14:00–15:00 (Kinshasa, UTC+1)" in text
+    assert "Bonjour Marie," in text and "mar. 16 mars 2027, 14:00–15:00 (Kinshasa, UTC+1)" in text
+    assert ics_method(message) == "CANCEL"
     assert english_in(text, "fr") == []
 
 

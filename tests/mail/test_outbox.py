@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import socket
-import threading
 import time
 from datetime import timedelta
 from email.policy import default as default_policy
@@ -176,9 +175,7 @@ def test_email_is_rendered_in_the_recipients_language(db, outbox):
 
 
 def test_background_loop_delivers_soon_after_commit(app, db, outbox):
-    stop = threading.Event()
-    thread = threading.Thread(target=mail.run_delivery_loop, args=(app, stop, 30.0), daemon=True)
-    thread.start()
+    stop = mail.start_background_delivery(app, interval=30.0)
     try:
         time.sleep(0.2)
         queue()
@@ -193,7 +190,6 @@ def test_background_loop_delivers_soon_after_commit(app, db, outbox):
     finally:
         stop.set()
         mail._wake.set()
-        thread.join(timeout=5)
 
 
 def test_outbox_page_lists_failures_for_organizers(client, db, make_user, login_as):

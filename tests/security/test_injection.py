@@ -10,7 +10,7 @@ import requests
 import vobject
 import websocket
 
-from exchange.calendar.services import queue_exchange_invites
+from exchange.exchanges.registrations import RegistrationAnswers, register
 from tests.live.conftest import NS, login_cookie
 
 EVIL = "Budgets\r\nBcc: victim@example.org\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:Injected\nX-EVIL:1"
@@ -25,10 +25,10 @@ def evil_exchange(world, db):
     return world.exchange
 
 
-def test_crlf_in_a_title_cannot_add_email_headers_or_calendar_events(world, evil_exchange, outbox, db, client):
-    person = world.people["official"]
-    queue_exchange_invites(evil_exchange, person)
-    db.session.commit()
+def test_crlf_in_a_title_cannot_add_email_headers_or_calendar_events(world, evil_exchange, outbox, db, client,
+                                                                      make_user):
+    person = make_user(name="Newcomer")
+    register(evil_exchange, actor=person, answers=RegistrationAnswers())  # her invite is the message under test
     message = outbox.last(to=person.email)
     assert message["Bcc"] is None and "victim@example.org" not in str(message.get("To", ""))
     assert all("\n" not in str(v) and "\r" not in str(v) for v in message.values())

@@ -11,6 +11,7 @@ from exchange.accounts import services as accounts
 from exchange.accounts.models import AccessRevocation, PasswordResetToken
 from exchange.accounts.privacy import delete_account
 from exchange.common.time import utcnow
+from exchange.common.tokens import hash_token
 from exchange.exchanges import registrations
 from exchange.exchanges.services import remove_speaker
 from exchange.live import access
@@ -96,7 +97,7 @@ def test_a_rolled_back_change_leaves_no_revocation(world, db):
 
 def test_a_password_reset_by_link_revokes_and_logout_revokes_only_that_login(world, db, client):
     user = world.people["official"]
-    db.session.add(PasswordResetToken(user=user, token_hash=accounts._token_hash("the-link"),
+    db.session.add(PasswordResetToken(user=user, token_hash=hash_token("the-link"),
                                       expires_at=utcnow() + timedelta(hours=1)))
     db.session.commit()
     _forget_rows(db)
