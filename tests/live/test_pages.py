@@ -44,8 +44,10 @@ def test_room_page_has_everything_in_one_page_and_no_inline_script(room, client,
         assert part in html, part
     assert 'id="poll-form"' not in html and 'id="room-close"' not in html  # moderator and host tools only
     assert "<script>" not in html and " style=" not in html and " on" + "click=" not in html
-    strings = json.loads(re.search(r"data-strings='([^']+)'", html).group(1).replace("&#34;", '"').replace("&amp;", "&"))
-    assert strings["anonymous"] == "Anonymous"
+    # The room's words reach its script in the page scripts' one catalogue (a data block), not in a second table.
+    assert "data-strings" not in html
+    catalog = json.loads(re.search(r'<script type="application/json" id="i18n-messages">(.*?)</script>', html, re.S).group(1))
+    assert catalog["messages"]["Anonymous"] == "Anonymous"
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     labels = set(re.findall(r'<label for="([^"]+)"', html))
     controls = set(re.findall(r'<(?:textarea|select|input)[^>]* id="([^"]+)"', html)) - {"lang-switch"}
