@@ -68,7 +68,7 @@ def test_hosts_get_room_and_poll_tools(room, client, login_as):
     assert 'id="room-close"' in html and 'id="poll-form"' in html and 'id="hand-list"' in html
 
 
-def test_room_page_with_everything_it_loads_stays_under_100_kb_compressed(room, client, login_as):
+def test_room_page_with_everything_it_loads_stays_under_50_kb_compressed(room, client, login_as):
     login_as(room.host)  # the host's page is the largest (every tool)
     html = client.get(f"/sessions/{room.id}/room").get_data()
     assets = re.findall(rb'<(?:script|link|img)\b[^>]*?(?:src|href)="(/[^"]+)"', html)
@@ -79,7 +79,7 @@ def test_room_page_with_everything_it_loads_stays_under_100_kb_compressed(room, 
         body = client.get(path.decode()).get_data()
         assert body, path
         total += len(gzip.compress(body))
-    assert total <= 100 * 1024, f"{total} bytes compressed"
+    assert total <= 50 * 1024, f"{total} bytes compressed"  # a phone on a weak link opens it cold
 
 
 def test_socket_io_client_is_pinned_with_its_licence():
