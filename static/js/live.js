@@ -452,8 +452,9 @@
 
   // Bring a list in line with `items` (in this order), each item's node keyed by its data-id: build the items named
   // in `changed` (all when it is true) and the new ones, drop the gone ones, move the misplaced ones; the others keep
-  // their nodes. The node shown when there is nothing (`empty()`) has no data-id. The keyboard focus stays put.
-  function patchList(list, items, idOf, changed, build, empty) {
+  // their nodes, and so does a changed item when `current(node, item)` says its node shows it already. The node shown
+  // when there is nothing (`empty()`) has no data-id. The keyboard focus stays put.
+  function patchList(list, items, idOf, changed, build, empty, current) {
     keepFocus(list, function () {
       var shown = new Map();
       Array.from(list.children).forEach(function (node) {
@@ -461,7 +462,7 @@
       });
       var nodes = items.map(function (item) {
         var id = idOf(item), node = shown.get(String(id));
-        if (!node || changed === true || changed.has(id)) {
+        if (!node || ((changed === true || changed.has(id)) && !(current && current(node, item)))) {
           var fresh = build(item);
           if (node) { list.replaceChild(fresh, node); }
           node = fresh;
@@ -481,13 +482,19 @@
     var box = $("chat-log"); // the scrolling live region around the list (a log role would hide the list's items)
     var atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
     var messages = Array.from(state.chat.values()).sort(function (a, b) { return a.id - b.id; });
-    patchList($("chat-list"), messages, function (m) { return m.id; }, changed, chatItem);
+    // A message's node is replaced only when it is deleted: the log's live region reads out every node put in it,
+    // and a message can come twice (the sender's ack and the event, a replay after a reconnect).
+    patchList($("chat-list"), messages, function (m) { return m.id; }, changed, chatItem, null, function (node, m) {
+      return node.dataset.sig === chatSignature(m);
+    });
     if (atBottom) { box.scrollTop = box.scrollHeight; }
   }
 
   function roleName(role) {
     return ROLE[role] || role;
   }
+
+  function chatSignature(m) { return m.deleted ? "deleted" : "shown"; }
 
   function chatItem(m) {
     var mine = m.author.id === me;
@@ -508,7 +515,7 @@
         }) : null
       ]);
     }
-    return el("li", { "class": "live-item" + (mine ? " live-item--mine" : ""), "data-id": m.id }, [head, body, tools]);
+    return el("li", { "class": "live-item" + (mine ? " live-item--mine" : ""), "data-id": m.id, "data-sig": chatSignature(m) }, [head, body, tools]);
   }
 
   function renderQuestions(changed) {

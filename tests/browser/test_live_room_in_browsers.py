@@ -181,6 +181,15 @@ def test_an_event_rebuilds_only_the_item_it_changes_and_the_focus_stays(new_page
     expect(question(official, first)).not_to_have_attribute("data-before", "1")
     assert official.evaluate("document.activeElement.classList.contains('live-vote')")
     assert tag in official.evaluate("document.activeElement.closest('li').textContent")
+    # Her chat message comes back twice (her ack, then the room's event): its node in the live region stays the same.
+    mine = f"One message, one node [{tag}]"
+    send_chat(official, mine)
+    expect(chat_line(official, mine)).to_have_count(1)
+    chat_line(official, mine).evaluate("node => { node.dataset.before = '1'; }")
+    send_chat(expert, f"And a reply [{tag}]")
+    expect(chat_line(official, f"And a reply [{tag}]")).to_have_count(1)
+    expect(chat_line(official, mine)).to_have_attribute("data-before", "1")
+    expect(official.locator("#chat-list > li:not([data-before])")).to_have_count(1)  # only the reply is new
 
 
 def test_live_room_on_a_phone(new_page, shots):
