@@ -72,11 +72,13 @@ def language_labels() -> list[tuple[str, str]]:
     return labels
 
 
-@lru_cache(maxsize=1)
-def js_msgids() -> tuple[tuple[str, str | None], ...]:
-    """Return (msgid, plural msgid or None) of every string marked in static/js/*.js (read once per process)."""
+@lru_cache(maxsize=16)
+def js_msgids(*scripts: str) -> tuple[tuple[str, str | None], ...]:
+    """Return (msgid, plural msgid or None) of every string marked in the named page scripts (static/js/<name>),
+    or in every one of them when none is named; read once per process."""
+    paths = [STATIC_JS / name for name in scripts] if scripts else sorted(STATIC_JS.glob("**/*.js"))
     found: dict[tuple[str, str | None], None] = {}
-    for path in sorted(STATIC_JS.glob("**/*.js")):
+    for path in paths:
         with path.open("rb") as handle:
             for _lineno, message, _comments, _context in extract("javascript", handle, keywords=JS_KEYWORDS):
                 key = (message[0], message[1]) if isinstance(message, tuple) else (message, None)
@@ -84,10 +86,12 @@ def js_msgids() -> tuple[tuple[str, str | None], ...]:
     return tuple(found)
 
 
-def js_catalog() -> dict:
-    """Return what page scripts need to translate their own strings in the reader's language.
+def js_catalog(*scripts: str) -> dict:
+    """Return what the named page scripts (all of them when none is named) need to show their words in the
+    reader's language: the one catalogue of page scripts, which static/js/i18n.js reads.
 
     {"locale", "plural": a gettext plural expression in n, "nplurals", "messages": {msgid: text or [forms]}}
+    A page carries it only when it loads a script that shows words (templates/_macros.html: script_messages).
     """
     translations = get_translations()
     # The catalogue's header (msgid ""), where its plural rule is written; Flask-Babel merges catalogues, which
@@ -98,7 +102,7 @@ def js_catalog() -> dict:
     if match and _PLURAL_EXPRESSION.match(match.group(2)):
         nplurals, plural = int(match.group(1)), match.group(2).strip()
     messages: dict[str, str | list[str]] = {}
-    for msgid, plural_id in js_msgids():
+    for msgid, plural_id in js_msgids(*scripts):
         if plural_id is None:
             messages[msgid] = translations.ugettext(msgid)
         else:

@@ -40,32 +40,6 @@ def video_embed(url: str) -> str | None:
     return None
 
 
-def js_strings() -> dict[str, str]:
-    """Return the words the room's script shows, translated for this reader."""
-    return {
-        "connecting": _("Connecting…"), "connected": _("Connected"), "reconnecting": _("Connection lost. Reconnecting…"),
-        "offline": _("Offline. Trying again…"), "caught_up": _("Back online: you are up to date."),
-        "scheduled": _("Not open yet"), "open": _("Open"), "closed": _("Closed (read-only)"),
-        "people": _("%(n)s here"), "anonymous": _("Anonymous"), "anonymous_to_others": _("anonymous to others"),
-        "you": _("you"), "deleted": _("Message deleted by a moderator."), "delete": _("Delete"), "mute": _("Mute"),
-        "mute_prompt": _("Mute this person for how many minutes? (0 lifts the mute)"),
-        "muted": _("Muted until %(time)s."), "vote": _("Vote"), "voted": _("Voted"), "votes": _("%(n)s votes"),
-        "pending": _("Waiting for a moderator"), "visible": _("Open"), "answered": _("Answered"),
-        "dismissed": _("Dismissed"), "pinned": _("Pinned"), "approve": _("Approve"), "dismiss": _("Dismiss"),
-        "answer": _("Mark answered"), "write_answer": _("Written answer"), "pin": _("Pin"), "unpin": _("Unpin"),
-        "reopen": _("Reopen"), "reason_prompt": _("Why is it dismissed? (only its author sees this)"),
-        "answer_prompt": _("Written answer (optional):"), "reason": _("Reason: %(text)s"),
-        "answer_label": _("Answer: %(text)s"), "new_message": _("New message from %(name)s"),
-        "new_question": _("New question"), "poll_opened": _("A poll opened: %(prompt)s"),
-        "poll_closed": _("Poll closed"), "poll_vote": _("Submit my choice"), "poll_close": _("Close poll"),
-        "voters": _("%(n)s voted"), "your_choice": _("Your choice is saved."),
-        "raise": _("Raise hand"), "lower": _("Lower hand"), "lower_for": _("Lower %(name)s's hand"),
-        "hand_up": _("%(name)s raised a hand"), "no_hands": _("No hands raised."),
-        "no_questions": _("No questions yet."), "no_polls": _("No polls yet."), "sent_later": _("Sending…"),
-        "error": _("Could not do that: %(message)s"), "reset": _("Many things happened while you were away; the room was reloaded."),
-    }
-
-
 @bp.route("/live/")
 @login_required
 def index():
@@ -80,8 +54,7 @@ def room(session_id: int):
     seat = services.get_seat(session_id, actor=current_user)
     url = seat.session.exchange.video_url or ""
     link = url if urlsplit(url).scheme in ("http", "https") else ""  # never a javascript: link
-    return render_template("live/room.html", seat=seat, session=seat.session, strings=js_strings(),
-                           video_url=link, embed=video_embed(link))
+    return render_template("live/room.html", seat=seat, session=seat.session, video_url=link, embed=video_embed(link))
 
 
 @bp.route("/sessions/<int:session_id>/summary")

@@ -3,7 +3,8 @@
 //   _("Hello %(name)s", {name: person})        -> placeholders filled in, as in Python
 //   ngettext("%(num)d vote", "%(num)d votes", n, {num: n})
 // Strings written this way in static/js/*.js are extracted by `exchange i18n extract` like the Python and
-// template ones; base.html hands their translations to the page in <script id="i18n-messages">.
+// template ones; a page that loads such a script carries their translations, plural forms included, in
+// <script id="i18n-messages"> (templates/_macros.html: script_messages). This is the page scripts' one catalogue.
 (function () {
   "use strict";
   var data = { locale: document.documentElement.lang || "en", plural: "(n != 1)", nplurals: 2, messages: {} };

@@ -7,11 +7,19 @@
   if (!root || typeof io === "undefined") { return; }
 
   var cfg = root.dataset;
-  var S = JSON.parse(cfg.strings);
   var sessionId = Number(cfg.sessionId);
   var me = Number(cfg.userId);
   var moderates = cfg.moderates === "1";
   var hosts = cfg.hosts === "1";
+  // Every word the room shows comes from the page scripts' one catalogue (static/js/i18n.js: _ and ngettext), in
+  // the reader's language; counts take the plural form her language needs ("1 voto", "2 votos").
+  var CONNECTION = { connecting: _("Connecting…"), connected: _("Connected"), reconnecting: _("Connection lost. Reconnecting…"),
+                     offline: _("Offline. Trying again…") };
+  var ROOM_STATUS = { scheduled: _("Not open yet"), open: _("Open"), closed: _("Closed (read-only)") };
+  var QUESTION_STATUS = { pending: _("Waiting for a moderator"), visible: _("Open"), answered: _("Answered"), dismissed: _("Dismissed") };
+  var ROLE = { host: _("host"), moderator: _("moderator"), panelist: _("panelist"), participant: _("participant") };
+  var SENDING = _("Sending…");
+  var CAUGHT_UP = _("Back online: you are up to date.");
   var clock;
   try {
     clock = new Intl.DateTimeFormat(cfg.locale, { timeZone: cfg.timezone, hour: "2-digit", minute: "2-digit" });
@@ -30,9 +38,6 @@
   var tune = { delay: ms(cfg.reconnectDelay, 1000), max: ms(cfg.reconnectMax, 10000), ack: ms(cfg.ackTimeout, 15000) };
 
   function $(id) { return document.getElementById(id); }
-  function fmt(text, values) {
-    return String(text).replace(/%\((\w+)\)s/g, function (_m, key) { return values[key]; });
-  }
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (key) {
@@ -57,9 +62,12 @@
     region.textContent = "";
     window.setTimeout(function () { region.textContent = text; }, 50);
   }
+  function showPresence(count) {
+    $("live-presence").textContent = ngettext("%(num)d here", "%(num)d here", count, { num: count });
+  }
   function showError(message) {
     var box = $("live-error");
-    box.textContent = fmt(S.error, { message: message });
+    box.textContent = _("Could not do that: %(message)s", { message: message });
     box.hidden = false;
     window.clearTimeout(showError.timer);
     showError.timer = window.setTimeout(function () { box.hidden = true; }, 8000);
@@ -69,10 +77,33 @@
     var active = document.activeElement;
     var key = active && container.contains(active) ? active.getAttribute("data-key") : null;
     render();
-    if (key) {
+    if (key && document.activeElement !== active) {
       var again = container.querySelector('[data-key="' + key + '"]');
       if (again) { again.focus(); }
     }
+  }
+
+  // --- what changed since the last render -------------------------------------------------------------------------
+  // An event changes one object, and only its item is built again: the others keep their nodes (and the focus and
+  // scroll position in them). A part is false (unchanged), a Set of ids (those items; an empty Set only puts the
+  // list in order again) or true (all of it: a snapshot, the room opening or closing).
+  var dirty = clean();
+  function clean() { return { status: false, chat: false, questions: false, polls: false, hands: false, myHand: false, outbox: false }; }
+  function touch(part, id) {
+    if (dirty[part] === true) { return; }
+    if (id === undefined) { dirty[part] = true; return; }
+    if (!dirty[part]) { dirty[part] = new Set(); }
+    if (id !== null) { dirty[part].add(id); }
+  }
+  function touchAll() { Object.keys(dirty).forEach(function (part) { dirty[part] = true; }); }
+  // The room opened or closed: every control that votes, answers or sends follows.
+  function touchStatus() { ["status", "questions", "polls", "myHand"].forEach(function (part) { touch(part); }); }
+  // Where a waiting item shows: its question's vote, its poll's ballot, the hand button, the boxes of what is sent.
+  function touchQueued(item) {
+    if (item.event === "question.vote") { touch("questions", item.payload.question_id); }
+    else if (item.event === "poll.vote") { touch("polls", item.payload.poll_id); }
+    else if (item.event === "hand.raise") { touch("myHand"); }
+    else { touch("outbox"); }
   }
 
   // --- what the person did, kept until the server has it ----------------------------------------------------------
@@ -99,7 +130,8 @@
     var at = key ? queue.findIndex(function (q) { return q.key === key && q !== inflight; }) : -1;
     if (at >= 0) { queue[at] = item; } else { queue.push(item); }
     store("queue", queue);
-    renderAll();
+    touchQueued(item);
+    render();
     pump();
   }
   function pending(key) {
@@ -109,6 +141,7 @@
   function unqueue(item) {
     queue = queue.filter(function (q) { return q.id !== item.id; });
     store("queue", queue);
+    touchQueued(item);
   }
 
   // Send the oldest item whose kind is not waiting out a rate limit; one at a time, so chat keeps its order.
@@ -155,19 +188,22 @@
     } else {
       done(item, ack);
     }
-    renderAll();
+    render();
     pump();
   }
 
+  // What the server did with it (a vote, ballot or hand shows where `unqueue` touched; a message or question is new).
   function done(item, ack) {
     var p = item.payload;
     switch (item.event) {
       case "chat.send":
         keep(state.chat, ack.message.id, ack.message, ack.seq || 0);
+        touch("chat", ack.message.id);
         break;
       case "question.ask":
         state.mine.add(ack.question.id);
         keep(state.questions, ack.question.id, ack.question, ack.seq || 0);
+        touch("questions", ack.question.id);
         break;
       case "question.vote":
         if (ack.voted) { state.voted.add(p.question_id); } else { state.voted.delete(p.question_id); }
@@ -178,7 +214,7 @@
         state.choices.set(p.poll_id, ack.choices);
         state.drafts.delete(p.poll_id);
         keep(state.polls, p.poll_id, ack.poll, ack.seq || (state.polls.get(p.poll_id) || {})._seq || 0);
-        announce(S.your_choice);
+        announce(_("Your choice is saved."));
         break;
       case "hand.raise":
         state.myHand = ack.raised;
@@ -220,7 +256,7 @@
   function setConnection(name) {
     var badge = $("live-conn");
     badge.dataset.state = name;
-    badge.textContent = S[name];
+    badge.textContent = CONNECTION[name];
   }
 
   socket.on("connect", function () {
@@ -235,7 +271,7 @@
       retry.attempts = 0;
       onJoined(ack);
       setConnection("connected");
-      if (wasBack) { announce(ack.reset ? S.reset : S.caught_up); }
+      if (wasBack) { announce(ack.reset ? _("Many things happened while you were away; the room was reloaded.") : CAUGHT_UP); }
       pump(); // what waited is sent now, after the re-join, oldest first
     });
   });
@@ -254,10 +290,10 @@
     if (event.session_id !== sessionId) { return; }
     if (!state.joined) { state.buffer.push(event); return; }
     apply(event, true);
-    renderAll();
+    render();
   });
   socket.on("presence", function (data) {
-    if (data.session_id === sessionId) { $("live-presence").textContent = fmt(S.people, { n: data.count }); }
+    if (data.session_id === sessionId) { showPresence(data.count); }
   });
 
   function onJoined(ack) {
@@ -268,11 +304,11 @@
       ack.events.forEach(function (event) { apply(event, false); });
       state.lastSeq = Math.max(state.lastSeq || 0, ack.last_seq);
     }
-    state.status = ack.status;
+    if (state.status !== ack.status) { state.status = ack.status; touchStatus(); }
     state.joined = true;
     state.buffer.forEach(function (event) { apply(event, true); });
     state.buffer = [];
-    renderAll();
+    render();
   }
 
   function load(snap) {
@@ -288,8 +324,8 @@
     snap.hands.forEach(function (h) { state.hands.set(h.user.id, h); });
     state.myHand = state.hands.has(me);
     setMuted(snap.muted_until);
-    $("live-presence").textContent = fmt(S.people, { n: snap.presence });
-    $("chat-list").textContent = "";
+    showPresence(snap.presence);
+    touchAll(); // a new picture of the room: every list is built again, and what is gone from it goes
   }
 
   // Keep the newest version of each object: an older event arriving late must not undo a newer one.
@@ -307,36 +343,41 @@
     switch (event.type) {
       case "chat.posted":
         keep(state.chat, d.message.id, d.message, event.seq); // the chat list is a live region: it announces
+        touch("chat", d.message.id);
         break;
       case "chat.deleted":
         var gone = state.chat.get(d.message_id);
-        if (gone) { gone.deleted = true; gone.body = ""; }
+        if (gone) { gone.deleted = true; gone.body = ""; touch("chat", d.message_id); }
         break;
       case "question.asked":
       case "question.updated":
         var isNew = !state.questions.has(d.question.id);
         if (keep(state.questions, d.question.id, d.question, event.seq) && live && isNew && d.question.status !== "pending") {
-          announce(S.new_question + ": " + d.question.body);
+          announce(_("New question: %(text)s", { text: d.question.body }));
         }
+        touch("questions", d.question.id);
         break;
       case "poll.opened":
       case "poll.updated":
       case "poll.closed":
         keep(state.polls, d.poll.id, d.poll, event.seq);
-        if (live && event.type === "poll.opened") { announce(fmt(S.poll_opened, { prompt: d.poll.prompt })); }
-        if (live && event.type === "poll.closed") { announce(S.poll_closed + ": " + d.poll.prompt); }
+        touch("polls", d.poll.id);
+        if (live && event.type === "poll.opened") { announce(_("A poll opened: %(prompt)s", { prompt: d.poll.prompt })); }
+        if (live && event.type === "poll.closed") { announce(_("Poll closed: %(prompt)s", { prompt: d.poll.prompt })); }
         break;
       case "hand.changed":
         if (d.raised) { state.hands.set(d.user.id, { user: d.user, raised: true, at: event.at }); } else { state.hands.delete(d.user.id); }
-        if (d.user.id === me) { state.myHand = d.raised; }
-        if (live && d.raised && moderates && d.user.id !== me) { announce(fmt(S.hand_up, { name: d.user.name })); }
+        touch("hands", d.user.id);
+        if (d.user.id === me) { state.myHand = d.raised; touch("myHand"); }
+        if (live && d.raised && moderates && d.user.id !== me) { announce(_("%(name)s raised a hand", { name: d.user.name })); }
         break;
       case "mute.changed":
-        if (d.user.id === me) { setMuted(d.muted_until); announce(mutedText() || S.caught_up); }
+        if (d.user.id === me) { setMuted(d.muted_until); announce(mutedText() || CAUGHT_UP); }
         break;
       case "room.status":
         state.status = d.status;
-        announce(S[d.status]);
+        touchStatus();
+        announce(ROOM_STATUS[d.status] || d.status);
         break;
     }
     state.lastSeq = Math.max(state.lastSeq || 0, event.seq);
@@ -347,10 +388,10 @@
   function send(event, payload, onOk) {
     payload.session_id = sessionId;
     socket.timeout(tune.ack).emit(event, payload, function (err, ack) {
-      if (err) { showError(S.offline); return; }
+      if (err) { showError(CONNECTION.offline); return; }
       if (!ack.ok) { showError(ack.error.message); return; }
       if (onOk) { onOk(ack); }
-      renderAll();
+      render();
     });
   }
 
@@ -382,7 +423,7 @@
   textForm("question-form", "question-body", function (text) {
     enqueue("question.ask", { body: text, anonymous: $("question-anon").checked });
   });
-  $("question-sort").addEventListener("change", renderQuestions);
+  $("question-sort").addEventListener("change", function () { touch("questions", null); render(); }); // order only
   $("hand-toggle").addEventListener("click", function () {
     enqueue("hand.raise", { raised: !myHand() }, "hand");
   });
@@ -409,49 +450,75 @@
     return el("button", attrs);
   }
 
-  function renderChat() {
-    var list = $("chat-list");
+  // Bring a list in line with `items` (in this order), each item's node keyed by its data-id: build the items named
+  // in `changed` (all when it is true) and the new ones, drop the gone ones, move the misplaced ones; the others keep
+  // their nodes, and so does a changed item when `current(node, item)` says its node shows it already. The node shown
+  // when there is nothing (`empty()`) has no data-id. The keyboard focus stays put.
+  function patchList(list, items, idOf, changed, build, empty, current) {
+    keepFocus(list, function () {
+      var shown = new Map();
+      Array.from(list.children).forEach(function (node) {
+        if (node.dataset.id && !shown.has(node.dataset.id)) { shown.set(node.dataset.id, node); } else { list.removeChild(node); }
+      });
+      var nodes = items.map(function (item) {
+        var id = idOf(item), node = shown.get(String(id));
+        if (!node || ((changed === true || changed.has(id)) && !(current && current(node, item)))) {
+          var fresh = build(item);
+          if (node) { list.replaceChild(fresh, node); }
+          node = fresh;
+        }
+        shown.delete(String(id));
+        return node;
+      });
+      shown.forEach(function (node) { list.removeChild(node); });
+      nodes.forEach(function (node, i) {
+        if (list.children[i] !== node) { list.insertBefore(node, list.children[i] || null); }
+      });
+      if (!items.length && empty) { list.appendChild(empty()); }
+    });
+  }
+
+  function renderChat(changed) {
     var box = $("chat-log"); // the scrolling live region around the list (a log role would hide the list's items)
     var atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
     var messages = Array.from(state.chat.values()).sort(function (a, b) { return a.id - b.id; });
-    messages.forEach(function (m) {
-      var item = list.querySelector('li[data-id="' + m.id + '"]');
-      var signature = m.deleted ? "deleted" : "shown";
-      if (item && item.dataset.sig === signature) { return; }
-      var fresh = chatItem(m, signature);
-      if (item) { list.replaceChild(fresh, item); } else { list.appendChild(fresh); }
+    // A message's node is replaced only when it is deleted: the log's live region reads out every node put in it,
+    // and a message can come twice (the sender's ack and the event, a replay after a reconnect).
+    patchList($("chat-list"), messages, function (m) { return m.id; }, changed, chatItem, null, function (node, m) {
+      return node.dataset.sig === chatSignature(m);
     });
     if (atBottom) { box.scrollTop = box.scrollHeight; }
   }
 
   function roleName(role) {
-    return { host: _("host"), moderator: _("moderator"), panelist: _("panelist") }[role] || role;
+    return ROLE[role] || role;
   }
 
-  function chatItem(m, signature) {
+  function chatSignature(m) { return m.deleted ? "deleted" : "shown"; }
+
+  function chatItem(m) {
     var mine = m.author.id === me;
     var head = el("p", { "class": "live-meta" }, [
-      el("strong", { text: mine ? m.author.name + " (" + S.you + ")" : m.author.name }),
+      el("strong", { text: mine ? _("%(name)s (you)", { name: m.author.name }) : m.author.name }),
       m.author.role !== "participant" ? el("span", { "class": "pill", text: roleName(m.author.role) }) : null,
       time(m.at)
     ]);
-    var body = m.deleted ? el("p", { "class": "help", text: S.deleted }) : el("p", { "class": "live-body", text: m.body });
+    var body = m.deleted ? el("p", { "class": "help", text: _("Message deleted by a moderator.") }) : el("p", { "class": "live-body", text: m.body });
     var tools = null;
     if (moderates && !m.deleted) {
       tools = el("p", { "class": "live-tools" }, [
-        button(S.delete, "del-" + m.id, function () { send("chat.delete", { message_id: m.id }); }),
-        !mine && (m.author.role === "participant" || m.author.role === "panelist") ? button(S.mute, "mute-" + m.id, function () {
-          var minutes = window.prompt(S.mute_prompt, "10");
+        button(_("Delete"), "del-" + m.id, function () { send("chat.delete", { message_id: m.id }); }),
+        !mine && (m.author.role === "participant" || m.author.role === "panelist") ? button(_("Mute"), "mute-" + m.id, function () {
+          var minutes = window.prompt(_("Mute this person for how many minutes? (0 lifts the mute)"), "10");
           if (minutes === null) { return; }
           send("chat.mute", { user_id: m.author.id, minutes: parseInt(minutes, 10) || 0 });
         }) : null
       ]);
     }
-    return el("li", { "class": "live-item" + (mine ? " live-item--mine" : ""), "data-id": m.id, "data-sig": signature }, [head, body, tools]);
+    return el("li", { "class": "live-item" + (mine ? " live-item--mine" : ""), "data-id": m.id, "data-sig": chatSignature(m) }, [head, body, tools]);
   }
 
-  function renderQuestions() {
-    var list = $("question-list");
+  function renderQuestions(changed) {
     var byVotes = $("question-sort").value === "votes";
     var shown = Array.from(state.questions.values()).filter(function (q) {
       return moderates || q.status === "visible" || q.status === "answered" || state.mine.has(q.id);
@@ -463,10 +530,8 @@
       if (byVotes && a.votes !== b.votes) { return b.votes - a.votes; }
       return b.id - a.id;
     });
-    keepFocus(list, function () {
-      list.textContent = "";
-      if (!shown.length) { list.appendChild(el("li", { "class": "help", text: S.no_questions })); }
-      shown.forEach(function (q) { list.appendChild(questionItem(q)); });
+    patchList($("question-list"), shown, function (q) { return q.id; }, changed, questionItem, function () {
+      return el("li", { "class": "help", text: _("No questions yet.") });
     });
   }
 
@@ -476,21 +541,21 @@
     var canVote = state.status === "open" && (q.status === "visible" || q.status === "answered");
     var vote = el("button", {
       type: "button", "class": "live-vote", "data-key": "vote-" + q.id, "aria-pressed": voted ? "true" : "false",
-      disabled: !canVote, "aria-label": (voted ? S.voted : S.vote) + " — " + fmt(S.votes, { n: q.votes }) +
-        (waiting ? " — " + S.sent_later : ""),
+      disabled: !canVote, "aria-label": (voted ? _("Voted") : _("Vote")) + " — " + ngettext("%(num)d vote", "%(num)d votes", q.votes, { num: q.votes }) +
+        (waiting ? " — " + SENDING : ""),
       on: { click: function () { enqueue("question.vote", { question_id: q.id, value: voted ? 0 : 1 }, "vote:" + q.id); } }
     }, [el("span", { "aria-hidden": "true", text: "▲ " + (q.votes + (voted === state.voted.has(q.id) ? 0 : voted ? 1 : -1)) })]);
-    var who = q.author ? q.author.name + (q.anonymous ? " (" + S.anonymous_to_others + ")" : "") : S.anonymous;
-    if (state.mine.has(q.id) && !q.author) { who = S.anonymous + " (" + S.you + ")"; }
+    var who = q.author ? q.author.name + (q.anonymous ? " (" + _("anonymous to others") + ")" : "") : _("Anonymous");
+    if (state.mine.has(q.id) && !q.author) { who = _("%(name)s (you)", { name: _("Anonymous") }); }
     var meta = el("p", { "class": "live-meta" }, [
       el("span", { text: who }), time(q.at),
-      q.status !== "visible" ? el("span", { "class": "pill pill--" + q.status, text: S[q.status] }) : null,
-      q.pinned ? el("span", { "class": "pill", text: S.pinned }) : null,
-      waiting ? el("span", { "class": "live-sending", text: S.sent_later }) : null
+      q.status !== "visible" ? el("span", { "class": "pill pill--" + q.status, text: QUESTION_STATUS[q.status] || q.status }) : null,
+      q.pinned ? el("span", { "class": "pill", text: _("Pinned") }) : null,
+      waiting ? el("span", { "class": "live-sending", text: SENDING }) : null
     ]);
     var parts = [meta, el("p", { "class": "live-body", text: q.body })];
-    if (q.answer) { parts.push(el("p", { "class": "live-answer", text: fmt(S.answer_label, { text: q.answer }) })); }
-    if (q.reason) { parts.push(el("p", { "class": "help", text: fmt(S.reason, { text: q.reason }) })); }
+    if (q.answer) { parts.push(el("p", { "class": "live-answer", text: _("Answer: %(text)s", { text: q.answer }) })); }
+    if (q.reason) { parts.push(el("p", { "class": "help", text: _("Reason: %(text)s", { text: q.reason }) })); }
     if (moderates) { parts.push(moderation(q)); }
     return el("li", { "class": "live-item live-q", "data-id": q.id }, [vote, el("div", { "class": "live-q-main" }, parts)]);
   }
@@ -501,12 +566,12 @@
         var payload = { question_id: q.id, action: action };
         Object.keys(extra || {}).forEach(function (k) { payload[k] = extra[k]; });
         if (action === "dismiss") {
-          var reason = window.prompt(S.reason_prompt, "");
+          var reason = window.prompt(_("Why is it dismissed? (only its author sees this)"), "");
           if (reason === null) { return; }
           payload.reason = reason;
         }
         if (action === "answer") {
-          var answer = window.prompt(S.answer_prompt, q.answer || "");
+          var answer = window.prompt(_("Written answer (optional):"), q.answer || "");
           if (answer === null) { return; }
           payload.answer = answer;
         }
@@ -514,27 +579,24 @@
       };
     }
     var tools = [];
-    if (q.status === "pending") { tools.push(button(S.approve, "approve-" + q.id, act("approve"))); }
+    if (q.status === "pending") { tools.push(button(_("Approve"), "approve-" + q.id, act("approve"))); }
     if (q.status !== "dismissed") {
-      tools.push(button(q.status === "answered" ? S.write_answer : S.answer, "answer-" + q.id, act("answer")));
-      tools.push(button(S.dismiss, "dismiss-" + q.id, act("dismiss")));
+      tools.push(button(q.status === "answered" ? _("Written answer") : _("Mark answered"), "answer-" + q.id, act("answer")));
+      tools.push(button(_("Dismiss"), "dismiss-" + q.id, act("dismiss")));
     }
     if (q.status === "visible" || q.status === "answered") {
-      tools.push(button(q.pinned ? S.unpin : S.pin, "pin-" + q.id, act(q.pinned ? "unpin" : "pin")));
+      tools.push(button(q.pinned ? _("Unpin") : _("Pin"), "pin-" + q.id, act(q.pinned ? "unpin" : "pin")));
     }
-    if (q.status === "answered" || q.status === "dismissed") { tools.push(button(S.reopen, "reopen-" + q.id, act("reopen"))); }
+    if (q.status === "answered" || q.status === "dismissed") { tools.push(button(_("Reopen"), "reopen-" + q.id, act("reopen"))); }
     return el("p", { "class": "live-tools" }, tools);
   }
 
-  function renderPolls() {
-    var list = $("poll-list");
+  function renderPolls(changed) {
     var polls = Array.from(state.polls.values()).sort(function (a, b) {
       return (a.status === b.status ? 0 : a.status === "open" ? -1 : 1) || b.id - a.id;
     });
-    keepFocus(list, function () {
-      list.textContent = "";
-      if (!polls.length) { list.appendChild(el("p", { "class": "help", text: S.no_polls })); }
-      polls.forEach(function (p) { list.appendChild(pollItem(p)); });
+    patchList($("poll-list"), polls, function (p) { return p.id; }, changed, pollItem, function () {
+      return el("p", { "class": "help", text: _("No polls yet.") });
     });
   }
 
@@ -559,11 +621,12 @@
       ]);
     });
     var parts = [el("legend", { text: p.prompt }), el("ul", { "class": "live-options" }, options),
-                 el("p", { "class": "help", text: fmt(S.voters, { n: p.voters }) + (p.status === "closed" ? " · " + S.closed : "") }),
-                 waiting ? el("p", { "class": "live-sending", text: S.sent_later }) : null];
+                 el("p", { "class": "help", text: ngettext("%(num)d voted", "%(num)d voted", p.voters, { num: p.voters }) +
+                   (p.status === "closed" ? " · " + ROOM_STATUS.closed : "") }),
+                 waiting ? el("p", { "class": "live-sending", text: SENDING }) : null];
     var tools = [];
     if (open) {
-      tools.push(el("button", { type: "button", "class": "button button--small", "data-key": "cast-" + p.id, text: S.poll_vote,
+      tools.push(el("button", { type: "button", "class": "button button--small", "data-key": "cast-" + p.id, text: _("Submit my choice"),
         on: { click: function () {
           var picked = Array.from(state.drafts.get(p.id) || new Set(saved));
           state.drafts.delete(p.id);
@@ -571,7 +634,7 @@
         } } }));
     }
     if (moderates && p.status === "open") {
-      tools.push(button(S.poll_close, "close-" + p.id, function () { send("poll.close", { poll_id: p.id }); }));
+      tools.push(button(_("Close poll"), "close-" + p.id, function () { send("poll.close", { poll_id: p.id }); }));
     }
     parts.push(el("p", { "class": "live-tools" }, tools));
     return el("fieldset", { "class": "live-poll", "data-id": p.id }, parts);
@@ -582,32 +645,36 @@
     return waiting ? waiting.payload.raised : state.myHand;
   }
 
-  function renderHands() {
+  function renderHandToggle() {
     var toggle = $("hand-toggle");
     var raised = myHand();
     toggle.setAttribute("aria-pressed", raised ? "true" : "false");
-    toggle.textContent = raised ? S.lower : S.raise;
+    toggle.textContent = raised ? _("Lower hand") : _("Raise hand");
     toggle.disabled = state.status !== "open";
-    $("hand-note").textContent = pending("hand") ? S.sent_later : "";
+    $("hand-note").textContent = pending("hand") ? SENDING : "";
+  }
+
+  // The raised hands, in the order they went up (moderators only).
+  function renderHands(changed) {
     var list = $("hand-list");
     if (!list) { return; }
-    keepFocus(list, function () {
-      list.textContent = "";
-      if (!state.hands.size) { list.appendChild(el("li", { "class": "help", text: S.no_hands })); }
-      state.hands.forEach(function (h) {
-        list.appendChild(el("li", { "class": "live-item" }, [
-          el("span", { text: h.user.name + " " }), time(h.at), el("span", { text: " " }),
-          button(fmt(S.lower_for, { name: h.user.name }), "lower-" + h.user.id, function () {
-            send("hand.lower", { user_id: h.user.id });
-          })
-        ]));
-      });
+    patchList(list, Array.from(state.hands.values()), function (h) { return h.user.id; }, changed, handItem, function () {
+      return el("li", { "class": "help", text: _("No hands raised.") });
     });
+  }
+
+  function handItem(h) {
+    return el("li", { "class": "live-item", "data-id": h.user.id }, [
+      el("span", { text: h.user.name + " " }), time(h.at), el("span", { text: " " }),
+      button(_("Lower %(name)s's hand", { name: h.user.name }), "lower-" + h.user.id, function () {
+        send("hand.lower", { user_id: h.user.id });
+      })
+    ]);
   }
 
   function renderStatus() {
     var open = state.status === "open";
-    $("live-status").textContent = S[state.status] || state.status;
+    $("live-status").textContent = ROOM_STATUS[state.status] || state.status;
     root.dataset.status = state.status;
     ["chat-form", "question-form", "poll-form"].forEach(function (id) {
       var form = $(id);
@@ -627,7 +694,7 @@
     queue.forEach(function (item) {
       if (item.event !== event) { return; }
       list.appendChild(el("li", { "class": "live-item live-item--mine live-item--sending", "data-client-id": item.id }, [
-        el("p", { "class": "live-meta" }, [el("span", { "class": "live-sending", text: S.sent_later })]),
+        el("p", { "class": "live-meta" }, [el("span", { "class": "live-sending", text: SENDING })]),
         el("p", { "class": "live-body", text: item.payload.body })
       ]));
     });
@@ -686,19 +753,23 @@
     }
   }
 
-  function renderAll() {
-    renderStatus();
-    renderChat();
-    renderQuestions();
-    renderPolls();
-    renderHands();
-    renderOutbox("chat-outbox", "chat.send");
-    renderOutbox("question-outbox", "question.ask");
+  // Render what changed since the last time (see `dirty`), then the notes on what waits to be sent.
+  function render() {
+    var changed = dirty;
+    dirty = clean();
+    if (changed.status) { renderStatus(); }
+    if (changed.chat) { renderChat(changed.chat); }
+    if (changed.questions) { renderQuestions(changed.questions); }
+    if (changed.polls) { renderPolls(changed.polls); }
+    if (changed.hands) { renderHands(changed.hands); }
+    if (changed.myHand) { renderHandToggle(); }
+    if (changed.outbox) {
+      renderOutbox("chat-outbox", "chat.send");
+      renderOutbox("question-outbox", "question.ask");
+    }
     renderNotes();
   }
   // Before the first join (or after a reload while the link is down): show what is still waiting to be sent.
-  renderHands();
-  renderOutbox("chat-outbox", "chat.send");
-  renderOutbox("question-outbox", "question.ask");
-  renderNotes();
+  ["hands", "myHand", "outbox"].forEach(function (part) { touch(part); });
+  render();
 })();

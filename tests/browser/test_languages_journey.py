@@ -14,8 +14,8 @@ def test_a_portuguese_browser_gets_portuguese_and_can_switch(new_page, shots, ax
     assert page.get_attribute("html", "lang") == "pt"
     assert page.get_by_label("Fuso horário").input_value() == "America/Sao_Paulo"  # detected, in a localized list
     assert page.get_by_label("Idioma", exact=True).input_value() == "pt"
-    assert page.evaluate("window.i18n.locale") == "pt"
-    assert page.evaluate("ngettext('%(num)d expert found.', '%(num)d experts found.', 2, {num: 2})") == "2 experts found."
+    # Pages whose scripts show no words carry no messages for them (the live room does: test_live_room_in_browsers.py).
+    assert page.evaluate("typeof window.i18n") == "undefined"
     shots.take(page, "signup-pt")
     violations = check_accessibility(page, axe_source)
     assert violations == [], dump(violations)

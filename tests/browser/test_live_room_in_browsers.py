@@ -3,6 +3,7 @@ a phone screen and a keyboard without a mouse. The demo's webinar session is liv
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -119,6 +120,76 @@ def test_questions_votes_moderation_polls_chat_and_a_dropped_link(new_page, shot
     assert official_ids == expert_ids
     assert question(official, asked).count() == 1
     shots.take(official, "back-online")
+
+
+def test_the_live_room_speaks_the_readers_language_with_plural_forms(new_page, shots):
+    """The room's script takes its words, role labels and plural forms from the page's one catalogue."""
+    problems: list[str] = []
+    lucia = enter_room(new_page(timezone_id="America/Mexico_City"), "mexico")  # her profile says Spanish
+    lucia.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    joao = enter_room(new_page(timezone_id="America/Sao_Paulo"), "saopaulo")  # his says Portuguese
+    assert lucia.evaluate("window.i18n.locale") == "es" and joao.evaluate("window.i18n.locale") == "pt"
+    # A string no page script uses is not in the room's catalogue: it stays as written.
+    assert joao.evaluate("ngettext('%(num)d expert found.', '%(num)d experts found.', 2, {num: 2})") == "2 experts found."
+    assert joao.evaluate("ngettext('%(num)d vote', '%(num)d votes', 2, {num: 2})") == "2 votos"
+    # The host's welcome carries the role label in Spanish, not the role's code.
+    welcome = lucia.locator("#chat-list > li", has_text="Welcome!").first
+    expect(welcome.locator(".pill")).to_have_text("anfitrión")
+    # One vote, then two: singular, then plural, in each reader's language.
+    asked = f"¿Cómo publicaron los datos del presupuesto? [{uuid.uuid4().hex[:6]}]"
+    lucia.get_by_label("Su pregunta").fill(asked)
+    lucia.get_by_role("button", name="Preguntar", exact=True).click()
+    vote = question(lucia, asked).locator("button.live-vote")
+    expect(vote).to_have_attribute("aria-label", re.compile(r"— 0 votos$"))
+    vote.click()
+    expect(vote).to_have_attribute("aria-label", re.compile(r"^Votado — 1 voto$"))
+    question(joao, asked).locator("button.live-vote").click()
+    expect(vote).to_have_attribute("aria-label", re.compile(r"^Votado — 2 votos$"))
+    expect(question(joao, asked).locator("button.live-vote")).to_have_attribute("aria-label", re.compile(r"^Voto registrado — 2 votos$"))
+    expect(lucia.locator("#live-presence")).to_have_text(re.compile(r"^\d+ presentes?$"))
+    shots.take(lucia, "room-es-votes")
+    assert problems == []
+
+
+def test_an_event_rebuilds_only_the_item_it_changes_and_the_focus_stays(new_page):
+    tag = uuid.uuid4().hex[:6]
+    official = enter_room(new_page(), "lagos")
+    expert = enter_room(new_page(), "chicago.cio")
+    first, second = f"First of two [{tag}]", f"Second of two [{tag}]"
+    for text in (first, second):
+        official.get_by_label("Your question").fill(text)
+        official.get_by_role("button", name="Ask", exact=True).click()
+        expect(question(official, text)).to_have_count(1)
+    expect(question(expert, second)).to_have_count(1)
+    # Mark the nodes the official's page shows now, and put her keyboard focus on the first question's vote.
+    official.evaluate("""() => {
+        document.querySelectorAll("#question-list > li, #chat-list > li").forEach(n => { n.dataset.before = "1"; });
+    }""")
+    question(official, first).locator("button.live-vote").focus()
+    # Someone votes on the second question: only its item is built again.
+    question(expert, second).locator("button.live-vote").click()
+    expect(question(official, second).locator("button.live-vote")).to_contain_text("1")
+    expect(question(official, second)).not_to_have_attribute("data-before", "1")
+    expect(question(official, first)).to_have_attribute("data-before", "1")
+    unmarked = official.locator("#chat-list > li:not([data-before])")
+    expect(unmarked).to_have_count(0)
+    assert official.evaluate("document.activeElement.dataset.key") == question(official, first).locator(
+        "button.live-vote").get_attribute("data-key")
+    # Her own vote rebuilds her item; the focus comes back to the same button.
+    official.keyboard.press("Enter")
+    expect(question(official, first).locator("button.live-vote")).to_have_attribute("aria-pressed", "true")
+    expect(question(official, first)).not_to_have_attribute("data-before", "1")
+    assert official.evaluate("document.activeElement.classList.contains('live-vote')")
+    assert tag in official.evaluate("document.activeElement.closest('li').textContent")
+    # Her chat message comes back twice (her ack, then the room's event): its node in the live region stays the same.
+    mine = f"One message, one node [{tag}]"
+    send_chat(official, mine)
+    expect(chat_line(official, mine)).to_have_count(1)
+    chat_line(official, mine).evaluate("node => { node.dataset.before = '1'; }")
+    send_chat(expert, f"And a reply [{tag}]")
+    expect(chat_line(official, f"And a reply [{tag}]")).to_have_count(1)
+    expect(chat_line(official, mine)).to_have_attribute("data-before", "1")
+    expect(official.locator("#chat-list > li:not([data-before])")).to_have_count(1)  # only the reply is new
 
 
 def test_live_room_on_a_phone(new_page, shots):

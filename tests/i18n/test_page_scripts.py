@@ -51,11 +51,29 @@ def test_the_page_gets_the_translations_of_its_scripts(app, page_script, lang, j
     assert catalog["messages"] == {"Join the session": join, "%(num)d expert found.": forms}
 
 
-def test_every_page_carries_the_messages_as_data_not_as_a_script(client):
-    html = client.get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+def messages_block(html: str) -> dict | None:
     block = re.search(r'<script type="application/json" id="i18n-messages">(.*?)</script>', html, re.S)
-    assert block and json.loads(block.group(1))["locale"] == "fr"
-    assert html.index('src="/static/js/i18n.js') < html.index('src="/static/js/app.js')  # ready before page scripts
+    return json.loads(block.group(1)) if block else None
+
+
+def test_the_pages_whose_scripts_show_words_carry_their_messages_as_data_not_as_a_script(
+        client, login_as, make_user, make_exchange, register, db):
+    # A page without such a script carries neither the messages nor the script that reads them (pages stay light).
+    html = client.get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert messages_block(html) is None and "js/i18n.js" not in html and 'src="/static/js/app.js' in html
+    # The live room does: the messages of its script, in the reader's language, read before the script runs.
+    reader = make_user(language="fr")
+    exchange = make_exchange()
+    exchange.sessions[0].room_status = "open"
+    db.session.commit()
+    register(reader, exchange)
+    login_as(reader)
+    html = client.get(f"/sessions/{exchange.sessions[0].id}/room").get_data(as_text=True)
+    catalog = messages_block(html)
+    assert catalog and catalog["locale"] == "fr" and catalog["plural"] == "(n > 1)"
+    assert catalog["messages"]["%(num)d vote"] == ["%(num)d vote", "%(num)d votes"]
+    assert catalog["messages"]["host"] == "hôte"  # the role labels too
+    assert html.index('src="/static/js/i18n.js') < html.index('src="/static/js/live.js')  # ready before page scripts
 
 
 NODE = r"""

@@ -44,8 +44,10 @@ def test_room_page_has_everything_in_one_page_and_no_inline_script(room, client,
         assert part in html, part
     assert 'id="poll-form"' not in html and 'id="room-close"' not in html  # moderator and host tools only
     assert "<script>" not in html and " style=" not in html and " on" + "click=" not in html
-    strings = json.loads(re.search(r"data-strings='([^']+)'", html).group(1).replace("&#34;", '"').replace("&amp;", "&"))
-    assert strings["anonymous"] == "Anonymous"
+    # The room's words reach its script in the page scripts' one catalogue (a data block), not in a second table.
+    assert "data-strings" not in html
+    catalog = json.loads(re.search(r'<script type="application/json" id="i18n-messages">(.*?)</script>', html, re.S).group(1))
+    assert catalog["messages"]["Anonymous"] == "Anonymous"
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     labels = set(re.findall(r'<label for="([^"]+)"', html))
     controls = set(re.findall(r'<(?:textarea|select|input)[^>]* id="([^"]+)"', html)) - {"lang-switch"}
@@ -66,7 +68,7 @@ def test_hosts_get_room_and_poll_tools(room, client, login_as):
     assert 'id="room-close"' in html and 'id="poll-form"' in html and 'id="hand-list"' in html
 
 
-def test_room_page_with_everything_it_loads_stays_under_100_kb_compressed(room, client, login_as):
+def test_room_page_with_everything_it_loads_stays_under_50_kb_compressed(room, client, login_as):
     login_as(room.host)  # the host's page is the largest (every tool)
     html = client.get(f"/sessions/{room.id}/room").get_data()
     assets = re.findall(rb'<(?:script|link|img)\b[^>]*?(?:src|href)="(/[^"]+)"', html)
@@ -77,7 +79,7 @@ def test_room_page_with_everything_it_loads_stays_under_100_kb_compressed(room, 
         body = client.get(path.decode()).get_data()
         assert body, path
         total += len(gzip.compress(body))
-    assert total <= 100 * 1024, f"{total} bytes compressed"
+    assert total <= 50 * 1024, f"{total} bytes compressed"  # a phone on a weak link opens it cold
 
 
 def test_socket_io_client_is_pinned_with_its_licence():
