@@ -4,21 +4,9 @@ from __future__ import annotations
 
 import shutil
 
-import pytest
 from babel.messages.pofile import read_po
-from click.testing import CliRunner
-from flask.cli import ScriptInfo
 
-from exchange.cli import cli
 from exchange.common import catalogs
-
-
-@pytest.fixture
-def run(app):
-    def invoke(*args: str):
-        return CliRunner().invoke(cli, list(args), obj=ScriptInfo(create_app=lambda: app))
-
-    return invoke
 
 
 def test_check_passes_on_the_shipped_catalogues(run):

@@ -14,7 +14,7 @@ from exchange.common.time import utcnow
 from exchange.exchanges import registrations
 from exchange.exchanges.services import remove_speaker
 from exchange.live import access
-from tests.live.conftest import PASSWORD
+from tests.live.helpers import PASSWORD
 
 
 def _forget_rows(db) -> None:
