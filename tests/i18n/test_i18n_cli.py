@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
 
 from exchange.common import catalogs
 
@@ -34,7 +34,8 @@ def test_check_fails_and_says_what_to_do_when_a_catalogue_is_behind(run, tmp_pat
     po = catalogs.po_path("es", folder)
     catalog = catalogs.read_catalog("es", folder)
     del catalog["Your profile is saved."]
-    po.write_bytes(catalogs._po_bytes(catalog))
+    with po.open("wb") as handle:
+        write_po(handle, catalog)
     monkeypatch.setattr(catalogs, "TRANSLATIONS", folder)
     result = run("i18n", "check")
     assert result.exit_code == 1
