@@ -1,25 +1,52 @@
-"""Shared fixtures: app, db, client (with CSRF-aware form posts), make_user, login_as, outbox."""
+"""The suite's one fixture vocabulary: a name means one thing in every test directory.
+
+App and database: app, db, client (with CSRF-aware form posts), run (the `exchange` command), outbox, smtp_server.
+People and things: make_user, login_as, organizer (a User), organizer_client, reference (the shipped focus areas,
+topics and cities), make_expert (an ExpertProfile), make_expert_user (an approved expert's User), make_official
+(a User with an OfficialProfile), make_exchange, register, add_speaker.
+The live room: room, stored, live_client, live_server, room_client, wait_for (helpers in tests/live/helpers.py).
+"""
 
 from __future__ import annotations
 
 import email
 import os
 import re
+import threading
 from email.message import Message
 from email.policy import default as default_policy
+from types import SimpleNamespace
 
 import pytest
+from aiosmtpd.controller import Controller
+from click.testing import CliRunner
+from flask.cli import ScriptInfo
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import select, text
+from werkzeug.serving import make_server
 
 from exchange import create_app
 from exchange.accounts.models import User
 from exchange.accounts.services import hash_password
+from exchange.cli import cli
+from exchange.experts.models import (
+    AvailabilityWindow,
+    City,
+    ExpertLanguage,
+    ExpertProfile,
+    OfficialProfile,
+    Topic,
+)
+from exchange.experts.reference import load_reference_data
 from exchange.extensions import db as _db
+from exchange.extensions import socketio
+from tests.live.helpers import LiveClient, RoomClient, login_cookie, wait_for
+from tests.mail.helpers import Sink, free_port
 
 TEST_PASSWORD = "correct horse battery"
 _CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 _PASSWORD_HASH: dict[str, str] = {}
+WEEKDAYS_9_TO_5 = [(d, 9 * 60, 17 * 60) for d in range(5)]
 
 
 def database_url(tmp_path_factory) -> str:
@@ -264,3 +291,208 @@ def add_speaker(db):
         return speaker
 
     return add
+
+
+@pytest.fixture
+def run(app):
+    """Run the `exchange` command line against the test app; return click's Result."""
+
+    def invoke(*args: str, input: str | None = None):
+        return CliRunner().invoke(cli, list(args), obj=ScriptInfo(create_app=lambda: app), input=input)
+
+    return invoke
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server on loopback that the app delivers to; yields its Sink (messages, envelopes)."""
+    sink = Sink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    yield sink
+    app.config.update(MAIL_SERVER=None, MAIL_PORT=25)
+    controller.stop()
+
+
+# --- people and reference data -------------------------------------------------------------------------------------
+
+@pytest.fixture
+def organizer(make_user):
+    """An organizer (a User): Olivia, in New York."""
+    return make_user(role="organizer", name="Olivia Organizer", email="olivia@example.org", timezone="America/New_York")
+
+
+@pytest.fixture
+def organizer_client(app, organizer, login_as):
+    """A test client of its own, logged in as `organizer`."""
+    return login_as(organizer, app.test_client())
+
+
+@pytest.fixture
+def reference(db):
+    """Load the shipped focus areas, topics and cities; `reference.city(slug)` returns a City."""
+    load_reference_data()
+    db.session.commit()
+
+    class Ref:
+        @staticmethod
+        def city(slug: str) -> City:
+            return db.session.scalar(select(City).where(City.slug == slug))
+
+    return Ref()
+
+
+@pytest.fixture
+def make_expert(db, make_user, reference):
+    """Create an expert profile (approved unless told) and return the ExpertProfile; overrides set profile columns."""
+
+    def make(*, user=None, status: str = "approved", topics=("open-data",), languages=(("en", "native"),),
+             timezone: str = "America/New_York", windows=WEEKDAYS_9_TO_5, name: str | None = None,
+             **fields) -> ExpertProfile:
+        if user is None:
+            extra = {"name": name} if name else {}
+            user = make_user(role="expert" if status == "approved" else "official", timezone=timezone, **extra)
+        topic_rows = list(db.session.scalars(select(Topic).where(Topic.slug.in_(topics))))
+        values = {"job_title": "Chief Data Officer", "city_government": "City of Somewhere", "state": "NY",
+                  "department": "Innovation", "bio": "Ran the open data program.", "timezone": timezone}
+        values.update(fields)
+        profile = ExpertProfile(user=user, status=status, topics=topic_rows,
+                                focus_areas=list({t.focus_area for t in topic_rows}), **values)
+        profile.languages = [ExpertLanguage(code=c, level=lvl) for c, lvl in languages]
+        profile.availability = [AvailabilityWindow(weekday=d, start_minute=s, end_minute=e) for d, s, e in windows]
+        db.session.add(profile)
+        db.session.commit()
+        return profile
+
+    return make
+
+
+@pytest.fixture
+def make_expert_user(db, make_user):
+    """Create an approved expert and return the User; `windows` [(weekday, start minute, end minute)] in their
+    zone, or none; overrides set user columns. (make_expert returns the profile.)"""
+
+    def make(*, windows=None, timezone: str = "America/Chicago", **overrides) -> User:
+        user = make_user(role="expert", timezone=timezone, **overrides)
+        profile = ExpertProfile(user=user, status="approved", job_title="CIO", city_government="City", state="IL",
+                                timezone=timezone)
+        profile.availability = [AvailabilityWindow(weekday=d, start_minute=s, end_minute=e) for d, s, e in windows or []]
+        db.session.add(profile)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_official(db, make_user, reference):
+    """Create an official (a User) with a profile in a city (by slug) and a stakeholder group."""
+
+    def make(*, city: str = "lagos", group: str = "innovation_staff", languages: str = "en", **user_fields) -> User:
+        city_row = reference.city(city)
+        user_fields.setdefault("timezone", city_row.timezone)
+        user = make_user(role="official", **user_fields)
+        db.session.add(OfficialProfile(user=user, city=city_row, organization="City Hall", role_title="Director",
+                                       stakeholder_group=group, languages=languages))
+        db.session.commit()
+        return user
+
+    return make
+
+
+# --- the live room -------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def room(db, make_user, make_exchange, register, add_speaker):
+    """An open webinar room: host, moderator, panelist, two registered officials, an organizer and outsiders."""
+    organizer = make_user(role="organizer", name="Olivia Organizer")
+    exchange = make_exchange(created_by=organizer, video_url="https://meet.jit.si/peer-exchange-test")
+    session = exchange.sessions[0]
+    session.room_status = "open"
+    db.session.commit()
+    people = {
+        "host": make_user(role="expert", name="Hana Host"),
+        "moderator": make_user(role="expert", name="Moe Moderator"),
+        "panelist": make_user(role="expert", name="Pablo Panelist"),
+        "official": make_user(name="Adaeze Official"),
+        "other": make_user(name="Budi Other"),
+        "waitlisted": make_user(name="Wanda Waitlisted"),
+        "outsider": make_user(name="Oscar Outsider"),
+        "declined": make_user(role="expert", name="Dee Declined"),
+    }
+    add_speaker(people["host"], session, "host")
+    add_speaker(people["moderator"], session, "moderator")
+    add_speaker(people["panelist"], session, "panelist")
+    add_speaker(people["declined"], session, "host", status="declined")
+    register(people["official"], exchange)
+    register(people["other"], exchange)
+    register(people["waitlisted"], exchange, "waitlisted")
+    return SimpleNamespace(exchange=exchange, session=session, id=session.id, organizer=organizer, **people)
+
+
+@pytest.fixture
+def stored(db):
+    """Count the rows of a model with a fresh query (not the identity map)."""
+    from sqlalchemy import func, select
+
+    def count(model) -> int:
+        db.session.expire_all()
+        return db.session.scalar(select(func.count()).select_from(model))
+
+    return count
+
+
+@pytest.fixture
+def live_client(app, db):
+    """Make LiveClients; they disconnect at the end of the test."""
+    made: list[LiveClient] = []
+
+    def make(user=None) -> LiveClient:
+        client = LiveClient(app, user)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.disconnect()
+
+
+@pytest.fixture(name="wait_for")
+def wait_for_fixture():
+    """Give tests `wait_for(condition, what=...)`."""
+    return wait_for
+
+
+@pytest.fixture
+def live_server(app, db):
+    """Serve the app (HTTP + Socket.IO, threading mode) on a free loopback port; yield its base URL."""
+    # Flask-SocketIO's test client patches the server object for good (packets to in-memory queues,
+    # synchronous handlers); give the real server its real behaviour back.
+    for name in ("_send_packet", "_send_eio_packet"):
+        socketio.server.__dict__.pop(name, None)
+    socketio.server.async_handlers = socketio.server.eio.async_handlers = True
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture
+def room_client(live_server):
+    """Connect RoomClients (logged in through the login form) to the live server or a proxy in front of it."""
+    made: list[RoomClient] = []
+
+    def connect(user, session_id: int, *, via: str | None = None, transports=("websocket",),
+                cookie: str | None = None) -> RoomClient:
+        base = via or live_server
+        client = RoomClient(base, cookie or login_cookie(live_server, user), session_id, transports)
+        made.append(client)
+        return client
+
+    yield connect
+    for client in made:
+        client.close()

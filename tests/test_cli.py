@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
-from flask.cli import ScriptInfo
 from sqlalchemy import func, select
 
 from exchange.accounts.models import User
-from exchange.cli import cli
 from exchange.demo import DEMO_PASSWORD, DEMO_PEOPLE
-
-
-@pytest.fixture
-def run(app):
-    def invoke(*args: str, input: str | None = None):
-        return CliRunner().invoke(cli, list(args), obj=ScriptInfo(create_app=lambda: app), input=input)
-
-    return invoke
 
 
 def test_user_create_with_password(run, db):

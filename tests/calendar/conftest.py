@@ -1,12 +1,11 @@
-"""Calendar fixtures: ical.js, a calendar-store simulator, a real SMTP server on loopback, zoned sessions."""
+"""Calendar fixtures: ical.js, a calendar-store simulator, zoned sessions (smtp_server: tests/conftest.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
-from ical_tools import CalendarStore, IcalJs, Sink, free_port
+from ical_tools import CalendarStore, IcalJs
 
 
 @pytest.fixture(scope="session")
@@ -18,17 +17,6 @@ def icaljs() -> IcalJs:
 @pytest.fixture
 def store() -> CalendarStore:
     return CalendarStore()
-
-
-@pytest.fixture
-def smtp_server(app):
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
-    yield sink
-    app.config.update(MAIL_SERVER=None, MAIL_PORT=25)
-    controller.stop()
 
 
 @pytest.fixture

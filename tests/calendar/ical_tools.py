@@ -3,14 +3,11 @@ an SMTP sink, and helpers to read emailed calendar parts."""
 
 from __future__ import annotations
 
-import email
 import json
 import shutil
-import socket
 import subprocess
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.policy import default as default_policy
 from pathlib import Path
 
 import vobject
@@ -115,23 +112,6 @@ class CalendarStore:
 
 
 # -- a real SMTP server on loopback ------------------------------------------------------------------
-
-class Sink:
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.envelopes.append(envelope)
-        self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def ics_of(message) -> tuple[bytes, str, bytes]:
     """Return (inline text/calendar body, its method parameter, the invite.ics attachment) of an email."""

@@ -126,8 +126,8 @@ def test_the_assistant_page_shows_a_table_of_hours_by_days_and_links_slots_to_th
     assert "start=2030-01-09T04:00&amp;zone=America/Chicago" in chicago
 
 
-def test_the_assistant_uses_people_and_their_availability(db, client, login_as, organizer, make_expert, make_user):
-    expert = make_expert(name="Marcus Reed", timezone="America/Chicago",
+def test_the_assistant_uses_people_and_their_availability(db, client, login_as, organizer, make_expert_user, make_user):
+    expert = make_expert_user(name="Marcus Reed", timezone="America/Chicago",
                          windows=[(d, 8 * 60, 17 * 60) for d in range(5)] + [(1, 6 * 60, 8 * 60)])
     official = make_user(name="Budi Santoso", timezone="Asia/Jakarta")
     login_as(organizer)

@@ -12,7 +12,7 @@ from exchange.exchanges.registrations import register as register_for
 
 
 @pytest.fixture
-def program(db, make_exchange, reference, organizer):
+def listed_exchanges(db, make_exchange, reference, organizer):
     from exchange.experts.models import FocusArea
 
     focus = {a.slug: a for a in db.session.scalars(db.select(FocusArea))}
@@ -43,26 +43,26 @@ def program(db, make_exchange, reference, organizer):
     ("?q=PORTALS", ["Open data portals"]),
     ("?when=past", ["Last year's summit"]),
 ])
-def test_listing_filters_and_search(client, program, query, expected):
+def test_listing_filters_and_search(client, listed_exchanges, query, expected):
     html = client.get(f"/exchanges/{query}").get_data(as_text=True)
     titles = [t for t in ("Open data portals", "Participatory budgeting", "Last year&#39;s summit", "Secret draft",
                           "Invite-only roundtable") if t in html]
     assert [t.replace("&#39;", "'") for t in titles] == expected
 
 
-def test_upcoming_is_soonest_first(client, program):
+def test_upcoming_is_soonest_first(client, listed_exchanges):
     html = client.get("/exchanges/").get_data(as_text=True)
     assert html.index("Open data portals") < html.index("Participatory budgeting")
 
 
-def test_organizers_also_see_drafts_and_invite_only(client, login_as, organizer, program):
+def test_organizers_also_see_drafts_and_invite_only(client, login_as, organizer, listed_exchanges):
     html = login_as(organizer).get("/exchanges/").get_data(as_text=True)
     assert "Secret draft" in html and "Invite-only roundtable" in html
 
 
 @pytest.mark.parametrize("key", ["draft", "private"])
-def test_hidden_exchanges_are_not_found_for_others(client, login_as, make_user, program, key):
-    exchange = program[key]
+def test_hidden_exchanges_are_not_found_for_others(client, login_as, make_user, listed_exchanges, key):
+    exchange = listed_exchanges[key]
     assert client.get(f"/exchanges/{exchange.id}").status_code == 404
     login_as(make_user())
     assert client.get(f"/exchanges/{exchange.id}").status_code == 404
@@ -91,8 +91,8 @@ def test_private_answers_never_appear_on_the_public_page(db, client, login_as, m
 
 
 def test_my_agenda_lists_registered_waiting_and_speaking_in_my_zone(db, client, login_as, make_user, make_exchange,
-                                                                    make_expert, add_speaker):
-    person = make_expert(timezone="Asia/Jakarta", name="Budi")
+                                                                    make_expert_user, add_speaker):
+    person = make_expert_user(timezone="Asia/Jakarta", name="Budi")
     attending = make_exchange(title="Attending this", capacity=5)
     full = make_exchange(title="Waiting for this", capacity=1)
     speaking = make_exchange(title="Speaking here")
@@ -111,7 +111,7 @@ def test_agenda_needs_login(client):
     assert client.get("/agenda").status_code == 302
 
 
-def test_home_lists_upcoming_public_exchanges_and_nav_links(client, program):
+def test_home_lists_upcoming_public_exchanges_and_nav_links(client, listed_exchanges):
     html = client.get("/").get_data(as_text=True)
     assert "Upcoming exchanges" in html and "Open data portals" in html
     assert "Secret draft" not in html and "Invite-only roundtable" not in html

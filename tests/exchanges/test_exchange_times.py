@@ -102,7 +102,7 @@ def test_the_first_of_two_ambiguous_instants_can_be_chosen(db, organizer, refere
     assert session.starts_at == datetime(2030, 11, 3, 5, 30, tzinfo=UTC)  # the first 01:30 (EDT, UTC−4)
 
 
-def test_organizers_are_warned_when_a_session_is_outside_waking_hours(db, client, login_as, make_user, make_expert,
+def test_organizers_are_warned_when_a_session_is_outside_waking_hours(db, client, login_as, make_user, make_expert_user,
                                                                       organizer, reference):
     exchange = _exchange(organizer, reference, timezone="America/Chicago")
     # 10:00 Chicago in January is 23:00 in Jakarta.
@@ -113,7 +113,7 @@ def test_organizers_are_warned_when_a_session_is_outside_waking_hours(db, client
     register(exchange, actor=budi, answers=RegistrationAnswers())
     lagos = make_user(name="Adaeze Okafor", timezone="Africa/Lagos")  # 17:00 in Lagos: fine
     register(exchange, actor=lagos, answers=RegistrationAnswers())
-    expert = make_expert(name="Marcus Reed", timezone="America/Chicago")
+    expert = make_expert_user(name="Marcus Reed", timezone="America/Chicago")
     services.add_speaker(session, actor=organizer, user_id=expert.id, role="panelist")
 
     warnings = services.organizer_warnings(exchange)

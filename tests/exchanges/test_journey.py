@@ -26,9 +26,9 @@ def _link(pattern: str, text: str) -> str:
     return htmllib.unescape(match.group(1))
 
 
-def test_organizer_schedules_a_webinar_across_three_continents(app, db, login_as, make_user, make_expert,
+def test_organizer_schedules_a_webinar_across_three_continents(app, db, login_as, make_user, make_expert_user,
                                                                 organizer, reference, outbox):
-    marcus = make_expert(name="Marcus Reed", email="marcus@chicago.example", timezone="America/Chicago")
+    marcus = make_expert_user(name="Marcus Reed", email="marcus@chicago.example", timezone="America/Chicago")
     adaeze = make_user(name="Adaeze Okafor", email="adaeze@lagos.example", timezone="Africa/Lagos")
     budi = make_user(name="Budi Santoso", email="budi@jakarta.example", timezone="Asia/Jakarta")
     org, speaker, lagos, jakarta = (app.test_client() for _ in range(4))

@@ -29,9 +29,9 @@ def _soon(days: int = 3, hour: int = 14) -> datetime:
     return (utcnow() + timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0)
 
 
-def test_create_from_a_prefilled_link_adds_the_panelist_and_the_invitee(db, client, login_as, organizer, make_expert,
+def test_create_from_a_prefilled_link_adds_the_panelist_and_the_invitee(db, client, login_as, organizer, make_expert_user,
                                                                         make_user, reference, outbox):
-    expert = make_expert(name="Marcus Reed")
+    expert = make_expert_user(name="Marcus Reed")
     official = make_user(name="Adaeze Okafor", timezone="Africa/Lagos")
     login_as(organizer)
     url = (f"/exchanges/new?kind=peer_exchange&title=Open+data+portals&description=Lagos+asks+**how**"
@@ -98,8 +98,8 @@ def test_bad_exchange_input_is_refused_with_a_message(db, client, login_as, orga
     assert db.session.scalar(select(func.count()).select_from(Exchange)) == 0
 
 
-def test_a_speaker_cannot_be_booked_into_overlapping_sessions(db, make_exchange, make_expert, organizer):
-    expert = make_expert(name="Marcus Reed")
+def test_a_speaker_cannot_be_booked_into_overlapping_sessions(db, make_exchange, make_expert_user, organizer):
+    expert = make_expert_user(name="Marcus Reed")
     start = _soon()
     first = make_exchange(title="Open data", starts_at=start, created_by=organizer)
     second = make_exchange(title="Smart procurement", starts_at=start + timedelta(minutes=30), created_by=organizer)
@@ -124,10 +124,10 @@ def test_only_approved_experts_and_organizers_speak(db, make_exchange, make_user
         services.add_speaker(exchange.sessions[0], actor=organizer, user_id=make_user().id, role="panelist")
 
 
-def test_a_speaker_accepts_by_email_link_and_gets_a_calendar_invite(db, client, make_exchange, make_expert,
+def test_a_speaker_accepts_by_email_link_and_gets_a_calendar_invite(db, client, make_exchange, make_expert_user,
                                                                     organizer, outbox):
     exchange = make_exchange(created_by=organizer)
-    expert = make_expert(timezone="America/Chicago")
+    expert = make_expert_user(timezone="America/Chicago")
     services.add_speaker(exchange.sessions[0], actor=organizer, user_id=expert.id, role="moderator")
     link = SPEAKING.search(body_text(outbox.last(to=expert.email))).group(1)
     page = client.get(link).get_data(as_text=True)
@@ -146,7 +146,7 @@ def test_a_speaker_accepts_by_email_link_and_gets_a_calendar_invite(db, client, 
     assert client.get("/exchanges/speaking/forged").status_code == 404
 
 
-def test_rescheduling_raises_the_sequence_and_tells_everyone_in_their_zone(db, make_exchange, make_user, make_expert,
+def test_rescheduling_raises_the_sequence_and_tells_everyone_in_their_zone(db, make_exchange, make_user, make_expert_user,
                                                                          add_speaker, organizer, outbox):
     start = _soon(days=5, hour=13)
     exchange = make_exchange(starts_at=start, created_by=organizer, capacity=1)
@@ -155,7 +155,7 @@ def test_rescheduling_raises_the_sequence_and_tells_everyone_in_their_zone(db, m
     registrations.register(exchange, actor=lagos, answers=RegistrationAnswers())
     registrations.register(exchange, actor=jakarta, answers=RegistrationAnswers())  # waitlisted
     outbox.deliver()  # the registration emails leave after their window; the move below is news to them
-    expert = make_expert()
+    expert = make_expert_user()
     add_speaker(expert, session, "panelist", "accepted")
     sequence = session.ical_sequence
     new_start = start + timedelta(days=1, hours=2)

@@ -8,11 +8,8 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from flask.cli import ScriptInfo
 from sqlalchemy import func, select
 
-from exchange.cli import cli
 from exchange.exchanges.models import Exchange, ExchangeSession, SessionSpeaker
 from exchange.exchanges.program import dumps, export_program, import_program
 from exchange.mail.models import OutboxMessage
@@ -21,17 +18,9 @@ EXAMPLE = (Path(__file__).resolve().parents[2] / "docs" / "program-example.json"
 
 
 @pytest.fixture
-def people(make_user, make_expert, reference):
+def people(make_user, make_expert_user, reference):
     return {"organizer": make_user(role="organizer", email="organizer@example.org", timezone="America/New_York"),
-            "expert": make_expert(email="chicago.cio@example.org", name="Marcus Reed")}
-
-
-@pytest.fixture
-def run(app):
-    def invoke(*args: str, input: str | None = None):
-        return CliRunner().invoke(cli, list(args), obj=ScriptInfo(create_app=lambda: app), input=input)
-
-    return invoke
+            "expert": make_expert_user(email="chicago.cio@example.org", name="Marcus Reed")}
 
 
 def _count(db, model) -> int:

@@ -8,12 +8,6 @@ from sqlalchemy import select
 from exchange.experts.data import CITIES
 from exchange.experts.models import City, OfficialProfile
 
-
-@pytest.fixture
-def organizer(app, make_user, login_as):
-    return login_as(make_user(role="organizer"), app.test_client())
-
-
 NEW_CITY = {"name": "Kigali", "country": "Rwanda", "region": "Sub-Saharan Africa", "population": "1300000",
             "timezone": "Africa/Kigali"}
 
@@ -24,16 +18,16 @@ def test_the_shipped_cities_are_listed_with_their_zones(client, reference):
     assert "Jakarta" in html and "Lagos" in html and "São Paulo" in html
 
 
-def test_organizers_add_and_edit_cities(db, organizer, reference):
-    response = organizer.submit("/cities/new", NEW_CITY)
+def test_organizers_add_and_edit_cities(db, organizer_client, reference):
+    response = organizer_client.submit("/cities/new", NEW_CITY)
     assert response.status_code == 302 and response.headers["Location"].endswith("/cities/kigali")
     city = db.session.scalar(select(City).where(City.slug == "kigali"))
     assert (city.timezone, city.population) == ("Africa/Kigali", 1_300_000)
-    response = organizer.submit("/cities/kigali/edit", {**NEW_CITY, "name": "Kigali City", "timezone": "Africa/Maputo"})
+    response = organizer_client.submit("/cities/kigali/edit", {**NEW_CITY, "name": "Kigali City", "timezone": "Africa/Maputo"})
     assert response.status_code == 302
     db.session.expire_all()
     assert (city.name, city.timezone, city.slug) == ("Kigali City", "Africa/Maputo", "kigali")
-    duplicate = organizer.submit("/cities/new", {**NEW_CITY, "name": "kigali city"})
+    duplicate = organizer_client.submit("/cities/new", {**NEW_CITY, "name": "kigali city"})
     assert duplicate.status_code == 409 and "already on the list" in duplicate.get_data(as_text=True)
 
 
@@ -44,9 +38,9 @@ def test_organizers_add_and_edit_cities(db, organizer, reference):
     ({"country": ""}, "Enter the country."),
     ({"population": "-5"}, "Number must be at least 0."),
 ])
-def test_bad_cities_are_refused(db, organizer, reference, change, message):
+def test_bad_cities_are_refused(db, organizer_client, reference, change, message):
     before = db.session.scalar(select(db.func.count()).select_from(City))
-    response = organizer.submit("/cities/new", {**NEW_CITY, **change})
+    response = organizer_client.submit("/cities/new", {**NEW_CITY, **change})
     assert response.status_code == 400 and message in response.get_data(as_text=True)
     assert db.session.scalar(select(db.func.count()).select_from(City)) == before
 
@@ -61,7 +55,7 @@ def test_only_organizers_manage_cities(app, db, make_user, login_as, reference):
 
 
 def test_city_page_shows_public_exchanges_to_all_and_officials_to_organizers(app, db, make_exchange, make_official,
-                                                                             organizer, login_as):
+                                                                             organizer_client, login_as):
     official = make_official(city="lagos", name="Lola Lagos", email="lola@lagos.example")
     lagos = db.session.scalar(select(City).where(City.slug == "lagos"))
     make_exchange(title="Public webinar for Lagos", cities=[lagos])
@@ -73,7 +67,7 @@ def test_city_page_shows_public_exchanges_to_all_and_officials_to_organizers(app
         assert "Public webinar for Lagos" in html
         assert "Draft plan" not in html and "Private peer exchange" not in html and "Jakarta only" not in html
         assert "Lola Lagos" not in html and "lola@lagos.example" not in html
-    html = organizer.get("/cities/lagos").get_data(as_text=True)
+    html = organizer_client.get("/cities/lagos").get_data(as_text=True)
     assert "Draft plan for Lagos" in html and "Private peer exchange" in html
     assert "Lola Lagos" in html and "lola@lagos.example" in html
 

@@ -11,17 +11,7 @@ from sqlalchemy import func, select
 from exchange.common.errors import Conflict, Invalid
 from exchange.experts.models import ExpertProfile, PeerRequest
 from exchange.experts.services import MAX_PHOTO_BYTES, ExpertApplication, apply_as_expert, process_photo
-from tests.experts.conftest import image_bytes
-
-VALID = {
-    "job_title": "Chief Innovation Officer", "city_government": "City of Austin", "state": "TX",
-    "department": "Office of Innovation", "focus_areas": ["culture-of-innovation"],
-    "topics": ["innovation-teams", "open-data"], "languages-0-code": "en", "languages-0-level": "native",
-    "languages-1-code": "es", "languages-1-level": "fluent", "timezone": "America/Chicago",
-    "availability-0-weekday": "weekdays", "availability-0-start": "08:00", "availability-0-end": "12:00",
-    "availability-1-weekday": "5", "availability-1-start": "10:00", "availability-1-end": "11:30",
-    "bio": "Started Austin's innovation office.", "links": "https://www.austintexas.gov/innovation",
-}
+from tests.experts.helpers import VALID, image_bytes
 
 
 @pytest.fixture

@@ -7,11 +7,12 @@ from sqlalchemy import select
 
 from exchange.experts.models import ExpertProfile, ReviewDecision
 from tests.conftest import body_text
-from tests.experts.test_expert_applications import VALID
+from tests.experts.helpers import VALID
 
 
 @pytest.fixture
-def organizer(app, make_user, login_as):
+def organizer_with_client(app, make_user, login_as):
+    """An organizer and a test client of their own logged in as them: (user, client)."""
     user = make_user(role="organizer", name="Olivia Organizer")
     return user, login_as(user, app.test_client())
 
@@ -26,8 +27,8 @@ def refreshed(db, profile) -> ExpertProfile:
     return db.session.get(ExpertProfile, profile.id)
 
 
-def test_reject_needs_a_reason_which_is_emailed_and_recorded(db, make_expert, organizer, outbox):
-    reviewer, client = organizer
+def test_reject_needs_a_reason_which_is_emailed_and_recorded(db, make_expert, organizer_with_client, outbox):
+    reviewer, client = organizer_with_client
     profile = make_expert(status="pending", name="Rita Reject")
     url = f"/experts/review/{profile.id}"
     response = client.submit(url, {"decision": "rejected", "reason": "  "})
@@ -42,8 +43,8 @@ def test_reject_needs_a_reason_which_is_emailed_and_recorded(db, make_expert, or
     assert "Not a city government employee." in body_text(mail)
 
 
-def test_changes_requested_then_resubmitted_then_approved(app, db, make_expert, organizer, outbox, login_as):
-    reviewer, client = organizer
+def test_changes_requested_then_resubmitted_then_approved(app, db, make_expert, organizer_with_client, outbox, login_as):
+    reviewer, client = organizer_with_client
     profile = make_expert(status="pending")
     url = f"/experts/review/{profile.id}"
     client.submit(url, {"decision": "changes_requested", "reason": "Please add your department."})
@@ -63,16 +64,16 @@ def test_changes_requested_then_resubmitted_then_approved(app, db, make_expert, 
     assert "Olivia Organizer" in client.get(url).get_data(as_text=True)
 
 
-def test_rejecting_an_approved_expert_takes_the_role_back(db, make_expert, organizer):
-    _, client = organizer
+def test_rejecting_an_approved_expert_takes_the_role_back(db, make_expert, organizer_with_client):
+    _, client = organizer_with_client
     profile = make_expert(status="approved")
     assert profile.user.role == "expert"
     client.submit(f"/experts/review/{profile.id}", {"decision": "rejected", "reason": "Left the city government."})
     assert refreshed(db, profile).user.role == "official"
 
 
-def test_an_organizer_applying_keeps_the_organizer_role(db, make_expert, organizer, make_user):
-    _, client = organizer
+def test_an_organizer_applying_keeps_the_organizer_role(db, make_expert, organizer_with_client, make_user):
+    _, client = organizer_with_client
     profile = make_expert(status="pending", user=make_user(role="organizer"))
     client.submit(f"/experts/review/{profile.id}", {"decision": "approved"})
     assert refreshed(db, profile).user.role == "organizer"
@@ -80,8 +81,8 @@ def test_an_organizer_applying_keeps_the_organizer_role(db, make_expert, organiz
 
 @pytest.mark.parametrize(("status", "decision"), [("approved", "approved"), ("withdrawn", "approved"),
                                                   ("rejected", "rejected"), ("changes_requested", "changes_requested")])
-def test_decisions_that_do_not_apply_are_refused(db, make_expert, organizer, outbox, status, decision):
-    _, client = organizer
+def test_decisions_that_do_not_apply_are_refused(db, make_expert, organizer_with_client, outbox, status, decision):
+    _, client = organizer_with_client
     profile = make_expert(status=status)
     response = client.submit(f"/experts/review/{profile.id}", {"decision": decision, "reason": "Because."},
                              page="/experts/review")
@@ -90,8 +91,8 @@ def test_decisions_that_do_not_apply_are_refused(db, make_expert, organizer, out
     assert decisions(db, profile) == [] and outbox.rows() == []
 
 
-def test_unknown_decision_is_refused(db, make_expert, organizer):
-    _, client = organizer
+def test_unknown_decision_is_refused(db, make_expert, organizer_with_client):
+    _, client = organizer_with_client
     profile = make_expert(status="pending")
     response = client.submit(f"/experts/review/{profile.id}", {"decision": "maybe", "reason": "x"})
     assert response.status_code == 400 and "Choose approve, ask for changes or reject." in response.get_data(as_text=True)
@@ -110,17 +111,17 @@ def test_only_organizers_review(app, db, make_expert, make_user, login_as, role)
 
 
 @pytest.mark.parametrize("status", ["pending", "changes_requested", "rejected", "withdrawn"])
-def test_unapproved_experts_are_invisible_to_others(app, db, make_expert, make_user, login_as, organizer, status):
+def test_unapproved_experts_are_invisible_to_others(app, db, make_expert, make_user, login_as, organizer_with_client, status):
     profile = make_expert(status=status, name="Ivy Invisible")
     for other in (app.test_client(), login_as(make_user(), app.test_client())):
         assert other.get(f"/experts/{profile.id}").status_code == 404
         assert "Ivy Invisible" not in other.get("/experts/").get_data(as_text=True)
     assert login_as(profile.user, app.test_client()).get(f"/experts/{profile.id}").status_code == 200
-    assert organizer[1].get(f"/experts/{profile.id}").status_code == 200
+    assert organizer_with_client[1].get(f"/experts/{profile.id}").status_code == 200
 
 
-def test_queue_lists_waiting_applications_oldest_first(db, make_expert, organizer):
-    _, client = organizer
+def test_queue_lists_waiting_applications_oldest_first(db, make_expert, organizer_with_client):
+    _, client = organizer_with_client
     make_expert(status="pending", name="First Applicant")
     make_expert(status="pending", name="Second Applicant")
     make_expert(status="approved", name="Already Approved")

@@ -6,7 +6,7 @@ import gettext
 import shutil
 
 import pytest
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
 
 from exchange.common import catalogs
 from exchange.config import SUPPORTED_LANGUAGES
@@ -112,7 +112,8 @@ def test_checks_notice_a_new_string_a_stale_mo_and_a_missing_translation(tmp_pat
     assert catalogs.translation_problems(catalog) == ["not translated: 'A sentence added by another branch.'"]
     # Translating the .po without compiling leaves the .mo stale.
     catalog["A sentence added by another branch."].string = "Uma frase acrescentada por outro ramo."
-    catalogs.po_path("pt", folder).write_bytes(catalogs._po_bytes(catalog))
+    with catalogs.po_path("pt", folder).open("wb") as handle:  # as a translator's editor saves it
+        write_po(handle, catalog)
     assert catalogs.compiled_problems("pt", folder) != []
     catalogs.compile_language("pt", folder)
     assert catalogs.compiled_problems("pt", folder) == []

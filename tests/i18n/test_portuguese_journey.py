@@ -21,7 +21,7 @@ BROWSER = "pt-BR,pt;q=0.9,en;q=0.5"
 
 
 @pytest.fixture
-def browser(app):
+def pt_browser(app):
     """A test client whose every request says Accept-Language: pt-BR, as a browser set to Portuguese does."""
     client = app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = BROWSER
@@ -58,26 +58,26 @@ def test_the_detector_finds_our_english_when_it_is_there(client):
     assert english_in("Índia — Kolkata\nEstados Unidos — Tell City, Indiana", "pt") == []  # names, not our words
 
 
-def test_a_portuguese_speaker_never_meets_an_english_sentence(app, db, browser, outbox, make_expert, make_exchange,
+def test_a_portuguese_speaker_never_meets_an_english_sentence(app, db, pt_browser, outbox, make_expert, make_exchange,
                                                               make_user):
     expert = make_expert(name="Marcus Reed", topics=("open-data", "data-analytics"), bio="Portal de dados de Chicago.",
                          job_title="CIO", city_government="Chicago", department="DoIT",
                          languages=(("en", "native"), ("pt", "working")))
 
     # Home page and the sign-up form, preset to Portuguese by the browser's language.
-    assert "Intercâmbios entre pares" in read(browser.get("/"))
-    html = read(browser.get("/accounts/signup"))
+    assert "Intercâmbios entre pares" in read(pt_browser.get("/"))
+    html = read(pt_browser.get("/accounts/signup"))
     assert selected(html, "language") == "pt"
     form = {"csrf_token": csrf(html), "name": "Ana Souza", "email": "ana@prefeitura.sp.gov.br",
             "timezone": "America/Sao_Paulo", "language": selected(html, "language")}
 
     # Mistakes are explained in Portuguese, by our services and by the form library alike.
-    html = read(browser.post("/accounts/signup", data={**form, "password": "curta"}), 400)
+    html = read(pt_browser.post("/accounts/signup", data={**form, "password": "curta"}), 400)
     assert "Use pelo menos 10 caracteres na sua senha." in html
-    html = read(browser.post("/accounts/signup", data={**form, "name": "", "password": TEST_PASSWORD}), 400)
+    html = read(pt_browser.post("/accounts/signup", data={**form, "name": "", "password": TEST_PASSWORD}), 400)
     assert "Campo obrigatório." in html
 
-    html = read(browser.post("/accounts/signup", data={**form, "password": TEST_PASSWORD}, follow_redirects=True))
+    html = read(pt_browser.post("/accounts/signup", data={**form, "password": TEST_PASSWORD}, follow_redirects=True))
     assert "Boas-vindas, Ana Souza. Sua conta está pronta." in html
     ana = db.session.scalar(select(User).where(User.email == "ana@prefeitura.sp.gov.br"))
     assert (ana.language, ana.timezone) == ("pt", "America/Sao_Paulo")
@@ -87,27 +87,27 @@ def test_a_portuguese_speaker_never_meets_an_english_sentence(app, db, browser, 
     assert english_in(visible_parts(welcome.get_body(preferencelist=("html",)).get_content()), "pt") == []
 
     # Out and back in.
-    html = read(browser.get("/"))
-    html = read(browser.post("/accounts/logout", data={"csrf_token": csrf(html)}, follow_redirects=True))
+    html = read(pt_browser.get("/"))
+    html = read(pt_browser.post("/accounts/logout", data={"csrf_token": csrf(html)}, follow_redirects=True))
     assert "Você saiu da sua conta." in html
-    html = read(browser.get("/accounts/login"))
-    html = read(browser.post("/accounts/login", data={"csrf_token": csrf(html), "email": ana.email,
+    html = read(pt_browser.get("/accounts/login"))
+    html = read(pt_browser.post("/accounts/login", data={"csrf_token": csrf(html), "email": ana.email,
                                                       "password": TEST_PASSWORD}, follow_redirects=True))
     assert "Você entrou na sua conta." in html and "Que bom ter você de volta, Ana Souza." in html
 
     # The profile, the expert directory (searched in Portuguese), an expert, the cities.
-    html = read(browser.get("/accounts/profile"))
+    html = read(pt_browser.get("/accounts/profile"))
     assert "Gestor municipal ou ator local" in html and "São Paulo, UTC−3" in html
-    html = read(browser.get("/experts/?q=dados+abertos"))
+    html = read(pt_browser.get("/experts/?q=dados+abertos"))
     assert "1 especialista encontrado." in html and "Dados abertos" in html
-    html = read(browser.get(f"/experts/{expert.id}"))
+    html = read(pt_browser.get(f"/experts/{expert.id}"))
     assert "Gestão da informação" in html and "português (intermediário)" in html
-    read(browser.get("/cities/"))
-    assert "Cidade do México" in read(browser.get("/cities/mexico-city"))
-    read(browser.get("/officials/profile"))
-    read(browser.get("/requests/new"))
-    read(browser.get("/requests/"))
-    assert "Página não encontrada" in read(browser.get("/nowhere"), 404)
+    read(pt_browser.get("/cities/"))
+    assert "Cidade do México" in read(pt_browser.get("/cities/mexico-city"))
+    read(pt_browser.get("/officials/profile"))
+    read(pt_browser.get("/requests/new"))
+    read(pt_browser.get("/requests/"))
+    assert "Página não encontrada" in read(pt_browser.get("/nowhere"), 404)
 
     # An exchange she registers for (the exchanges feature calls the calendar hook): the invite, then the reminder.
     area = db.session.scalar(select(FocusArea).where(FocusArea.slug == "managing-information"))

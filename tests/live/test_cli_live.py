@@ -3,19 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
-from flask.cli import ScriptInfo
 
-from exchange.cli import cli
 from exchange.live.models import LiveEvent
-
-
-@pytest.fixture
-def run(app):
-    def invoke(*args: str):
-        return CliRunner().invoke(cli, list(args), obj=ScriptInfo(create_app=lambda: app))
-
-    return invoke
 
 
 def test_a_host_closes_and_reopens_the_room(run, room, db, stored):

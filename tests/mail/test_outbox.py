@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import email
-import socket
 import time
 from datetime import timedelta
 from email.policy import default as default_policy
 from pathlib import Path
 
-import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 from flask_babel import lazy_gettext as _l
 
 from exchange.common.time import utcnow
@@ -24,35 +21,6 @@ from exchange.mail.services import CalendarPart, Recipient, deliver_pending, que
 def queue(to: str = "ana@example.org", **kw) -> OutboxMessage:
     recipient = kw.pop("recipient", None) or Recipient(email=to, name="Ana", timezone="America/Sao_Paulo")
     return queue_email(recipient, "welcome", subject=kw.pop("subject", _l("Welcome to Peer Exchange")), **kw)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Sink:
-    def __init__(self):
-        self.messages: list[email.message.Message] = []
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.envelopes.append(envelope)
-        self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server(app):
-    sink = Sink()
-    port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
-    yield sink
-    app.config.update(MAIL_SERVER=None, MAIL_PORT=25)
-    controller.stop()
 
 
 def test_message_joins_the_transaction_and_rollback_drops_it(db, outbox):

@@ -6,46 +6,10 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import select
 
 from exchange.common.time import utcnow
-from exchange.experts.models import City, ExpertProfile, OfficialProfile
-from exchange.experts.reference import load_reference_data
 from exchange.live import services as live
 from exchange.live.models import Attendance
-
-
-@pytest.fixture
-def reference(db):
-    load_reference_data()
-    db.session.commit()
-
-
-@pytest.fixture
-def make_official(db, make_user, reference):
-    """An official with a profile in a city (slug) and stakeholder group."""
-
-    def make(*, city: str = "lagos", group: str = "innovation_staff", **user_fields):
-        city_row = db.session.scalar(select(City).where(City.slug == city))
-        user = make_user(role="official", **user_fields)
-        db.session.add(OfficialProfile(user=user, city=city_row, stakeholder_group=group))
-        db.session.commit()
-        return user
-
-    return make
-
-
-@pytest.fixture
-def make_expert(db, make_user, reference):
-    def make(name: str = "Dana Expert") -> ExpertProfile:
-        user = make_user(role="expert", name=name)
-        profile = ExpertProfile(user=user, status="approved", job_title="Chief Innovation Officer",
-                                city_government="City of Boston", state="MA", timezone="America/New_York")
-        db.session.add(profile)
-        db.session.commit()
-        return profile
-
-    return make
 
 
 @pytest.fixture
@@ -72,7 +36,10 @@ def ended(db, make_user, make_exchange, make_official, make_expert, register):
                                  client_id="q-answered")["question"]
     live.moderate_question(session.id, actor=organizer, question_id=answered["id"], action="answer", answer="No.")
     return SimpleNamespace(organizer=organizer, exchange=exchange, session=session, lagos=lagos, jakarta=jakarta,
-                           expert=make_expert(), anonymous_id=anonymous["id"], named_id=named["id"],
+                           expert=make_expert(name="Dana Expert", job_title="Chief Innovation Officer",
+                                              city_government="City of Boston", state="MA", department="", bio="",
+                                              topics=(), languages=(), windows=()),
+                           anonymous_id=anonymous["id"], named_id=named["id"],
                            answered_id=answered["id"])
 
 
@@ -81,13 +48,3 @@ def closed(ended):
     """The same session after the organizer closed its room."""
     live.close_room(ended.session.id, actor=ended.organizer)
     return ended
-
-
-def text_of(message) -> str:
-    """Return an email's text/plain body."""
-    return message.get_body(preferencelist=("plain",)).get_content()
-
-
-@pytest.fixture
-def body_text():
-    return text_of

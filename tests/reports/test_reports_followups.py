@@ -7,6 +7,7 @@ from sqlalchemy import event, select
 
 from exchange.live import services as live
 from exchange.reports.models import FollowUp
+from tests.conftest import body_text
 
 
 def follow_up_for(db, question_id: int) -> FollowUp:
@@ -42,7 +43,7 @@ def test_an_open_room_has_no_follow_ups(ended, db):
     assert list(db.session.scalars(select(FollowUp))) == []
 
 
-def test_anonymous_asker_gets_the_answer_privately_and_stays_anonymous(closed, client, login_as, db, outbox, body_text):
+def test_anonymous_asker_gets_the_answer_privately_and_stays_anonymous(closed, client, login_as, db, outbox):
     follow_up = follow_up_for(db, closed.anonymous_id)
     asker, expert = closed.jakarta[1], closed.expert.user
     login_as(closed.organizer)

@@ -10,9 +10,7 @@ from __future__ import annotations
 import pytest
 import redis
 
-from tests.scale.helpers import Cluster, RedisServer, live_helpers, redis_url, wait_for
-
-room, stored = live_helpers.room, live_helpers.stored  # fixtures shared with tests/live
+from tests.scale.helpers import Cluster, RedisServer, redis_url
 
 
 @pytest.fixture
@@ -42,8 +40,3 @@ def own_redis(tmp_path):
     server.start()
     yield server
     server.kill()
-
-
-@pytest.fixture(name="wait_for")
-def wait_for_fixture():
-    return wait_for

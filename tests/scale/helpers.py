@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import shutil
 import signal
@@ -17,13 +16,10 @@ import pytest
 import redis
 import requests
 
+from tests.live.helpers import RoomClient, TcpProxy, login_cookie, wait_for
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-_spec = importlib.util.spec_from_file_location("live_helpers", HERE.parent / "live" / "conftest.py")
-live_helpers = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(live_helpers)
-RoomClient, TcpProxy, login_cookie, wait_for = (live_helpers.RoomClient, live_helpers.TcpProxy,
-                                                live_helpers.login_cookie, live_helpers.wait_for)
 
 NS = "/live"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/7"

@@ -20,7 +20,8 @@ import requests
 
 from exchange.accounts.models import AccessRevocation
 from exchange.server import GEVENT_BOOT
-from tests.scale.helpers import ROOT, Cluster, ServerProcess, live_helpers, wait_for
+from tests.live import helpers as live_helpers
+from tests.scale.helpers import ROOT, Cluster, ServerProcess, wait_for
 
 PASSWORD = live_helpers.PASSWORD
 EVICTION_SECONDS = 5  # the promise (README, SECURITY.md)

@@ -7,7 +7,6 @@ from types import SimpleNamespace
 import pytest
 
 from exchange.experts.models import City, ExpertProfile, PeerRequest
-from tests.live.conftest import live_client, live_server, room_client, stored, wait_for_fixture  # noqa: F401 - shared fixtures
 
 ROLES = ("anonymous", "official", "pending_expert", "approved_expert", "organizer", "admin", "other_host",
          "disabled")

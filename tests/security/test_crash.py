@@ -15,7 +15,7 @@ import socketio as socketio_client
 
 from exchange.live import services as live
 from exchange.live.models import ChatMessage, Question, QuestionVote
-from tests.live.conftest import NS, login_cookie, wait_for
+from tests.live.helpers import NS, login_cookie, wait_for
 
 
 def _free_port() -> int:

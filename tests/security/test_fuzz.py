@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from exchange.live import services as live
 from exchange.live.models import ChatMessage, Poll, PollOption, Question
-from tests.live.conftest import NS
-from tests.security.test_authorization_matrix import EVENTS as EVENT_ROWS
-from tests.security.test_authorization_matrix import ROUTES
+from tests.live.helpers import NS
+from tests.security.matrix import EVENTS as EVENT_ROWS
+from tests.security.matrix import ROUTES, url_arg
 
 # The code under test (socket ids, tokens) uses `random` while hypothesis draws; that is not a strategy of ours.
 pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
@@ -116,11 +116,9 @@ _NAME = re.compile(r'<(?:input|textarea|select)[^>]*\bname="([^"]+)"')
 def test_random_input_to_every_form_never_breaks_the_server(app, world, login_as, endpoint, args, monkeypatch):
     from flask import url_for
 
-    from tests.security.test_authorization_matrix import _arg
-
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
     with app.test_request_context():
-        url = url_for(endpoint, **{k: _arg(world, v) for k, v in args.items()})
+        url = url_for(endpoint, **{k: url_arg(world, v) for k, v in args.items()})
     client = login_as(world.people["admin"], app.test_client())
     page = client.get(url) if endpoint not in ("exchanges.register", "exchanges.unregister") else None
     names = sorted(set(_NAME.findall(page.get_data(as_text=True)))) if page is not None and page.status_code == 200 else []

@@ -11,7 +11,7 @@ import vobject
 import websocket
 
 from exchange.exchanges.registrations import RegistrationAnswers, register
-from tests.live.conftest import NS, login_cookie
+from tests.live.helpers import NS, login_cookie
 
 EVIL = "Budgets\r\nBcc: victim@example.org\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:Injected\nX-EVIL:1"
 

@@ -12,7 +12,7 @@ import socketio as socketio_client
 from exchange.accounts.models import AccessRevocation
 from exchange.accounts.services import set_disabled
 from exchange.extensions import socketio
-from tests.live.conftest import NS, PASSWORD, login_cookie, wait_for
+from tests.live.helpers import NS, PASSWORD, login_cookie, wait_for
 
 EVICTION_SECONDS = 5  # the promise: a person who lost their place is disconnected within 5 seconds
 

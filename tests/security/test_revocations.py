@@ -15,7 +15,7 @@ from exchange.common.tokens import hash_token
 from exchange.exchanges import registrations
 from exchange.exchanges.services import remove_speaker
 from exchange.live import access
-from tests.live.conftest import PASSWORD
+from tests.live.helpers import PASSWORD
 
 
 def _forget_rows(db) -> None:
