@@ -25,13 +25,7 @@ from ..extensions import db
 from ..mail.services import Recipient, queue_email
 from .checks import clean_text, find_focus_areas, find_topics
 from .directory import get_expert
-from .models import (
-    LANGUAGE_LEVELS,
-    AvailabilityWindow,
-    ExpertLanguage,
-    ExpertProfile,
-    ReviewDecision,
-)
+from .models import LANGUAGE_LEVELS, AvailabilityWindow, ExpertLanguage, ExpertProfile, ReviewDecision
 from .peer_requests import stage_decline_open_requests
 from .vocab import EXPERT_STATUS_LABELS, STATE_NAMES, check_languages, check_zone
 

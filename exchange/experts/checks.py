@@ -1,6 +1,6 @@
-"""The checks every expert write shares: free text, topics and focus areas chosen by slug.
+"""The checks every expert write shares: free text, topics and focus areas chosen by slug; the focus-area tree.
 
-Each raises `Invalid` naming the form field; none changes anything.
+Each check raises `Invalid` naming the form field; nothing here changes anything.
 """
 
 from __future__ import annotations
@@ -11,14 +11,11 @@ from sqlalchemy.orm import selectinload
 
 from ..common.errors import Invalid
 from ..extensions import db
-from .models import (
-    FocusArea,
-    Topic,
-)
+from .models import FocusArea, Topic
 
 
 def clean_text(value: str | None, *, field: str, label, max_len: int, required: bool = True,
-          multiline: bool = False) -> str:
+               multiline: bool = False) -> str:
     """Return `value` tidied (spaces collapsed unless `multiline`), or raise Invalid when missing or too long."""
     value = (value or "").strip() if multiline else " ".join((value or "").split())
     if required and not value:

@@ -15,10 +15,7 @@ from ..common.errors import Conflict, Invalid, NotFound
 from ..exchanges.models import Exchange, exchange_cities
 from ..extensions import db
 from .checks import clean_text
-from .models import (
-    City,
-    OfficialProfile,
-)
+from .models import City, OfficialProfile
 from .vocab import check_zone
 
 

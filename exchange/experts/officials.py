@@ -11,11 +11,7 @@ from ..common.errors import Invalid
 from ..common.i18n import translated
 from ..extensions import db
 from .checks import clean_text
-from .models import (
-    STAKEHOLDER_GROUPS,
-    City,
-    OfficialProfile,
-)
+from .models import STAKEHOLDER_GROUPS, City, OfficialProfile
 from .vocab import check_languages
 
 

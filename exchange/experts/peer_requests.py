@@ -24,12 +24,7 @@ from ..mail.services import Recipient, queue_email
 from . import matching
 from .checks import clean_text, find_focus_areas, find_topics
 from .directory import windows_of
-from .models import (
-    ExpertProfile,
-    PeerRequest,
-    expert_focus_areas,
-    expert_topics,
-)
+from .models import ExpertProfile, PeerRequest, expert_focus_areas, expert_topics
 from .officials import get_official_profile
 from .vocab import check_languages, check_zone
 
