@@ -33,7 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
             app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(config["SQLALCHEMY_DATABASE_URI"])
 
     _init_extensions(app)
-    _register_listeners()
+    _register_hooks()
     _register_blueprints(app)
     _connect_signals()
     _register_error_handlers(app)
@@ -87,15 +87,24 @@ def _init_extensions(app: Flask) -> None:
     )
 
 
-def _register_listeners() -> None:
-    """Register the SQLAlchemy session listeners the features rely on (once per process; apps share them).
+def _register_hooks() -> None:
+    """Register the SQLAlchemy session listeners the features rely on, each by its own `register_*()`.
 
-    live/access.py: a change that takes access away (a disabled or deleted account, a new password, a cancelled
-    place, a removed speaker) writes an access revocation in the same transaction, and every server process
-    closes that person's live sockets.
+    Listeners hang on the Session class, so they serve every app of the process; each function registers its
+    own once, however many apps are made. What each guarantees is in its docstring (docs/architecture.md, "Hooks"):
+    - common/realtime.py `register_hooks`: side effects (emits, disconnects) run only after commit, never under a
+      lock; a rollback drops them;
+    - exchanges/models.py `register_time_bounds`: an exchange's first start and last end follow its sessions,
+      in the same transaction;
+    - live/access.py `register_listeners`: a lost right (account, password, registration, speaker place) adds an
+      access revocation to the same transaction, and every process closes that person's live sockets.
     """
+    from .common.realtime import register_hooks
+    from .exchanges.models import register_time_bounds
     from .live.access import register_listeners
 
+    register_hooks()
+    register_time_bounds()
     register_listeners()
 
 

@@ -147,3 +147,25 @@ def test_language_switch_changes_interface_language_setting(client, db, make_use
 def test_anonymous_language_follows_accept_language(client):
     html = client.get("/", headers={"Accept-Language": "fr-FR,fr;q=0.9"}).get_data(as_text=True)
     assert '<html lang="fr">' in html
+
+
+def test_create_app_registers_every_session_hook_once(app):
+    """The SQLAlchemy session listeners come from create_app's register_*() calls, once however many apps exist."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from exchange import create_app
+    from exchange.common import realtime
+    from exchange.exchanges import models as exchange_models
+    from exchange.live import access
+
+    hooks = [("after_commit", realtime._run_after_commit), ("after_soft_rollback", realtime._drop_on_rollback),
+             ("after_flush", exchange_models._note_moved_sessions),
+             ("after_flush_postexec", exchange_models._keep_time_bounds),
+             ("before_flush", access._watch_rights), ("after_commit", access._forget),
+             ("after_soft_rollback", access._forget)]
+    create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})
+    for name, listener in hooks:
+        assert event.contains(Session, name, listener), (name, listener.__name__)
+        registered = [fn for fn in getattr(Session().dispatch, name) if fn is listener]
+        assert len(registered) == 1, (name, listener.__name__)

@@ -16,6 +16,7 @@ from ..common.tokens import hash_token, new_token
 from ..common.urls import public_url
 from ..config import SUPPORTED_LANGUAGES
 from ..extensions import db
+from ..live.access import record_revocation
 from ..mail.services import Recipient, queue_email
 from .models import PasswordResetToken, User, UserRole
 
@@ -239,8 +240,6 @@ def update_profile(user: User, *, actor: User, name: str, timezone: str, languag
 
 def end_login(*, login: str | None) -> None:
     """Close the live connections opened with this login (its `_login` nonce) on every server process."""
-    from ..live.access import record_revocation
-
     if not login:
         return
     record_revocation(db.session, login=login)

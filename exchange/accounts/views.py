@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import secrets
 import time
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from ..common.errors import DomainError
 from ..common.web import form_error, safe_next
@@ -23,6 +22,7 @@ from .forms import (
     ResetRequestForm,
     SignUpForm,
 )
+from .login import start_login_session
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
@@ -30,19 +30,6 @@ bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 @bp.app_context_processor
 def _delete_account_form():
     return {"delete_account_form": lambda: DeleteAccountForm(prefix="del")}
-
-
-def _start_session(user, remember: bool) -> None:
-    # A fresh session at login: nothing an attacker planted before login survives it.
-    user = user._get_current_object() if hasattr(user, "_get_current_object") else user  # never store the proxy
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
-    now = int(time.time())
-    # `_login` names this login: its live-room connections close when it logs out (live/access.py).
-    session.update(_started=now, _seen=now, _remembered=remember, _login=secrets.token_urlsafe(16))
-    login_user(user, remember=remember)
 
 
 @bp.before_app_request
@@ -90,7 +77,7 @@ def signup():
         except DomainError as exc:
             status = form_error(form, exc)
         else:
-            _start_session(user, remember=False)
+            start_login_session(user, remember=False)
             flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
             return redirect(safe_next(request.args.get("next"), url_for("main.home")))
     elif form.is_submitted():
@@ -111,7 +98,7 @@ def login():
         except DomainError as exc:
             status = form_error(form, exc)
         else:
-            _start_session(user, remember=bool(form.remember.data))
+            start_login_session(user, remember=bool(form.remember.data))
             flash(_("You are logged in."), "success")
             return redirect(safe_next(request.args.get("next"), url_for("main.home")))
     elif form.is_submitted():
@@ -201,7 +188,7 @@ def change_password():
         except DomainError as exc:
             status = form_error(form, exc)
         else:
-            _start_session(user, remember=False)  # stay logged in here with the new session version
+            start_login_session(user, remember=False)  # stay logged in here with the new session version
             flash(_("Your password is changed. Other devices are logged out."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=ProfileForm(obj=current_user), password_form=form,

@@ -198,11 +198,10 @@ def _drop_on_rollback(session: Session, previous_transaction) -> None:
 def register_hooks() -> None:
     """Run queued side effects after commit and drop them on rollback (for every SQLAlchemy session).
 
-    Guarantees: nobody hears of a change that did not commit; socket I/O never runs under a lock.
+    Guarantees: nobody hears of a change that did not commit (`after_soft_rollback` of the outermost transaction
+    drops what it queued); socket I/O never runs under a lock (`holding_lock` defers it). Called by `create_app`;
+    registering again is harmless.
     """
-    if not event.contains(Session, "after_commit", _run_after_commit):
-        event.listen(Session, "after_commit", _run_after_commit)
-        event.listen(Session, "after_soft_rollback", _drop_on_rollback)
-
-
-register_hooks()  # importing this module is enough for services that queue side effects (also in scripts)
+    for name, listener in (("after_commit", _run_after_commit), ("after_soft_rollback", _drop_on_rollback)):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)

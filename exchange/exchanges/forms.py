@@ -112,7 +112,6 @@ class NewExchangeForm(SessionTimesMixin, ExchangeForm):
 
     speaker_id = HiddenField()
     invitee_id = HiddenField()
-    peer_request = HiddenField()
     publish = BooleanField(_l("Publish now (otherwise it stays a draft only organizers see)"))
     submit = SubmitField(_l("Create exchange"))
 

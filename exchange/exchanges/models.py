@@ -102,7 +102,7 @@ class Exchange(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    # The first start and the last end of its sessions, kept by `_keep_time_bounds` below: listings filter and
+    # The first start and the last end of its sessions, kept by `register_time_bounds()` below: listings filter and
     # sort on these indexed columns instead of aggregating every session per request (bench/RESULTS.md).
     first_start: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     last_end: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
@@ -277,7 +277,6 @@ def time_bounds_values(exchange_id) -> dict:
             "last_end": select(func.max(ExchangeSession.ends_at)).where(of_it).scalar_subquery()}
 
 
-@event.listens_for(Session, "after_flush")
 def _note_moved_sessions(session: Session, _context) -> None:
     """Note the exchanges whose sessions this flush added, moved or removed (their ids are known by now)."""
     changed = [s for s in (*session.new, *session.dirty, *session.deleted) if isinstance(s, ExchangeSession)]
@@ -289,7 +288,6 @@ def _note_moved_sessions(session: Session, _context) -> None:
         ids.discard(None)
 
 
-@event.listens_for(Session, "after_flush_postexec")
 def _keep_time_bounds(session: Session, _context) -> None:
     """Recompute the time bounds of the exchanges noted above, in the same transaction."""
     ids = session.info.pop("exchange_bounds", None)
@@ -305,3 +303,15 @@ def _keep_time_bounds(session: Session, _context) -> None:
                         .execution_options(synchronize_session=False))
     for exchange in [obj for obj in session.identity_map.values() if isinstance(obj, Exchange) and obj.id in ids]:
         session.expire(exchange, ["first_start", "last_end"])
+
+
+def register_time_bounds() -> None:
+    """Keep every exchange's `first_start` and `last_end` true to its sessions (for every SQLAlchemy session).
+
+    Guarantees: a flush that adds, moves, removes or re-parents a session updates the bounds of the exchanges it
+    touches in the same transaction (both commit or neither), with those exchanges' rows locked first. Called by
+    `create_app`; registering again is harmless.
+    """
+    for name, listener in (("after_flush", _note_moved_sessions), ("after_flush_postexec", _keep_time_bounds)):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)

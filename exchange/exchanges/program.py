@@ -25,7 +25,7 @@ from ..common.errors import DomainError
 from ..common.time import is_zone, to_zone
 from ..experts.models import City, FocusArea, Topic
 from ..extensions import db
-from . import services
+from . import notify, services
 from .models import (
     EXCHANGE_KINDS,
     EXCHANGE_STATUSES,
@@ -328,7 +328,7 @@ def _apply_exchange(row: _ExchangeRow, *, actor: User | None, report: ImportRepo
         if exchange.external_id is None:
             exchange.external_id = row.external_id
     old_url = exchange.video_url
-    services._apply_exchange_data(exchange, row.data)
+    services.stage_exchange_data(exchange, row.data)
     existing_tracks = {t.name: t for t in exchange.tracks}
     for name in row.tracks:
         if name not in existing_tracks:
@@ -336,9 +336,9 @@ def _apply_exchange(row: _ExchangeRow, *, actor: User | None, report: ImportRepo
             db.session.add(existing_tracks[name])
     db.session.flush()
     if exchange.video_url != old_url and exchange.status == "published":
-        for session in services.notify.upcoming_sessions(exchange):
+        for session in notify.upcoming_sessions(exchange):
             services.bump_sequence(session)
-            services.notify.session_changed(session, was=None)
+            notify.session_changed(session, was=None)
     for srow in row.sessions:
         try:
             _apply_session(exchange, srow, existing_tracks, actor=actor, report=report)
@@ -346,9 +346,9 @@ def _apply_exchange(row: _ExchangeRow, *, actor: User | None, report: ImportRepo
             report.errors.append(Problem(srow.line, srow.where, str(exc.message)))
     if row.status != exchange.status:
         if row.status == "published":
-            services._publish_and_invite(exchange)
+            services.stage_publish_exchange(exchange)
         elif row.status == "cancelled":
-            services._cancel_exchange(exchange)
+            services.stage_cancel_exchange(exchange)
         else:
             raise DomainError(_l("an exchange that was published or cancelled cannot go back to draft"))
 
@@ -359,7 +359,7 @@ def _apply_session(exchange: Exchange, row: _SessionRow, tracks: dict[str, Track
     row.data.track_id = track.id if track is not None else None
     session = _find_session(exchange, row.external_id)
     if session is None:
-        session = services._new_session(exchange, row.data, actor=actor)
+        session = services.stage_new_session(exchange, row.data, actor=actor)
         session.external_id = row.external_id
         report.sessions_created += 1
         db.session.flush()
@@ -367,17 +367,17 @@ def _apply_session(exchange: Exchange, row: _SessionRow, tracks: dict[str, Track
         if session.external_id is None:
             session.external_id = row.external_id
         if session.status == "scheduled":
-            services._update_session(session, row.data, actor=actor)
+            services.stage_update_session(session, row.data, actor=actor)
         report.sessions_updated += 1
     for email, role in row.speakers:
         user = db.session.scalar(select(User).where(User.email == email))
         current = next((s for s in session.speakers if s.user_id == user.id), None)
         if current is None:
-            services._add_speaker(session, actor=actor, user_id=user.id, role=role)
+            services.stage_add_speaker(session, actor=actor, user_id=user.id, role=role)
         elif current.role != role:
             current.role = role
     if row.status == "cancelled" and session.status != "cancelled":
-        services._cancel_session(session)
+        services.stage_cancel_session(session)
     db.session.flush()
 
 

@@ -102,7 +102,8 @@ def _to_utc(local: datetime, zone: str, fold: int | None, field_name: str) -> da
                       details=exc.details) from exc
 
 
-def _apply_exchange_data(exchange: Exchange, data: ExchangeData) -> None:
+def stage_exchange_data(exchange: Exchange, data: ExchangeData) -> None:
+    """Check an exchange's fields and set them (no commit; for `create_exchange`, `update_exchange`, program import)."""
     if data.kind not in EXCHANGE_KINDS:
         raise Invalid(_l("Choose a kind: webinar, peer exchange or conference."), field="kind")
     if data.visibility not in VISIBILITIES:
@@ -371,12 +372,12 @@ def create_exchange(*, actor: User, data: ExchangeData, first_session: SessionDa
     """Create an exchange (with its first session, a first speaker and a first invitee when given)."""
     permissions.require(actor, "exchange.create")
     exchange = Exchange(created_by=actor, status="draft")
-    _apply_exchange_data(exchange, data)
+    stage_exchange_data(exchange, data)
     db.session.add(exchange)
     if first_session is not None:
-        session = _new_session(exchange, first_session, actor=actor)
+        session = stage_new_session(exchange, first_session, actor=actor)
         if speaker_id:
-            _add_speaker(session, actor=actor, user_id=speaker_id, role=SpeakerRole.PANELIST)
+            stage_add_speaker(session, actor=actor, user_id=speaker_id, role=SpeakerRole.PANELIST)
     if publish:
         _publish(exchange)
         db.session.flush()
@@ -398,7 +399,7 @@ def update_exchange(exchange: Exchange, *, actor: User, data: ExchangeData) -> U
     permissions.require(actor, "exchange.manage", exchange)
     lock_exchange(exchange.id)  # capacity and seats are read and changed together
     old_url = exchange.video_url
-    _apply_exchange_data(exchange, data)
+    stage_exchange_data(exchange, data)
     result = UpdateResult(exchange)
     if exchange.video_url != old_url:
         for session in notify.upcoming_sessions(exchange):
@@ -425,7 +426,8 @@ def _publish(exchange: Exchange) -> None:
         bump_sequence(session)
 
 
-def _publish_and_invite(exchange: Exchange) -> None:
+def stage_publish_exchange(exchange: Exchange) -> None:
+    """Publish and queue the invitations that waited for it (no commit; for `publish_exchange` and program import)."""
     _publish(exchange)
     db.session.flush()
     send_waiting_invitations(exchange)
@@ -435,12 +437,13 @@ def publish_exchange(exchange: Exchange, *, actor: User) -> Exchange:
     """Publish a draft; invitations waiting for publication are emailed now."""
     permissions.require(actor, "exchange.manage", exchange)
     if exchange.status != "published":
-        _publish_and_invite(exchange)
+        stage_publish_exchange(exchange)
         db.session.commit()
     return exchange
 
 
-def _cancel_exchange(exchange: Exchange, reason: str = "") -> None:
+def stage_cancel_exchange(exchange: Exchange, reason: str = "") -> None:
+    """Cancel and queue the cancellations people get (no commit; for `cancel_exchange` and program import)."""
     if is_past(exchange):
         raise Invalid(_l("This exchange has already taken place; there is nothing left to cancel."))
     reason = _clean_text(reason, field_name="reason", label=_l("The reason"), max_len=1000)
@@ -457,7 +460,7 @@ def cancel_exchange(exchange: Exchange, *, actor: User, reason: str = "") -> Exc
     """Cancel an exchange: every remaining session leaves everyone's calendar (METHOD:CANCEL)."""
     permissions.require(actor, "exchange.manage", exchange)
     if exchange.status != "cancelled":
-        _cancel_exchange(exchange, reason)
+        stage_cancel_exchange(exchange, reason)
         db.session.commit()
     return exchange
 
@@ -490,7 +493,8 @@ def _session_fields(session: ExchangeSession, data: SessionData) -> None:
         session.track = None
 
 
-def _new_session(exchange: Exchange, data: SessionData, *, actor: User | None) -> ExchangeSession:
+def stage_new_session(exchange: Exchange, data: SessionData, *, actor: User | None) -> ExchangeSession:
+    """Check and add a session in the future (no commit, nobody told; for `add_session`, `create_exchange`, import)."""
     starts_at, ends_at = _session_times(data)
     if starts_at <= utcnow():
         raise Invalid(_l("That time has already passed. Choose a start in the future."), field="starts_local")
@@ -507,7 +511,7 @@ def add_session(exchange: Exchange, *, actor: User, data: SessionData) -> Exchan
     permissions.require(actor, "exchange.manage", exchange)
     if exchange.status == "cancelled":
         raise Conflict(_l("This exchange is cancelled; it cannot get new sessions."))
-    session = _new_session(exchange, data, actor=actor)
+    session = stage_new_session(exchange, data, actor=actor)
     db.session.flush()
     if exchange.status == "published":
         for registration in exchange.registrations:
@@ -520,7 +524,7 @@ def add_session(exchange: Exchange, *, actor: User, data: SessionData) -> Exchan
     return session
 
 
-def _update_session(session: ExchangeSession, data: SessionData, *, actor: User | None) -> bool:
+def stage_update_session(session: ExchangeSession, data: SessionData, *, actor: User | None) -> bool:
     """Apply edits to a session (no commit); return whether its time moved (everyone concerned is told)."""
     exchange = session.exchange
     starts_at, ends_at = _session_times(data)
@@ -551,12 +555,13 @@ def update_session(session: ExchangeSession, *, actor: User, data: SessionData) 
     """Edit a session; a new time raises its SEQUENCE, is checked against speakers' other sessions and is
     sent to everyone concerned. A session that has started keeps its time."""
     permissions.require(actor, "exchange.manage", session.exchange)
-    _update_session(session, data, actor=actor)
+    stage_update_session(session, data, actor=actor)
     db.session.commit()
     return session
 
 
-def _cancel_session(session: ExchangeSession) -> None:
+def stage_cancel_session(session: ExchangeSession) -> None:
+    """Cancel a session that has not started and queue its notices (no commit; for `cancel_session` and import)."""
     if session.starts_at <= utcnow():
         raise Invalid(_l("This session has already started; it cannot be cancelled now."))
     session.status = "cancelled"
@@ -569,7 +574,7 @@ def cancel_session(session: ExchangeSession, *, actor: User) -> ExchangeSession:
     """Cancel one session (the exchange goes on); it leaves everyone's calendar."""
     permissions.require(actor, "exchange.manage", session.exchange)
     if session.status != "cancelled":
-        _cancel_session(session)
+        stage_cancel_session(session)
         db.session.commit()
     return session
 
@@ -610,7 +615,8 @@ def _check_clash(user: User, starts_at: datetime, ends_at: datetime, *, exclude_
                           when=format_span(other.starts_at, other.ends_at, _zone_of(actor))), field="user_id")
 
 
-def _add_speaker(session: ExchangeSession, *, actor: User | None, user_id: int, role: str) -> SessionSpeaker:
+def stage_add_speaker(session: ExchangeSession, *, actor: User | None, user_id: int, role: str) -> SessionSpeaker:
+    """Check and add a speaker, queueing their invitation (no commit; for `add_speaker`, `create_exchange`, import)."""
     if role not in tuple(SpeakerRole):
         raise Invalid(_l("Choose a role: host, moderator or panelist."), field="role")
     role = SpeakerRole(role)
@@ -639,7 +645,7 @@ def _add_speaker(session: ExchangeSession, *, actor: User | None, user_id: int, 
 def add_speaker(session: ExchangeSession, *, actor: User, user_id: int, role: str) -> SessionSpeaker:
     """Invite a speaker (approved expert or organizer) with a role; they accept or decline by email link."""
     permissions.require(actor, "exchange.manage", session.exchange)
-    speaker = _add_speaker(session, actor=actor, user_id=user_id, role=role)
+    speaker = stage_add_speaker(session, actor=actor, user_id=user_id, role=role)
     db.session.commit()
     return speaker
 

@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..accounts.login import start_login_session
 from ..common import permissions
 from ..common.errors import DomainError, Invalid, NotFound
 from ..common.templating import viewer_zone
@@ -225,15 +226,18 @@ def decide_registration(exchange_id: int, registration_id: int, decision: str):
 # -- organizers: exchanges --------------------------------------------------------------------------
 
 def _prefill_new(form: NewExchangeForm) -> dict:
-    """Fill the new-exchange form from the query string (a peer request, the assistant); return what to show."""
+    """Fill the new-exchange form from the query string (a peer request, the assistant); return what to show.
+
+    The query string other pages may send: kind, title, description, topics (slugs, comma-separated), speaker and
+    invitee (user ids), peer_request (an id, noted under the description), zone, start, duration, fold.
+    """
     args = request.args
     shown: dict = {}
     if args.get("kind") in ("webinar", "peer_exchange", "conference"):
         form.kind.data = args["kind"]
     form.title.data = args.get("title", "")[:200]
     description = args.get("description", "")[:20_000]
-    if args.get("peer_request", "").isdigit():
-        form.peer_request.data = args["peer_request"]
+    if args.get("peer_request", "").isdigit():  # experts.services.exchange_prefill(): noted, not linked
         description = (description + "\n\n" + _("Arranged from peer request #%(id)s.", id=args["peer_request"])).strip()
     form.description.data = description
     form.topics.data = services.topic_ids([s.strip() for s in args.get("topics", "").split(",") if s.strip()])
@@ -578,15 +582,13 @@ def invitation(token: str):
 
 
 def _accept(token: str, form, exchange_id: int):
-    from ..accounts.views import _start_session
-
     if current_user.is_authenticated:
         registration = registrations.accept_invitation(token, actor=current_user, answers=form.answers())
     else:
         user, registration = registrations.sign_up_with_invitation(
             token, name=form.name.data, password=form.password.data, timezone=form.timezone.data,
             language=form.language.data, answers=form.answers())
-        _start_session(user, remember=False)
+        start_login_session(user, remember=False)
     flash(_registered_message(registration.status), "success")
     return redirect(url_for("exchanges.detail", exchange_id=exchange_id))
 

@@ -307,7 +307,8 @@ def peer_request(request_id: int):
     req = services.get_peer_request(request_id, actor=current_user)
     suggestions = services.suggest_experts(req, actor=current_user) if (
         req.status == "draft" and permissions.can(current_user, "peer_request.send", req)) else []
-    link = services.exchange_link(req) if permissions.can(current_user, "peer_request.make_exchange", req) else None
+    link = (url_for("exchanges.new", **services.exchange_prefill(req))
+            if permissions.can(current_user, "peer_request.make_exchange", req) else None)
     return render_template("experts/request.html", req=req, suggestions=suggestions, exchange_link=link,
                            send_form=SendForm(), respond_form=RespondForm(), cancel_form=CancelForm())
 

@@ -25,7 +25,6 @@ The listeners are registered by `register_listeners()` from `create_app`.
 
 from __future__ import annotations
 
-import functools
 import logging
 import queue
 import threading
@@ -37,8 +36,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, event, inspect, or_, select
 from sqlalchemy.orm import Session
 
+from ..accounts.models import AccessRevocation, User
 from ..common.realtime import LIVE_NAMESPACE, on_commit, sending
 from ..common.time import utcnow
+from ..exchanges.models import Registration, SessionSpeaker
+from ..extensions import db, socketio
 
 log = logging.getLogger(__name__)
 NAMESPACE = LIVE_NAMESPACE
@@ -68,8 +70,6 @@ def disconnect_room(room: str) -> int:
     Call it outside any transaction and lock. The disconnect handlers it triggers run later, on tasks of
     their own (it counts as sending: `common.realtime`, rule 3).
     """
-    from ..extensions import socketio
-
     server = getattr(socketio, "server", None)
     if server is None:
         return 0
@@ -97,35 +97,26 @@ def record_revocation(session: Session, *, user_id: int | None = None, login: st
 
     Every server process closes the matching sockets once the transaction commits; a rollback drops it.
     """
-    from ..accounts.models import AccessRevocation
-
     session.add(AccessRevocation(user_id=user_id, login=login, origin=NODE, at=utcnow()))
     on_commit(session, lambda: watcher.wake(users={user_id} if user_id else set(), logins={login} if login else set()))
 
 
-@functools.cache
-def _watched() -> dict[type, tuple[str, ...]]:
-    """The models whose changes take access away, and the columns that do (classes, imported once needed)."""
-    from ..accounts.models import User
-    from ..exchanges.models import Registration, SessionSpeaker
-
-    return {
-        User: ("disabled", "role", "session_version"),
-        Registration: ("status", "exchange_id", "user_id"),
-        SessionSpeaker: ("role", "status", "session_id", "user_id"),
-    }
+# The models whose changes take access away, and the columns that do.
+WATCHED: dict[type, tuple[str, ...]] = {
+    User: ("disabled", "role", "session_version"),
+    Registration: ("status", "exchange_id", "user_id"),
+    SessionSpeaker: ("role", "status", "session_id", "user_id"),
+}
 
 
 def _fields(obj) -> tuple[str, ...] | None:
-    for model, fields in _watched().items():
+    for model, fields in WATCHED.items():
         if isinstance(obj, model):
             return fields
     return None
 
 
 def _owner(obj) -> int | None:
-    from ..accounts.models import User
-
     if isinstance(obj, User):
         return obj.id
     # The old owner counts too when a row is moved to someone else.
@@ -163,7 +154,13 @@ _LISTENERS = (("before_flush", _watch_rights), ("after_commit", _forget), ("afte
 
 
 def register_listeners() -> None:
-    """Watch every ORM session for changes that take access away (once per process, whatever creates apps)."""
+    """Watch every ORM session for changes that take access away (for every SQLAlchemy session).
+
+    Guarantees: a flush that disables, deletes or re-roles an account, changes its session version (a new password),
+    or changes or removes a registration or a speaker place adds one `AccessRevocation` row per person to the same
+    transaction (a rollback drops it); every server process's watcher then closes that person's live sockets,
+    outside any transaction or lock. Called by `create_app`; registering again is harmless.
+    """
     for name, listener in _LISTENERS:
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
@@ -203,9 +200,7 @@ class Cursor:
 
 def read_revocations(cursor: Cursor, *, now: datetime, node: str = NODE) -> tuple[set[int], set[str]]:
     """Read the rows after the cursor (or recent), end the read transaction, and return whom they revoke."""
-    from ..accounts.models import AccessRevocation as R
-    from ..extensions import db
-
+    R = AccessRevocation
     try:
         rows = db.session.execute(select(R.id, R.user_id, R.login, R.origin, R.at)
                                   .where(or_(R.id > cursor.last_id, R.at > now - LOOKBACK)).order_by(R.id)).all()
@@ -216,9 +211,7 @@ def read_revocations(cursor: Cursor, *, now: datetime, node: str = NODE) -> tupl
 
 def start_cursor(*, since: datetime) -> Cursor:
     """A cursor past the rows written before `since` (the watcher's start): they concern no connection of ours."""
-    from ..accounts.models import AccessRevocation as R
-    from ..extensions import db
-
+    R = AccessRevocation
     cursor = Cursor()
     try:
         rows = db.session.execute(select(R.id, R.user_id, R.login, R.origin, R.at).where(R.at <= since)
@@ -233,9 +226,7 @@ def start_cursor(*, since: datetime) -> Cursor:
 
 def delete_old_revocations(*, now: datetime, keep: timedelta = KEEP) -> int:
     """Delete the rows older than `keep` (every process may; a row is read within seconds of its commit)."""
-    from ..accounts.models import AccessRevocation as R
-    from ..extensions import db
-
+    R = AccessRevocation
     try:
         gone = db.session.execute(delete(R).where(R.at < now - keep)).rowcount
         db.session.commit()
@@ -258,8 +249,6 @@ class Watcher:
 
         Does no I/O itself, so it may be called from a connect handler.
         """
-        from ..extensions import socketio
-
         with self.lock:
             if self.started:
                 return False

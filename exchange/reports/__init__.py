@@ -1,1 +1,7 @@
-"""Reports for organizers, post-session surveys, follow-ups on unanswered questions and the knowledge library."""
+"""Reports for organizers, post-session surveys, follow-ups on unanswered questions and the knowledge library.
+
+What other features may use (everything else is private):
+- `models`: the report rows (for privacy export and deletion);
+- `surveys.send_due_surveys`, `surveys.start_survey_scheduler` (the command line, the server);
+- `followups.connect_signals` (the app factory: it hears the live room's `room_closed`); `views.bp`.
+"""

@@ -10,7 +10,7 @@ noticed within seconds, while the room is busy. CHAOS_SECONDS (default 120) sets
 
 Logins: 250+ logins through the form would hit its rate limits (and take minutes of password hashing), so the
 test signs each person's Flask session cookie with the servers' SECRET_KEY, filled by the login view's own
-`_start_session` (the `_login` nonce, Flask-Login's user id with the session version), exactly what the form
+`start_login_session` (the `_login` nonce, Flask-Login's user id with the session version), exactly what the form
 would have set.
 """
 
@@ -67,11 +67,11 @@ class ChaosServer(ServerProcess):
 
 def _signed_cookie(app, user: User) -> str:
     """The session cookie the login form would set for `user` (see the module docstring)."""
-    from exchange.accounts.views import _start_session
+    from exchange.accounts.login import start_login_session
 
     with app.test_request_context("/accounts/login", method="POST", environ_base={"REMOTE_ADDR": "127.0.0.1"},
                                   headers={"User-Agent": USER_AGENT}):
-        _start_session(user, remember=False)
+        start_login_session(user, remember=False)
         value = app.session_interface.get_signing_serializer(app).dumps(dict(flask_session))
     return f"{app.config['SESSION_COOKIE_NAME']}={value}"
 

@@ -1,0 +1,29 @@
+"""The browser's login session: what logging in writes into the Flask session (the web layer, not a service).
+
+Other features' views call `start_login_session` when a form of theirs creates an account and logs it in
+(an invitation's sign-up), so every login session looks alike.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from flask import session
+from flask_login import login_user
+
+
+def start_login_session(user, *, remember: bool) -> None:
+    """Log `user` in with a fresh session: the reader's language kept, everything else cleared.
+
+    A fresh session at login means nothing an attacker planted before login survives it. `_login` names this
+    login: its live-room connections close when it logs out (live/access.py).
+    """
+    user = user._get_current_object() if hasattr(user, "_get_current_object") else user  # never store the proxy
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    now = int(time.time())
+    session.update(_started=now, _seen=now, _remembered=remember, _login=secrets.token_urlsafe(16))
+    login_user(user, remember=remember)
