@@ -10,6 +10,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from . import create_app
 from .accounts.models import UserRole
+from .server import serve_in_process
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False, load_dotenv=False)
@@ -20,12 +21,6 @@ def cli() -> None:
 def main() -> None:
     """Entry point of the console script."""
     cli(prog_name="exchange")
-
-
-def _serve(app, host: str, port: int) -> None:
-    from .server import serve_in_process
-
-    serve_in_process(app, host, port)
 
 
 @cli.command("demo")
@@ -49,7 +44,7 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     outbox = current_app.config["MAIL_OUTBOX_DIR"] if not current_app.config.get("MAIL_SERVER") else "SMTP " + current_app.config["MAIL_SERVER"]
     click.echo(f"\nEmails go to: {outbox}\n")
     if not no_serve:
-        _serve(current_app._get_current_object(), host, port)
+        serve_in_process(current_app._get_current_object(), host, port)
 
 
 @cli.command("serve")
@@ -77,7 +72,7 @@ def serve_command(host: str, port: int, workers: int, async_mode: str | None) ->
         raise click.ClickException("Several worker processes share live rooms through Redis: set REDIS_URL "
                                    "(e.g. redis://127.0.0.1:6379/0) or use --workers 1.")
     if workers == 1 and (mode == "threading" or gevent_patched()) and mode == app.config["SOCKETIO_ASYNC_MODE"]:
-        _serve(app, host, port)
+        serve_in_process(app, host, port)
         return
     raise SystemExit(Supervisor(host=host, port=port, workers=workers, async_mode=mode).run())
 

@@ -29,7 +29,7 @@ from ..accounts.models import User
 from ..common import permissions
 from ..common.errors import NotFound
 from ..common.i18n import translated
-from ..common.scheduler import start_every
+from ..common.scheduler import Loop, start_every
 from ..common.time import format_span, get_zone, utcnow
 from ..common.tokens import new_token
 from ..common.urls import absolute_url, path_for, public_url
@@ -480,7 +480,7 @@ def _reminder_round() -> None:
         log.info("queued %s reminder(s)", count)
 
 
-def start_reminder_scheduler(app, interval: float | None = None) -> threading.Event:
+def start_reminder_scheduler(app, interval: float | None = None) -> Loop:
     """Start the reminder loop in a daemon thread (inside `exchange serve`); return its stop event."""
     every = interval or float(app.config.get("REMINDER_INTERVAL", 60))
     return start_every(app, _reminder_round, interval=every, name="reminders")

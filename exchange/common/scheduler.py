@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ..extensions import db
 
@@ -40,10 +41,23 @@ def run_every(app, stop: threading.Event, job: Callable[[], float | None], *, in
             wake.clear()
 
 
+@dataclass(frozen=True)
+class Loop:
+    """A started background loop: `stop()` ends it after the round under way (at once if it is waiting)."""
+
+    stopped: threading.Event
+    wake: threading.Event | None = None
+
+    def stop(self) -> None:
+        self.stopped.set()
+        if self.wake is not None:  # the loop waits on `wake`, not on `stopped`
+            self.wake.set()
+
+
 def start_every(app, job: Callable[[], float | None], *, interval: float, name: str,
-                wake: threading.Event | None = None) -> threading.Event:
-    """Start `run_every` on a daemon thread called `name`; return the event that stops it."""
+                wake: threading.Event | None = None) -> Loop:
+    """Start `run_every` on a daemon thread called `name`; return the `Loop`, which can stop it."""
     stop = threading.Event()
     threading.Thread(target=run_every, args=(app, stop, job), kwargs={"interval": interval, "name": name, "wake": wake},
                      name=name, daemon=True).start()
-    return stop
+    return Loop(stop, wake)

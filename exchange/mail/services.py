@@ -20,7 +20,7 @@ from flask_babel import force_locale
 from sqlalchemy import and_, func, or_, select, update
 
 from ..common.realtime import on_commit
-from ..common.scheduler import start_every
+from ..common.scheduler import Loop, start_every
 from ..common.time import utcnow
 from ..common.urls import request_context_for_rendering
 from ..extensions import db
@@ -234,7 +234,7 @@ def _backoff(attempts: int) -> timedelta:
     return min(timedelta(minutes=1) * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
-def _claim(message_id: int) -> bool:
+def claim_message(message_id: int) -> bool:
     """Mark one message as being sent by this process; False when another process has it."""
     now = utcnow()
     result = db.session.execute(
@@ -283,7 +283,7 @@ def deliver_pending(limit: int = 100) -> DeliveryReport:
     db.session.commit()
     max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
     for message_id in due:
-        if not _claim(message_id):
+        if not claim_message(message_id):
             continue
         message = db.session.get(OutboxMessage, message_id)
         try:
@@ -345,7 +345,7 @@ def _deliver_round(interval: float) -> float:
     return max(seconds_until_due(interval), 0.05)
 
 
-def start_background_delivery(app, interval: float = 15.0) -> threading.Event:
+def start_background_delivery(app, interval: float = 15.0) -> Loop:
     """Start delivering in a daemon thread; return the event that stops it. The loop wakes early after a commit
     that queued mail, and when a message's coalescing window ends (so it leaves on time, not `interval` later)."""
     return start_every(app, lambda: _deliver_round(interval), interval=interval, name="outbox", wake=_wake)

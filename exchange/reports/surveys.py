@@ -7,7 +7,6 @@ or a second process (the server's thread and cron), queues nothing twice.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
 from ..common.errors import Conflict, Invalid, NotFound
-from ..common.scheduler import start_every
+from ..common.scheduler import Loop, start_every
 from ..common.time import utcnow
 from ..common.tokens import hash_token, new_token
 from ..common.urls import public_url
@@ -89,7 +88,7 @@ def _survey_round() -> None:
         log.info("queued %s survey(s)", count)
 
 
-def start_survey_scheduler(app, interval: float | None = None) -> threading.Event:
+def start_survey_scheduler(app, interval: float | None = None) -> Loop:
     """Start the survey loop in a daemon thread (inside `exchange serve`); return its stop event."""
     every = interval or float(app.config.get("SURVEY_INTERVAL", 300))
     return start_every(app, _survey_round, interval=every, name="surveys")

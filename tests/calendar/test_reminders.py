@@ -206,22 +206,22 @@ def test_the_scheduler_thread_sends_and_stops(app, db, program):
     import time_machine
 
     with time_machine.travel(START - timedelta(minutes=30), tick=True):
-        stop = services.start_reminder_scheduler(app, interval=0.05)
+        loop = services.start_reminder_scheduler(app, interval=0.05)
         try:
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline and len(_sent(db)) < 3:
                 time.sleep(0.05)
         finally:
-            stop.set()
+            loop.stop()
     assert len(_sent(db)) == 3
 
 
 def test_serve_starts_the_reminder_scheduler(app, monkeypatch):
-    from exchange import cli as cli_module
     from exchange.extensions import socketio
+    from exchange.server import serve_in_process
 
     started = []
     monkeypatch.setattr(services, "start_reminder_scheduler", lambda a: started.append(a))
     monkeypatch.setattr(socketio, "run", lambda *a, **k: None)
-    cli_module._serve(app, "127.0.0.1", 0)
+    serve_in_process(app, "127.0.0.1", 0)
     assert started == [app]

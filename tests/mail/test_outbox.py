@@ -97,8 +97,8 @@ def test_after_max_attempts_a_message_is_failed_not_deleted_and_can_be_retried(a
 def test_a_message_claimed_by_another_process_is_not_sent_twice(db, outbox):
     row = queue()
     db.session.commit()
-    assert mail._claim(row.id) is True
-    assert mail._claim(row.id) is False  # a second sender (cron + server) backs off
+    assert mail.claim_message(row.id) is True
+    assert mail.claim_message(row.id) is False  # a second sender (cron + server) backs off
     assert deliver_pending().sent == 0
     with time_machine.travel(utcnow() + timedelta(seconds=mail.CLAIM_SECONDS + 5)):
         assert deliver_pending().sent == 1  # a claim left by a crashed sender expires
@@ -143,7 +143,7 @@ def test_email_is_rendered_in_the_recipients_language(db, outbox):
 
 
 def test_background_loop_delivers_soon_after_commit(app, db, outbox):
-    stop = mail.start_background_delivery(app, interval=30.0)
+    job = mail.start_background_delivery(app, interval=30.0)
     try:
         time.sleep(0.2)
         queue()
@@ -156,8 +156,7 @@ def test_background_loop_delivers_soon_after_commit(app, db, outbox):
             time.sleep(0.1)
         assert outbox.rows()[0].status == "sent"
     finally:
-        stop.set()
-        mail._wake.set()
+        job.stop()
 
 
 def test_outbox_page_lists_failures_for_organizers(client, db, make_user, login_as):
@@ -220,7 +219,7 @@ def test_replacing_leaves_sent_and_claimed_messages_and_other_keys_alone(db, out
     claimed = _coalesced()
     other = _coalesced("other")
     db.session.commit()
-    assert mail._claim(claimed.id)
+    assert mail.claim_message(claimed.id)
     assert mail.replace_unsent("k", window=timedelta(seconds=60)).replaced == 0
     db.session.commit()
     db.session.expire_all()
