@@ -23,7 +23,6 @@ from ..common.tokens import hash_token, new_token
 from ..experts.models import STAKEHOLDER_GROUPS, City, OfficialProfile
 from ..extensions import db
 from . import notify
-from . import permissions as _exchange_rules  # noqa: F401 - adds the exchange.* rules to common.permissions
 from .models import SEAT_HOLDING, Exchange, Invitation, Registration, RegistrationStatus
 from .timeinfo import is_past
 
