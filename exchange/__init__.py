@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     _init_extensions(app)
     _register_hooks()
+    _register_rules()
     _register_blueprints(app)
     _connect_signals()
     _register_error_handlers(app)
@@ -106,6 +107,22 @@ def _register_hooks() -> None:
     register_hooks()
     register_time_bounds()
     register_listeners()
+
+
+def _register_rules() -> None:
+    """Add the permission rules that need a feature's own rows to `common.permissions`, each by its `register_rules()`.
+
+    `common/permissions.py` never imports a feature, so these rules exist only once an app is made; adding them again
+    (several apps in one process) changes nothing (docs/architecture.md, "Signals and registered rules"):
+    - exchanges/permissions.py `register_rules`: `exchange.view`, `.join`, `.register`, `.calendar`, asked of an
+      exchange's speakers, registrations and invitations, one EXISTS query each;
+    - live/seats.py `register_rules`: `live.join`, `live.moderate`, from the person's role in the room.
+    """
+    from .exchanges.permissions import register_rules as register_exchange_rules
+    from .live.seats import register_rules as register_live_rules
+
+    register_exchange_rules()
+    register_live_rules()
 
 
 def _register_feature_filters(app: Flask) -> None:

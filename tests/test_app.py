@@ -169,3 +169,18 @@ def test_create_app_registers_every_session_hook_once(app):
         assert event.contains(Session, name, listener), (name, listener.__name__)
         registered = [fn for fn in getattr(Session().dispatch, name) if fn is listener]
         assert len(registered) == 1, (name, listener.__name__)
+
+
+def test_create_app_adds_the_rules_that_read_a_features_rows(app):
+    """The exchange.* and live.* permission rules come from create_app's register_rules() calls, not from imports."""
+    from exchange.common import permissions
+    from exchange.exchanges import permissions as exchange_rules
+    from exchange.live import seats
+
+    create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})
+    assert permissions.RULES["exchange.view"] is exchange_rules.can_view_exchange
+    assert permissions.RULES["exchange.join"] is exchange_rules.can_join_exchange
+    assert permissions.RULES["exchange.register"] is exchange_rules.may_register
+    assert permissions.RULES["exchange.calendar"] is exchange_rules.may_see_exchange_calendar
+    assert permissions.RULES["live.join"] is seats.may_join
+    assert permissions.RULES["live.moderate"] is seats.may_moderate

@@ -3,7 +3,8 @@
 `can(actor, action, obj)` answers a yes/no question; `require(actor, action, obj)` raises Forbidden.
 Feature code adds its rules to RULES here, so the whole policy reads in one file; those that need a feature's
 own rows (who registered for or speaks at an exchange, a person's role in a live room) are added by that feature
-with `add_rules` (`exchanges/permissions.py`, `live/seats.py`), each as one EXISTS query.
+with `add_rules` (`exchanges/permissions.py`, `live/seats.py`: their `register_rules()`, called by the app factory),
+each as one EXISTS query.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "peer_request.make_exchange": lambda user, req: is_organizer(user) and req is not None and req.status == "accepted",
     # "exchange.view", "exchange.join", "exchange.register" and "exchange.calendar" (asked of an exchange's rows)
     # are added by exchange/exchanges/permissions.py; "live.join" and "live.moderate" (a person's role in a room)
-    # by exchange/live/seats.py.
+    # by exchange/live/seats.py; the app factory calls their register_rules().
     "live.export": lambda user, _session: is_organizer(user),
     # Reports, follow-ups and the library: organizers report and assign; the assigned expert answers.
     "reports.view": lambda user, _obj: is_organizer(user),
@@ -94,7 +95,8 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
 def add_rules(rules: dict[str, Callable[[Any, Any], bool]]) -> None:
     """Add a feature's rules that need the feature's own data (the live room's roles: `live/seats.py`).
 
-    The shared package never imports a feature; such a feature adds its rules here when it is imported.
+    The shared package never imports a feature; such a feature adds its rules here from a `register_rules()` that
+    the app factory calls (`exchange/__init__.py: _register_rules`), never as a side effect of an import.
     """
     RULES.update(rules)
 

@@ -28,6 +28,7 @@ from ..accounts.forms import ZoneAndLanguageMixin, zone_choices
 from ..experts.models import STAKEHOLDER_GROUPS
 from . import services
 from .models import SpeakerRole
+from .registrations import RegistrationAnswers
 
 LOCAL_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
@@ -170,9 +171,7 @@ class RegistrationForm(FlaskForm):
     def fill_choices(self) -> None:
         self.city_id.choices = [(0, _l("— Choose your city —"))] + [(c.id, c.name) for c in services.cities()]
 
-    def answers(self):
-        from .registrations import RegistrationAnswers
-
+    def answers(self) -> RegistrationAnswers:
         return RegistrationAnswers(city_id=self.city_id.data or None, stakeholder_group=self.stakeholder_group.data or "",
                                    needs=self.needs.data or "")
 

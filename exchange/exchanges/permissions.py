@@ -1,9 +1,9 @@
 """Who may see and join an exchange: the `exchange.*` rules that need the exchanges' own rows.
 
 Each rule asks the database one question (an EXISTS query) instead of loading every registration, invitation
-and speaker of the exchange, so a page can ask it once per exchange or session in a list. The rules are added
-to `common.permissions` when this module is imported (by `registrations.py`, which every entry point to
-exchanges uses), so views, templates and services ask `can(user, "exchange.view", exchange)` like any other.
+and speaker of the exchange, so a page can ask it once per exchange or session in a list. The app factory adds
+them to `common.permissions` (`register_rules`), so views, templates and services ask
+`can(user, "exchange.view", exchange)` like any other.
 """
 
 from __future__ import annotations
@@ -87,9 +87,21 @@ def may_see_exchange_calendar(user: Any, exchange: Exchange) -> bool:
     return _ask(or_(registered, _speaks(user, exchange, None)))
 
 
-permissions.add_rules({
-    "exchange.view": can_view_exchange,
-    "exchange.join": can_join_exchange,
-    "exchange.register": lambda user, exchange: is_signed_in(user) and can_view_exchange(user, exchange),
-    "exchange.calendar": may_see_exchange_calendar,
-})
+def may_register(user: Any, exchange: Exchange | None) -> bool:
+    """Anyone signed in who may see the exchange may ask to register (the service checks the rest)."""
+    return is_signed_in(user) and can_view_exchange(user, exchange)
+
+
+def register_rules() -> None:
+    """Add the `exchange.view`, `.join`, `.register` and `.calendar` rules to `common.permissions` (the app factory).
+
+    Guarantees: once an app is made, `can()` answers these actions from the exchange's own rows, one EXISTS query
+    per check; before, they are unknown and so refused. Adding them again (several apps in one process) changes
+    nothing.
+    """
+    permissions.add_rules({
+        "exchange.view": can_view_exchange,
+        "exchange.join": can_join_exchange,
+        "exchange.register": may_register,
+        "exchange.calendar": may_see_exchange_calendar,
+    })

@@ -337,7 +337,7 @@ def _apply_exchange(row: _ExchangeRow, *, actor: User | None, report: ImportRepo
     db.session.flush()
     if exchange.video_url != old_url and exchange.status == "published":
         for session in notify.upcoming_sessions(exchange):
-            services.bump_sequence(session)
+            services.stage_bump_sequence(session)
             notify.session_changed(session, was=None)
     for srow in row.sessions:
         try:

@@ -23,7 +23,6 @@ from ..common.tokens import hash_token, new_token
 from ..experts.models import STAKEHOLDER_GROUPS, City, OfficialProfile
 from ..extensions import db
 from . import notify
-from . import permissions as _exchange_rules  # noqa: F401 - adds the exchange.* rules to common.permissions
 from .models import SEAT_HOLDING, Exchange, Invitation, Registration, RegistrationStatus
 from .timeinfo import is_past
 
@@ -170,8 +169,9 @@ def register(exchange: Exchange, *, actor: User, answers: RegistrationAnswers) -
     return registration
 
 
-def promote_waitlist(exchange: Exchange) -> list[Registration]:
-    """Move waitlisted people into free seats, longest-waiting first, and email each (caller holds the lock)."""
+def stage_promote_waitlist(exchange: Exchange) -> list[Registration]:
+    """Move waitlisted people into free seats, longest-waiting first, and email each (no commit; the caller
+    holds the exchange lock)."""
     free = seats_left(exchange)
     query = (select(Registration).where(Registration.exchange_id == exchange.id,
                                               Registration.status == RegistrationStatus.WAITLISTED)
@@ -200,7 +200,7 @@ def cancel_registration(exchange: Exchange, *, actor: User) -> Registration:
     registration.status, registration.waitlisted_at = RegistrationStatus.CANCELLED, None
     db.session.flush()
     notify.registration_cancelled(registration)
-    promoted = promote_waitlist(exchange) if was in SEAT_HOLDING and exchange.status == "published" else []
+    promoted = stage_promote_waitlist(exchange) if was in SEAT_HOLDING and exchange.status == "published" else []
     notify.registrations_changed(exchange, [(registration, was),
                                             *((p, RegistrationStatus.WAITLISTED) for p in promoted)],
                                  _organizers(exchange))
@@ -335,8 +335,8 @@ def invite(exchange: Exchange, *, actor: User, email: str, name: str = "", city_
     return invitation
 
 
-def invite_user(exchange: Exchange, *, actor: User, user_id: int) -> Invitation:
-    """Invite an existing account (part of another use case: no commit)."""
+def stage_invite_user(exchange: Exchange, *, actor: User, user_id: int) -> Invitation:
+    """Invite an existing account, emailed now if the exchange is published (no commit; for `create_exchange`)."""
     user = db.session.get(User, user_id)
     if user is None or user.disabled:
         raise Invalid(_l("The person to invite no longer has an active account."), field="invitee_id")
@@ -346,8 +346,8 @@ def invite_user(exchange: Exchange, *, actor: User, user_id: int) -> Invitation:
     return invitation
 
 
-def send_waiting_invitations(exchange: Exchange) -> int:
-    """Email the invitations that waited for publication (part of publishing: no commit)."""
+def stage_send_waiting_invitations(exchange: Exchange) -> int:
+    """Email the invitations that waited for publication (no commit; part of publishing an exchange)."""
     waiting = [i for i in exchange.invitations if i.sent_at is None and i.used_at is None]
     for invitation in waiting:
         _send_invitation(invitation)

@@ -5,5 +5,6 @@ What other features may use (everything else is private to the package):
 - `models`: the room's rows (for reports, privacy export and deletion);
 - `access`: `record_revocation` (a loss of access in the caller's transaction), `start_watcher` (the server),
   `register_listeners` (the app factory);
-- `roomlock`: the health check's stuck-room report; `sockets` and `views.bp` (the app factory).
+- `roomlock`: the health check's stuck-room report; `sockets`, `views.bp` and `seats.register_rules` (the app
+  factory).
 """

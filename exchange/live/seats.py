@@ -2,8 +2,9 @@
 
 A person's role in a room comes from the session's speakers (host, moderator, panelist), the organizers (who
 moderate every room) and the exchange's registrations (participants). The permission rules `live.join` and
-`live.moderate` are this module's: it adds them to `common.permissions` so that templates and views ask
-`can(user, "live.join", session)` like any other rule, and the shared package never asks the live room.
+`live.moderate` are this module's: the app factory adds them to `common.permissions` (`register_rules`) so that
+templates and views ask `can(user, "live.join", session)` like any other rule, and the shared package never asks the
+live room.
 """
 
 from __future__ import annotations
@@ -145,4 +146,10 @@ def rooms_for(seat: Seat) -> list[str]:
     return [everyone_room(sid), people_room(sid), person_room(sid, seat.user.id)]
 
 
-permissions.add_rules({"live.join": may_join, "live.moderate": may_moderate})
+def register_rules() -> None:
+    """Add the `live.join` and `live.moderate` rules to `common.permissions` (the app factory).
+
+    Guarantees: once an app is made, `can()` answers them from the person's role in the room (`room_role`), one
+    EXISTS query per check; before, they are unknown and so refused. Adding them again changes nothing.
+    """
+    permissions.add_rules({"live.join": may_join, "live.moderate": may_moderate})

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from exchange.common.errors import Conflict, Invalid
 from exchange.common.time import utcnow
 from exchange.exchanges import registrations, services
-from exchange.exchanges.models import Exchange, ExchangeSession, Invitation, SessionSpeaker
+from exchange.exchanges.models import Exchange, ExchangeSession, Invitation, SessionSpeaker, Track
 from exchange.exchanges.registrations import RegistrationAnswers
 from tests.conftest import body_text
 from tests.exchanges.conftest import calendar_of, event_of, local
@@ -247,7 +247,7 @@ def test_conference_tracks_and_agenda(db, client, login_as, organizer, make_exch
     login_as(organizer)
     client.submit(f"/exchanges/{conference.id}/tracks", {"name": "Participatory budgeting"},
                   page=f"/exchanges/{conference.id}")
-    track = conference.tracks[0] if conference.tracks else db.session.scalar(select(services.Track))
+    track = conference.tracks[0] if conference.tracks else db.session.scalar(select(Track))
     session = conference.sessions[1]
     wall = session.starts_at.astimezone(UTC)
     client.submit(f"/exchanges/{conference.id}/sessions/{session.id}/edit",

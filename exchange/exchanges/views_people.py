@@ -1,0 +1,78 @@
+"""Organizers' pages about an exchange's people: the registrations and their approval, and the invitations (one
+by one or from a CSV).
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..common.errors import DomainError
+from ..common.web import form_error
+from . import registrations, services
+from .blueprint import bp
+from .forms import InviteesUploadForm, InviteForm
+
+
+@bp.route("/exchanges/<int:exchange_id>/registrations", endpoint="registrations")
+@login_required
+def registrations_page(exchange_id: int):
+    """Organizers: every registration with its answers, pending ones first."""
+    exchange = services.get_managed_exchange(exchange_id, actor=current_user)
+    return render_template("exchanges/registrations.html", exchange=exchange,
+                           rows=registrations.registrations_of(exchange, actor=current_user),
+                           counts=registrations.status_counts(exchange), seats_left=registrations.seats_left(exchange))
+
+
+@bp.route("/exchanges/<int:exchange_id>/registrations/<int:registration_id>/<any(approve, decline):decision>",
+          methods=["POST"])
+@login_required
+def decide_registration(exchange_id: int, registration_id: int, decision: str):
+    """Organizers approve or decline a pending registration."""
+    exchange = services.get_managed_exchange(exchange_id, actor=current_user)
+    registration = registrations.get_registration(exchange, registration_id)
+    action = registrations.approve_registration if decision == "approve" else registrations.decline_registration
+    try:
+        action(registration, actor=current_user)
+    except DomainError as exc:
+        flash(str(exc.message), "error")
+    else:
+        flash(_("Decision saved; %(name)s is told by email.", name=registration.user.name), "success")
+    return redirect(url_for("exchanges.registrations", exchange_id=exchange_id))
+
+
+@bp.route("/exchanges/<int:exchange_id>/invitations", methods=["GET", "POST"])
+@login_required
+def invitations(exchange_id: int):
+    """Organizers invite people one by one or from a CSV (name, email, city, stakeholder_group)."""
+    exchange = services.get_managed_exchange(exchange_id, actor=current_user)
+    form, upload, status, report = InviteForm(prefix="one"), InviteesUploadForm(prefix="csv"), 200, None
+    form.fill_choices()
+    if form.submit.data and form.validate_on_submit():
+        try:
+            registrations.invite(exchange, actor=current_user, email=form.email.data, name=form.name.data or "",
+                                 city_id=form.city_id.data or None, stakeholder_group=form.stakeholder_group.data or "")
+        except DomainError as exc:
+            status = form_error(form, exc)
+        else:
+            flash(_("Invitation saved for %(email)s.", email=form.email.data), "success")
+            return redirect(url_for("exchanges.invitations", exchange_id=exchange_id))
+    elif upload.submit.data and upload.validate_on_submit():
+        report = _import_invitees(exchange, upload)
+        if not report.errors:
+            return redirect(url_for("exchanges.invitations", exchange_id=exchange_id))
+        status = 400
+    elif request.method == "POST":
+        status = 400
+    return render_template("exchanges/invitations.html", exchange=exchange, form=form, upload=upload, report=report,
+                           rows=registrations.invitations_of(exchange, actor=current_user)), status
+
+
+def _import_invitees(exchange, upload):
+    """Invite everyone in the uploaded CSV; return the report (its errors are shown, nothing is written)."""
+    content = upload.file.data.read().decode("utf-8", errors="replace")
+    report = registrations.import_invitees(exchange, actor=current_user, content=content)
+    if not report.errors:
+        flash(_("%(created)d invited, %(updated)d updated.", created=report.created, updated=report.updated), "success")
+    return report
