@@ -28,7 +28,12 @@ from werkzeug.security import check_password_hash
 from ..common import permissions
 from ..common.errors import Invalid
 from ..common.time import utcnow
+from ..exchanges.models import Invitation, Registration, SessionSpeaker
+from ..experts.models import ExpertProfile, OfficialProfile, PeerRequest
 from ..extensions import db
+from ..live.models import ChatMessage, LiveEvent, Mute, Poll, PollBallot, Question, QuestionVote, RaisedHand
+from ..mail.models import OutboxMessage
+from ..reports.models import FollowUp, OutcomeNote, SelfDescription, SurveyInvitation, SurveyResponse
 from .models import PasswordResetToken, User
 
 # Stored in English (as reference data is); pages show it in the reader's language (`person_name` filter).
@@ -64,10 +69,6 @@ def _mine(model, column, user_id: int) -> list[dict]:
 
 def export_personal_data(user: User, *, actor: User) -> dict:
     """Return everything stored about `user` that they wrote or that describes them, as JSON-ready data."""
-    from ..exchanges.models import Registration, SessionSpeaker
-    from ..experts.models import ExpertProfile, OfficialProfile, PeerRequest
-    from ..live.models import ChatMessage, PollBallot, Question, QuestionVote
-
     permissions.require(actor, "account.edit", user)
     votes = db.session.scalars(select(QuestionVote).where(QuestionVote.user_id == user.id))
     ballots = db.session.scalars(select(PollBallot).where(PollBallot.user_id == user.id))
@@ -114,8 +115,6 @@ def _as_placeholder(value: Any, user_id: int, placeholder: User) -> Any:
 
 
 def _forget_in_live_rooms(user: User, placeholder: User) -> None:
-    from ..live.models import ChatMessage, LiveEvent, Mute, Poll, Question, RaisedHand
-
     sessions = set(db.session.scalars(select(ChatMessage.session_id).where(ChatMessage.author_id == user.id)))
     sessions |= set(db.session.scalars(select(Question.session_id).where(Question.author_id == user.id)))
     sessions |= set(db.session.scalars(select(LiveEvent.session_id).where(
@@ -140,10 +139,6 @@ def _forget_in_live_rooms(user: User, placeholder: User) -> None:
 
 
 def _forget_elsewhere(user: User, old_email: str) -> None:
-    from ..exchanges.models import Invitation
-    from ..mail.models import OutboxMessage
-    from ..reports.models import FollowUp, OutcomeNote, SelfDescription, SurveyInvitation, SurveyResponse
-
     for invitation in db.session.scalars(select(Invitation).where(
             or_(Invitation.user_id == user.id, Invitation.email == old_email))):
         invitation.name, invitation.stakeholder_group, invitation.city_id = "", "", None

@@ -27,6 +27,8 @@ from contextlib import contextmanager
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from ..extensions import socketio
+
 LIVE_NAMESPACE = "/live"  # the Socket.IO namespace of the live room: the only place it is written
 log = logging.getLogger(__name__)
 _KEY = "exchange_after_commit"  # I/O callbacks, run after commit (later, when under a lock)
@@ -97,8 +99,6 @@ def _run_io(callbacks: list[Callable[[], None]]) -> None:
 
 def emit(event_name: str, data: dict, *, to: str, namespace: str = LIVE_NAMESPACE) -> None:
     """Emit now (never under a lock; a disconnect it notices is handled later)."""
-    from ..extensions import socketio
-
     if _state.depth:
         raise SocketIOUnderLock(f"emit of {event_name!r} while holding a lock")
     with sending():
@@ -151,8 +151,6 @@ class _Lanes:
             with self._guard:
                 self._draining.discard(lane)
             raise
-        from ..extensions import socketio
-
         socketio.start_background_task(self.drain, lane)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import redis
 from sqlalchemy import text
 
+from ..exchanges.services import upcoming_public
 from ..extensions import db
 from ..live import roomlock
 
@@ -36,8 +37,6 @@ def health(redis_url: str | None, *, stuck_after: float = 5.0) -> dict:
 
 def home_summary(user) -> dict:
     """Return what the home page shows this visitor (extended by later features)."""
-    from ..exchanges.services import upcoming_public
-
     return {"role": getattr(user, "role", None) if getattr(user, "is_authenticated", False) else None,
             "upcoming_exchanges": upcoming_public(limit=5)}
 

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..common.errors import NotFound
+from ..common.errors import Invalid, NotFound
 from ..common.permissions import can, require
 from ..exchanges.models import Exchange, ExchangeSession, Registration
 from ..exchanges.services import STAKEHOLDER_LABELS
@@ -21,7 +21,7 @@ from ..experts.models import OfficialProfile
 from ..extensions import db
 from ..live.models import Attendance, Poll, Question
 from ..live.services import poll_view
-from .models import FollowUp, SelfDescription, SurveyResponse
+from .models import GENDERS, GROUP_IDENTITIES, FollowUp, SelfDescription, SurveyResponse
 from .tables import THRESHOLD, Cell, Row, Table, count_table
 
 GENDER_LABELS = {"woman": _l("Woman"), "man": _l("Man"), "non_binary": _l("Non-binary"),
@@ -240,9 +240,6 @@ def self_description(*, actor: Any) -> SelfDescription:
 
 def describe_self(*, actor: Any, gender: str, group_identity: str) -> SelfDescription:
     """Save the actor's optional answers ("" = no answer); they are only ever counted, never shown one by one."""
-    from ..common.errors import Invalid
-    from .models import GENDERS, GROUP_IDENTITIES
-
     if gender not in ("", *GENDERS) or group_identity not in ("", *GROUP_IDENTITIES):
         raise Invalid(_l("Choose one of the answers offered."))
     row = db.session.get(SelfDescription, actor.id) or SelfDescription(user_id=actor.id)
