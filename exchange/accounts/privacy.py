@@ -159,8 +159,6 @@ def delete_account(user: User, *, actor: User, password: str) -> None:
     One transaction: the account, every stored copy of their name (see the module's docstring), and the access
     revocation that closes their live sockets on every server process (live/access.py).
     """
-    from ..experts.models import ExpertProfile, OfficialProfile
-
     permissions.require(actor, "account.edit", user)
     if not check_password_hash(user.password_hash, password or ""):
         raise Invalid(_l("That password is not right."), field="password")

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required, logout_user
 from ..common.errors import DomainError
 from ..common.web import form_error, safe_next
 from ..extensions import limiter
-from . import services
+from . import privacy, services
 from .forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -223,9 +223,7 @@ def _best_language() -> str:
 @login_required
 def download_data():
     """Download everything stored about me, as a JSON file."""
-    from .privacy import export_personal_data
-
-    response = jsonify(export_personal_data(current_user._get_current_object(), actor=current_user))
+    response = jsonify(privacy.export_personal_data(current_user._get_current_object(), actor=current_user))
     response.headers["Content-Disposition"] = 'attachment; filename="peer-exchange-my-data.json"'
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -235,12 +233,10 @@ def download_data():
 @login_required
 def delete_account():
     """Delete my account (password confirmed): my places and messages stay, without my name."""
-    from .privacy import delete_account as delete
-
     form = DeleteAccountForm(prefix="del")
     if form.validate_on_submit():
         try:
-            delete(current_user._get_current_object(), actor=current_user, password=form.password.data)
+            privacy.delete_account(current_user._get_current_object(), actor=current_user, password=form.password.data)
         except DomainError as exc:
             form_error(form, exc)
         else:

@@ -7,6 +7,6 @@ cancellation. The email around it (wording, the recipient's zone and language, c
 
 from __future__ import annotations
 
-from .services import ical_role, invite_part
+from .services import invite_part
 
-__all__ = ["ical_role", "invite_part"]
+__all__ = ["invite_part"]

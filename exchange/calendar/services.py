@@ -481,6 +481,6 @@ def _reminder_round() -> None:
 
 
 def start_reminder_scheduler(app, interval: float | None = None) -> Loop:
-    """Start the reminder loop in a daemon thread (inside `exchange serve`); return its stop event."""
+    """Start the reminder loop in a daemon thread (inside `exchange serve`); return the `Loop` that can stop it."""
     every = interval or float(app.config.get("REMINDER_INTERVAL", 60))
     return start_every(app, _reminder_round, interval=every, name="reminders")

@@ -7,9 +7,9 @@ packages"). Every route keeps the endpoint name `exchanges.<function>` that temp
 from __future__ import annotations
 
 from flask import Blueprint
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from ..common.i18n import current_locale
 from ..common.templating import viewer_zone
 from ..common.time import format_span
 from .forms import SpeakerForm, language_name
@@ -21,9 +21,6 @@ bp = Blueprint("exchanges", __name__)
 
 # -- template helpers (app-wide) ---------------------------------------------------------------------
 
-def reader_locale() -> str:
-    """Return the reader's language code (for times and names formatted in Python)."""
-    return str(get_locale() or "en")
 
 
 @bp.app_template_filter("markdown")
@@ -34,14 +31,14 @@ def markdown_filter(source: str | None):
 @bp.app_template_global()
 def time_span(starts_at, ends_at, zone: str | None = None) -> str:
     """Format a session's span for a zone (the reader's by default)."""
-    return format_span(starts_at, ends_at, zone or viewer_zone(), reader_locale())
+    return format_span(starts_at, ends_at, zone or viewer_zone(), current_locale())
 
 
 @bp.app_template_global()
 def session_city_times(session) -> list[str]:
     """Return the session's local times in the cities involved."""
     return city_times(session.starts_at, session.ends_at, [(c.name, c.timezone) for c in session.exchange.cities],
-                      reader_locale())
+                      current_locale())
 
 
 @bp.app_template_global()

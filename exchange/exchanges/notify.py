@@ -31,14 +31,9 @@ from ..mail.services import (
     unsent_kinds,
     window_for,
 )
-from .models import CHAIRING, SEAT_HOLDING, Registration, RegistrationStatus, SpeakerRole
+from .models import SEAT_HOLDING, Registration, RegistrationStatus, SpeakerRole
 
 public_link = public_url  # absolute links for emails, in a request, on the command line and in jobs
-
-
-def calendar_role(role: str | None) -> str:
-    """Return the iCalendar ROLE for a speaker role (hosts and moderators chair) or a registrant (None)."""
-    return "CHAIR" if role in CHAIRING else "REQ-PARTICIPANT"
 
 
 def upcoming_sessions(exchange) -> list:
@@ -50,7 +45,7 @@ def upcoming_sessions(exchange) -> list:
 def _calendar(session, user, method: str, role: str | None):
     """Build the calendar part through the calendar feature's hook (it builds links as in a request)."""
     with request_context_for_rendering():
-        return invite_part(session, user, method=method, role=calendar_role(role))
+        return invite_part(session, user, method=method, role=role or "participant")  # invite_part maps it to ROLE
 
 
 def _send(user, kind: str, subject, *, exchange, intro, sessions: Iterable = (), session=None, method: str | None = None,
@@ -58,8 +53,9 @@ def _send(user, kind: str, subject, *, exchange, intro, sessions: Iterable = (),
           was: tuple[datetime, datetime] | None = None, coalesce_key: str | None = None,
           not_before: datetime | None = None, state: dict | None = None) -> None:
     """Queue one message; with `session` and `method` it carries that session's calendar part. A disabled
-    account gets nothing (as with reminders): it cannot sign in to act on the message."""
-    if user.disabled:
+    account gets no new invitation or update (as with reminders: it cannot sign in to act on it), but still gets a
+    cancellation, so that its calendar never keeps a session that is gone."""
+    if user.disabled and method != "CANCEL":
         return
     calendar = _calendar(session, user, method, role) if session is not None and method else None
     shown = [session] if session is not None else list(sessions)
@@ -386,6 +382,16 @@ def session_changed(session, *, was: tuple[datetime, datetime] | None) -> None:
                 continue
             _send(user, "session_changed", subject, exchange=exchange, intro=intro, sessions=[session], was=was,
                   link=_page(exchange), link_label=_l("The exchange"))
+
+
+def session_added(session) -> None:
+    """Everyone holding a seat gets the new session's invite (the exchange is published)."""
+    exchange = session.exchange
+    for registration in exchange.registrations:
+        if registration.holds_seat:
+            _per_session(registration.user, "session_added", _l("New session: %(title)s", title=exchange.title),
+                         exchange=exchange, intro=_l("A session was added to “%(title)s”, which you are registered for.",
+                                                     title=exchange.title), method="REQUEST", sessions=[session])
 
 
 def session_cancelled(session) -> None:

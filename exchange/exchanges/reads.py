@@ -19,7 +19,7 @@ from ..common.errors import NotFound
 from ..common.time import utcnow
 from ..experts.models import City, ExpertProfile, FocusArea, Topic
 from ..extensions import db
-from .models import Exchange, ExchangeSession, Registration, SessionSpeaker
+from .models import Exchange, ExchangeSession, Registration, SessionSpeaker, SpeakerRole
 from .timeinfo import hours_warnings
 
 PER_PAGE = 20
@@ -161,16 +161,17 @@ def agenda_for(user: User, *, past: bool = False) -> list[AgendaItem]:
 
 
 def people_of(exchange: Exchange) -> list[tuple[str, str, str]]:
-    """Return (name, zone, role) of speakers and people registered or waiting, for the hours check."""
+    """Return (name, zone, role) of speakers and people registered or waiting, for the hours check; the role is
+    the word a reader sees ("host", "registrant"), translated when shown."""
     people: dict[int, tuple[str, str, str]] = {}
     for session in exchange.sessions:
         for speaker in session.speakers:
             if speaker.status != "declined":
-                people[speaker.user_id] = (speaker.user.name, speaker.user.timezone or "UTC", speaker.role)
+                people[speaker.user_id] = (speaker.user.name, speaker.user.timezone or "UTC", SpeakerRole(speaker.role).noun)
     for registration in exchange.registrations:
         if registration.active:
             people.setdefault(registration.user_id, (registration.user.name, registration.user.timezone or "UTC",
-                                                     "registrant"))
+                                                     _l("registrant")))
     return list(people.values())
 
 

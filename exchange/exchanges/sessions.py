@@ -71,12 +71,7 @@ def add_session(exchange: Exchange, *, actor: User, data: SessionData) -> Exchan
     session = stage_new_session(exchange, data, actor=actor)
     db.session.flush()
     if exchange.status == "published":
-        for registration in exchange.registrations:
-            if registration.holds_seat:
-                notify._per_session(registration.user, "session_added",
-                                    _l("New session: %(title)s", title=exchange.title), exchange=exchange,
-                                    intro=_l("A session was added to “%(title)s”, which you are registered for.",
-                                             title=exchange.title), method="REQUEST", sessions=[session])
+        notify.session_added(session)
     db.session.commit()
     return session
 

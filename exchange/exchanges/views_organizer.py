@@ -15,10 +15,11 @@ from flask_login import current_user, login_required
 
 from ..common import permissions
 from ..common.errors import DomainError, Invalid, NotFound
+from ..common.i18n import current_locale
 from ..common.time import get_zone, is_zone, zone_label
 from ..common.web import form_error
 from . import services
-from .blueprint import bp, reader_locale, speaker_form, to_int
+from .blueprint import bp, speaker_form, to_int
 from .forms import CancelForm, ExchangeForm, NewExchangeForm, SessionForm, TrackForm
 
 
@@ -33,7 +34,7 @@ def _fold_labels(form, exc: DomainError) -> None:
         instant = datetime.fromisoformat(iso)
         local = instant.astimezone(get_zone(zone)).strftime("%H:%M")
         which = _("before the clocks go back") if n == 0 else _("after the clocks go back")
-        labels.append((str(n), f"{local} {zone_label(zone, instant, reader_locale())} — {which}"))
+        labels.append((str(n), f"{local} {zone_label(zone, instant, current_locale())} — {which}"))
     target.choices = labels
     target.flags.shown = True
 

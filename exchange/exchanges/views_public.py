@@ -14,11 +14,12 @@ from flask_login import current_user, login_required
 
 from ..common import permissions
 from ..common.errors import DomainError, NotFound
+from ..common.i18n import current_locale
 from ..common.templating import viewer_zone
 from ..common.time import get_zone
 from ..common.web import form_error
 from . import registrations, services
-from .blueprint import bp, reader_locale, registered_message, speaker_form
+from .blueprint import bp, registered_message, speaker_form
 from .forms import RegistrationForm, TrackForm
 from .timeinfo import is_past
 
@@ -54,7 +55,7 @@ def _render_detail(exchange, form, status: int = 200):
     return render_template(
         "exchanges/detail.html", exchange=exchange, form=form, seats_left=registrations.seats_left(exchange),
         registration=registrations.registration_of(exchange, current_user), is_past=is_past(exchange),
-        managing=managing, warnings=services.organizer_warnings(exchange, reader_locale()) if managing else [],
+        managing=managing, warnings=services.organizer_warnings(exchange, current_locale()) if managing else [],
         counts=registrations.status_counts(exchange) if managing else None,
         speaker_form=speaker_form() if managing else None, track_form=TrackForm() if managing else None,
         participant_ids=services.participant_ids(exchange) if managing else [],

@@ -82,7 +82,7 @@ def vote_question(session_id: int, *, actor: Any, question_id: int, value: int) 
     with room_write(session_id):
         question = _seen_question(seat, question_id)
         require_open(session_id)
-        if question.status not in ("visible", "answered"):
+        if question.status not in SHOWN_QUESTIONS:
             raise Conflict(_l("You can vote only on questions shown to the room."))
         voted = db.session.get(QuestionVote, (question.id, actor.id)) is not None
         if voted == bool(value):

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from ..accounts.models import User
 from ..common.errors import Conflict
 from ..common.time import utcnow
-from ..exchanges.models import ExchangeSession
+from ..exchanges.models import ExchangeSession, RoomStatus
 from ..extensions import db
 from .eventlog import record, room_write
 from .models import LiveEvent, Poll, RaisedHand
@@ -79,21 +79,21 @@ def open_room(session_id: int, *, actor: Any) -> dict:
     require_host(seat)
     if seat.session.status == "cancelled":
         raise Conflict(_l("This session is cancelled; its room cannot open."))
-    return _set_room_status(session_id, "open", actor)
+    return _set_room_status(session_id, RoomStatus.OPEN, actor)
 
 
 def close_room(session_id: int, *, actor: Any) -> dict:
     """Close the room (hosts and organizers): open polls close, hands go down, and the room turns read-only."""
     seat = get_seat(session_id, actor=actor)
     require_host(seat)
-    return _set_room_status(session_id, "closed", actor)
+    return _set_room_status(session_id, RoomStatus.CLOSED, actor)
 
 
-def _set_room_status(session_id: int, status: str, actor: Any) -> dict:
+def _set_room_status(session_id: int, status: RoomStatus, actor: Any) -> dict:
     with room_write(session_id):
         if room_status(session_id) == status:
             return {"status": status}
-        if status == "closed":
+        if status == RoomStatus.CLOSED:
             for poll in list(db.session.scalars(select(Poll).where(Poll.session_id == session_id,
                                                                    Poll.status == "open"))):
                 record_poll_closed(poll, actor.id)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from ..common.errors import Conflict, Forbidden, Invalid, RateLimited
 from ..common.time import utcnow
-from ..exchanges.models import ExchangeSession
+from ..exchanges.models import ExchangeSession, RoomStatus
 from ..extensions import db, limiter
 from .models import Mute
 from .payloads import iso
@@ -43,9 +43,9 @@ def room_status(session_id: int) -> str:
 def require_open(session_id: int) -> None:
     """Raise RoomNotOpen unless the room is open (a closed room is read-only; one not yet open takes no writes)."""
     status = room_status(session_id)
-    if status == "closed":
+    if status == RoomStatus.CLOSED:
         raise RoomNotOpen(_l("The room is closed: it is read-only now."))
-    if status != "open":
+    if status != RoomStatus.OPEN:
         raise RoomNotOpen(_l("The room is not open yet. The host opens it when the session starts."))
 
 

@@ -37,7 +37,7 @@ class Seat:
 
     @property
     def moderates(self) -> bool:
-        return self.role in MODERATOR_ROLES
+        return self.role.moderates
 
     @property
     def hosts(self) -> bool:

@@ -54,7 +54,8 @@ def room(session_id: int):
     seat = services.get_seat(session_id, actor=current_user)
     url = seat.session.exchange.video_url or ""
     link = url if urlsplit(url).scheme in ("http", "https") else ""  # never a javascript: link
-    return render_template("live/room.html", seat=seat, session=seat.session, video_url=link, embed=video_embed(link))
+    return render_template("live/room.html", seat=seat, session=seat.session, video_url=link, embed=video_embed(link),
+                           namespace=services.NAMESPACE)
 
 
 @bp.route("/sessions/<int:session_id>/summary")

@@ -346,7 +346,7 @@ def _deliver_round(interval: float) -> float:
 
 
 def start_background_delivery(app, interval: float = 15.0) -> Loop:
-    """Start delivering in a daemon thread; return the event that stops it. The loop wakes early after a commit
+    """Start delivering in a daemon thread; return the `Loop` that can stop it. The loop wakes early after a commit
     that queued mail, and when a message's coalescing window ends (so it leaves on time, not `interval` later)."""
     return start_every(app, lambda: _deliver_round(interval), interval=interval, name="outbox", wake=_wake)
 

@@ -89,7 +89,7 @@ def _survey_round() -> None:
 
 
 def start_survey_scheduler(app, interval: float | None = None) -> Loop:
-    """Start the survey loop in a daemon thread (inside `exchange serve`); return its stop event."""
+    """Start the survey loop in a daemon thread (inside `exchange serve`); return the `Loop` that can stop it."""
     every = interval or float(app.config.get("SURVEY_INTERVAL", 300))
     return start_every(app, _survey_round, interval=every, name="surveys")
 

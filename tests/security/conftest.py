@@ -8,9 +8,6 @@ import pytest
 
 from exchange.experts.models import City, ExpertProfile, PeerRequest
 
-ROLES = ("anonymous", "official", "pending_expert", "approved_expert", "organizer", "admin", "other_host",
-         "disabled")
-
 
 @pytest.fixture
 def world(db, make_user, make_exchange, register, add_speaker):

@@ -16,8 +16,7 @@ import pytest
 
 from exchange.extensions import socketio
 from tests.live.helpers import NS
-from tests.security.conftest import ROLES
-from tests.security.matrix import ANY, EVENTS, ROUTES, url_arg
+from tests.security.matrix import ANY, EVENTS, ROLES, ROUTES, url_arg
 
 # Forms filled enough for the service (where the permission is asked) to be reached.
 FORMS = {
