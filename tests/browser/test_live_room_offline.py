@@ -230,6 +230,7 @@ def test_a_muted_person_is_told_until_when_in_her_own_zone_and_language(open_pag
     lucia.get_by_label("Mensaje").press("Enter")
     line = moderator.locator("#chat-list > li", has_text=first)
     expect(line).to_have_count(1)
+    expect(lucia.locator("#chat-outbox")).to_be_hidden()  # her own ack came too: nothing of hers is waiting
 
     # Her link drops for a moment: the page tells her, in Spanish, that what she sent waits.
     lucia.context.set_offline(True)
