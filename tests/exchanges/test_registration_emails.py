@@ -305,13 +305,13 @@ def test_a_rush_of_registrations_is_one_digest_with_a_count_beyond_forty_names(d
 def test_a_message_already_being_sent_is_not_replaced_and_counts_as_sent(db, make_user, make_exchange, organizer,
                                                                        clock):
     """The sender claimed her invite (status sending) just before she cancelled: the CANCEL must follow it."""
-    from exchange.mail.services import _claim
+    from exchange.mail.services import claim_message
 
     exchange = make_exchange(created_by=organizer)
     ana = make_user(name="Ana Souza")
     register_for(exchange, actor=ana, answers=RegistrationAnswers())
     invite = db.session.scalar(select(OutboxMessage).where(OutboxMessage.to_addr == ana.email))
-    assert _claim(invite.id)
+    assert claim_message(invite.id)
     cancel_registration(exchange, actor=ana)
     db.session.expire_all()
     rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_addr == ana.email)
