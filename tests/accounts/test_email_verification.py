@@ -111,3 +111,14 @@ def test_a_password_reset_link_also_proves_the_address(client, db, make_user, ou
     client.submit(link, {"password": "a brand new passphrase", "confirm": "a brand new passphrase"})
     db.session.refresh(user)
     assert user.email_verified_at is not None
+
+
+def test_deleting_an_account_forgets_its_pending_address(client, db, make_user, login_as, outbox):
+    user = make_user(email="leaving@lagos.example")
+    login_as(user)
+    client.submit("/accounts/profile/email", {"em-email": "pending@lagos.example", "em-password": TEST_PASSWORD},
+                  page="/accounts/profile")
+    link = verification_link(outbox, "pending@lagos.example")
+    client.submit("/accounts/profile/delete", {"del-password": TEST_PASSWORD}, page="/accounts/profile")
+    assert db.session.scalar(select(func.count()).select_from(EmailVerificationToken)) == 0
+    assert client.get(link).status_code == 400
