@@ -94,6 +94,8 @@ def load_config(instance_path: str) -> dict:
         # Which exchanges send organizers that digest: "approval" (those that need their approval) or "all".
         "MAIL_ORGANIZER_DIGEST": os.environ.get("MAIL_ORGANIZER_DIGEST", "approval"),
         "PASSWORD_RESET_HOURS": float(os.environ.get("PASSWORD_RESET_HOURS", 2)),
+        # How long a link that proves an email address (sign-up, email change) works.
+        "EMAIL_VERIFICATION_HOURS": float(os.environ.get("EMAIL_VERIFICATION_HOURS", 48)),
         # Rate-limit counters in Redis (REDIS_URL) are keyed with this prefix: one per installation on a shared Redis.
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "exchange-rl"),
         # The Redis channel all server processes of one installation share (one per installation on a shared Redis).

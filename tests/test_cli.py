@@ -15,6 +15,7 @@ def test_user_create_with_password(run, db):
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.email == "org@example.org"))
     assert user.role == "organizer"
+    assert user.email_verified_at is not None  # the person who creates an account vouches for its address
 
 
 def test_user_create_prompts_for_password(run, db):
@@ -52,6 +53,7 @@ def test_demo_loads_idempotently_and_prints_logins(run, db):
     for _role, email, *_ in DEMO_PEOPLE:
         assert email in second.output
     assert db.session.scalar(select(func.count()).select_from(User)) == len(DEMO_PEOPLE)
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.email_verified_at.is_(None))) == 0
 
 
 def test_demo_logins_work(run, client):

@@ -80,3 +80,7 @@ class ChangeEmailForm(FlaskForm):
 class DeleteAccountForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"})
     submit = SubmitField(_l("Delete my account"))
+
+
+class ConfirmEmailForm(FlaskForm):
+    submit = SubmitField(_l("Confirm my email address"))

@@ -1,4 +1,4 @@
-"""Accounts: people who sign in, and their one-time password-reset tokens."""
+"""Accounts: people who sign in, and their one-time password-reset and email-verification tokens."""
 
 from __future__ import annotations
 
@@ -41,11 +41,21 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When the owner of `email` proved it by opening a link sent there; None: a claim that grants nothing yet
+    # (no invitation matches it, no approval is skipped). `email` changes only when a new address is proven.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # The secret in the private calendar feed's URL (/calendar/<token>.ics); regenerating it kills the old URL.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True,
                                                        default=new_token)
 
     reset_tokens: Mapped[list[PasswordResetToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    verification_tokens: Mapped[list[EmailVerificationToken]] = relationship(back_populates="user",
+                                                                             cascade="all, delete-orphan")
+
+    @property
+    def email_verified(self) -> bool:
+        """Tell whether the owner of `email` proved it (only then does the address grant anything)."""
+        return self.email_verified_at is not None
 
     @property
     def is_active(self) -> bool:  # Flask-Login: disabled accounts cannot log in or stay logged in
@@ -73,6 +83,29 @@ class PasswordResetToken(db.Model):
 
     def __repr__(self) -> str:
         return f"<PasswordResetToken {self.id} user={self.user_id}>"
+
+
+class EmailVerificationToken(db.Model):
+    """A one-time link that proves an address: the account's own (sign-up) or a new one (an email change).
+
+    `email` is the address the link was sent to; opening the link makes it the account's verified address.
+    """
+
+    __tablename__ = "email_verification_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    # Only a hash is kept, as for reset tokens: a copy of the database does not give anyone a working link.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    user: Mapped[User] = relationship(back_populates="verification_tokens")
+
+    def __repr__(self) -> str:
+        return f"<EmailVerificationToken {self.id} user={self.user_id}>"
 
 
 class AccessRevocation(db.Model):

@@ -34,7 +34,7 @@ from ..extensions import db
 from ..live.models import ChatMessage, LiveEvent, Mute, Poll, PollBallot, Question, QuestionVote, RaisedHand
 from ..mail.models import OutboxMessage
 from ..reports.models import FollowUp, OutcomeNote, SelfDescription, SurveyInvitation, SurveyResponse
-from .models import PasswordResetToken, User
+from .models import EmailVerificationToken, PasswordResetToken, User
 
 # Stored in English (as reference data is); pages show it in the reader's language (`person_name` filter).
 DELETED_NAME = "Deleted user"
@@ -167,6 +167,8 @@ def delete_account(user: User, *, actor: User, password: str) -> None:
         if profile is not None:
             db.session.delete(profile)
     db.session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
+    # Pending links name an address (a new one, for an email change): gone with the account.
+    db.session.execute(delete(EmailVerificationToken).where(EmailVerificationToken.user_id == user.id))
     old_email = user.email
     placeholder = deleted_user()
     _forget_in_live_rooms(user, placeholder)

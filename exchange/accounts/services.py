@@ -1,8 +1,26 @@
-"""Account use cases: sign-up, login, password reset, profile changes. The actor is always passed in."""
+"""Account use cases: sign-up, login, password reset, proving an email address, profile changes.
+
+The actor is always passed in.
+
+Proving an address. An address an account has typed in grants nothing until its owner opens a one-time link sent
+there (`EmailVerificationToken`, hashed at rest, expiring, single use): sign-up leaves the account unverified, and
+an email change leaves the account on its old, proven address until the new one is confirmed. A password-reset
+link and an invitation link were sent to the address too, so opening one proves it as well.
+
+Squatting (someone claims an address that is not theirs) cannot lock the owner out, by one rule: **an unverified
+account holds its address only until somebody proves it** (`stage_release_email`). When the owner proves the
+address through a link (an invitation, or a change of their own account's address), the unverified account that
+claimed it loses it: it is given a placeholder address, logged out everywhere and disabled. An account whose
+address is verified keeps it. A stranger who signs up with a taken address learns nothing: they see the same
+answer as for a new address, and the owner gets an email ("someone tried to sign up with your address") with
+links to log in and to reset the password (the reset link proves the address, so it also verifies an unverified
+account).
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Literal
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -18,7 +36,7 @@ from ..config import SUPPORTED_LANGUAGES
 from ..extensions import db
 from ..live.access import record_revocation
 from ..mail.services import Recipient, queue_email
-from .models import PasswordResetToken, User, UserRole
+from .models import EmailVerificationToken, PasswordResetToken, User, UserRole
 
 MIN_PASSWORD_LENGTH = 10
 # The most common passwords of public breach lists that are long enough to pass the length rule.
@@ -73,14 +91,18 @@ def _check_name(name: str) -> str:
     return name
 
 
-def _email_taken(email: str, *, exclude_id: int | None = None) -> bool:
-    query = select(User.id).where(func.lower(User.email) == email)
+def _holder(email: str, *, exclude_id: int | None = None) -> User | None:
+    """Return the account that uses `email` as its sign-in address (verified or not), if any."""
+    query = select(User).where(func.lower(User.email) == email)
     if exclude_id is not None:
         query = query.where(User.id != exclude_id)
-    return db.session.scalar(query) is not None
+    return db.session.scalar(query)
 
 
-def _new_user(*, email: str, name: str, password: str, timezone: str, language: str, role: str) -> User:
+def _checked_account(*, email: str, name: str, password: str, timezone: str, language: str,
+                     role: str) -> tuple[str, str]:
+    """Check a new account's fields; return the normalised email and name (whether the address is free is not
+    asked here)."""
     email = normalize_email(email)
     name = _check_name(name)
     if "@" not in email or len(email) > 254:
@@ -89,35 +111,156 @@ def _new_user(*, email: str, name: str, password: str, timezone: str, language: 
         raise Invalid(_l("Unknown role “%(role)s”.", role=role), field="role")
     _check_choices(timezone, language)
     check_password_strength(password, email=email, name=name)
-    if _email_taken(email):
+    return email, name
+
+
+def _new_user(*, email: str, name: str, password: str, timezone: str, language: str, role: str,
+              verified: bool) -> User:
+    email, name = _checked_account(email=email, name=name, password=password, timezone=timezone,
+                                   language=language, role=role)
+    if _holder(email) is not None:
         raise Conflict(_l("An account with this email address already exists. Log in or reset your password."), field="email")
     user = User(email=email, name=name, password_hash=hash_password(password), role=UserRole(role),
-                timezone=timezone, language=language)
+                timezone=timezone, language=language, email_verified_at=utcnow() if verified else None)
     db.session.add(user)
     return user
 
 
 def add_user(*, email: str, name: str, password: str, timezone: str, language: str,
-             role: str = UserRole.OFFICIAL) -> User:
-    """Check and add an account to the current transaction without committing (for larger use cases)."""
-    return _new_user(email=email, name=name, password=password, timezone=timezone, language=language, role=role)
+             role: str = UserRole.OFFICIAL, verified: bool = False) -> User:
+    """Check and add an account to the current transaction without committing (for larger use cases).
+
+    `verified`: the caller has proof that the person owns `email` (they opened a link sent there)."""
+    return _new_user(email=email, name=name, password=password, timezone=timezone, language=language, role=role,
+                     verified=verified)
 
 
-def sign_up(*, email: str, name: str, password: str, timezone: str, language: str) -> User:
-    """Create an official's account (the default role for people who sign themselves up)."""
-    user = _new_user(email=email, name=name, password=password, timezone=timezone, language=language,
-                     role=UserRole.OFFICIAL)
-    queue_email(Recipient.of(user), "welcome", subject=_l("Welcome to Peer Exchange"), context={"user": user})
+def sign_up(*, email: str, name: str, password: str, timezone: str, language: str) -> User | None:
+    """Start an official's account and email a link that proves the address; None when the address is taken.
+
+    The caller answers the same either way, so nobody learns which addresses have accounts: a taken address's
+    owner gets an email instead ("someone tried to sign up with your address"), and the password is hashed all
+    the same, so the answer takes as long.
+    """
+    email, name = _checked_account(email=email, name=name, password=password, timezone=timezone,
+                                   language=language, role=UserRole.OFFICIAL)
+    holder = _holder(email)
+    if holder is not None:
+        hash_password(password)
+        queue_email(Recipient.of(holder), "signup_attempt",
+                    subject=_l("Someone tried to use your email address on Peer Exchange"),
+                    context={"user": holder, "login": public_url("accounts.login"),
+                             "reset": public_url("accounts.request_reset")})
+        db.session.commit()
+        return None
+    user = User(email=email, name=name, password_hash=hash_password(password), role=UserRole.OFFICIAL,
+                timezone=timezone, language=language)
+    db.session.add(user)
+    db.session.flush()
+    _stage_verification(user, email, purpose="signup")
     db.session.commit()
     return user
 
 
 def create_user(*, email: str, name: str, role: str, password: str, timezone: str = "UTC",
                 language: str = "en") -> User:
-    """Create an account with any role (command line and administrators)."""
-    user = _new_user(email=email, name=name, password=password, timezone=timezone, language=language, role=role)
+    """Create an account with any role (command line and administrators); its address counts as verified, the
+    person who creates it vouches for it."""
+    user = _new_user(email=email, name=name, password=password, timezone=timezone, language=language, role=role,
+                     verified=True)
     db.session.commit()
     return user
+
+
+# -- proving an address ---------------------------------------------------------------------------------------
+
+
+def _stage_verification(user: User, email: str, *, purpose: Literal["signup", "change"]) -> None:
+    """Add a one-time link that proves `email` for `user` and queue it to that address (no commit)."""
+    token = new_token()
+    hours = current_app.config["EMAIL_VERIFICATION_HOURS"]
+    db.session.add(EmailVerificationToken(user=user, email=email, token_hash=hash_token(token),
+                                          expires_at=utcnow() + timedelta(hours=hours)))
+    recipient = Recipient(email=email, name=user.name, language=user.language or "en",
+                          timezone=user.timezone or "UTC", user_id=user.id)
+    subject = (_l("Confirm your new email address for Peer Exchange") if purpose == "change"
+               else _l("Welcome to Peer Exchange: confirm your email address"))
+    queue_email(recipient, "verify_email", subject=subject, kind=f"verify_email_{purpose}",
+                context={"user": user, "link": public_url("accounts.verify_email", token=token),
+                         "hours": f"{hours:g}", "change": purpose == "change"})
+
+
+def stage_release_email(email: str, *, keep: User | None = None) -> None:
+    """Take `email` from the unverified account that claims it, for someone who has just proved it (no commit).
+
+    The rule against squatting: an unverified account holds its address only until somebody proves it. The
+    claimant gets a placeholder address nobody receives mail at, is logged out everywhere and disabled (it never
+    proved the address it signed in with, so it loses nothing it was shown to own). A verified holder keeps its
+    address: Conflict. `keep` (the account that proved it) is never released.
+    """
+    holder = _holder(normalize_email(email), exclude_id=keep.id if keep is not None else None)
+    if holder is None:
+        return
+    if holder.email_verified:
+        raise Conflict(_l("Another account already uses this email address."), field="email")
+    now = utcnow()
+    holder.email = f"released-{holder.id}@released.invalid"
+    holder.disabled = True
+    holder.session_version += 1
+    for row in [*holder.verification_tokens, *holder.reset_tokens]:
+        row.used_at = row.used_at or now
+    db.session.flush()  # the address is free before anyone takes it (it is unique)
+
+
+def stage_verify_email(user: User) -> None:
+    """Mark `user`'s own address proven: they opened a link sent to it, e.g. an invitation (no commit)."""
+    if not user.email_verified:
+        user.email_verified_at = utcnow()
+
+
+def check_verification_token(token: str) -> EmailVerificationToken:
+    """Return the unused, unexpired verification token, or raise Invalid."""
+    row = db.session.scalar(select(EmailVerificationToken)
+                            .where(EmailVerificationToken.token_hash == hash_token(token or "")))
+    if row is None or row.used_at is not None or row.user.disabled:
+        raise Invalid(_l("This confirmation link is not valid or was already used. Log in to ask for a new one."))
+    if row.expires_at <= utcnow():
+        raise Invalid(_l("This confirmation link has expired. Log in to ask for a new one."))
+    return row
+
+
+def verify_email(*, token: str) -> User:
+    """Prove an address through its one-time link: it becomes the account's verified sign-in address.
+
+    For an email change this is the moment the address changes: the old address is told, and reset links sent
+    to it stop working. An unverified account claiming the address loses it (`stage_release_email`).
+    """
+    row = check_verification_token(token)
+    user = row.user
+    now = utcnow()
+    if row.email != user.email:
+        stage_release_email(row.email, keep=user)
+        old = Recipient.of(user)
+        user.email = row.email
+        for reset in user.reset_tokens:
+            reset.used_at = reset.used_at or now
+        queue_email(old, "email_changed", subject=_l("Your Peer Exchange email address was changed"),
+                    context={"user": user, "new_email": row.email})
+    user.email_verified_at = now
+    # One proof settles the account's address; every other outstanding link of it dies.
+    for other in user.verification_tokens:
+        other.used_at = other.used_at or now
+    db.session.commit()
+    return user
+
+
+def resend_verification(user: User, *, actor: User) -> None:
+    """Email a fresh link that proves the account's own (unverified) address."""
+    permissions.require(actor, "account.edit", user)
+    if user.email_verified:
+        raise Invalid(_l("Your email address is already confirmed."))
+    _stage_verification(user, user.email, purpose="signup")
+    db.session.commit()
 
 
 def authenticate(*, email: str, password: str) -> User:
@@ -183,6 +326,7 @@ def reset_password(*, token: str, new_password: str) -> User:
     now = utcnow()
     user.password_hash = hash_password(new_password)
     user.session_version += 1
+    stage_verify_email(user)  # the link was sent to the account's address: opening it proves the address
     # One link resets once; any other outstanding links of this account die with it.
     for other in user.reset_tokens:
         if other.used_at is None:
@@ -207,8 +351,13 @@ def change_password(user: User, *, actor: User, current_password: str, new_passw
     return user
 
 
-def change_email(user: User, *, actor: User, password: str, new_email: str) -> User:
-    """Change the sign-in email after checking the password; the old address is told."""
+def change_email(user: User, *, actor: User, password: str, new_email: str) -> None:
+    """Ask to change the sign-in email (password checked): a link goes to the new address, and the account keeps
+    its old address until that link is opened (`verify_email`).
+
+    An address another proven account uses gets that owner an email instead of the link, and the asker the same
+    answer, so this form tells nobody which addresses have accounts either.
+    """
     permissions.require(actor, "account.edit", user)
     if not check_password_hash(user.password_hash, password or ""):
         raise Invalid(_l("Your password is not correct."), field="password")
@@ -217,14 +366,15 @@ def change_email(user: User, *, actor: User, password: str, new_email: str) -> U
         raise Invalid(_l("Enter a valid email address."), field="email")
     if new_email == user.email:
         raise Invalid(_l("That is already your email address."), field="email")
-    if _email_taken(new_email, exclude_id=user.id):
-        raise Conflict(_l("Another account already uses this email address."), field="email")
-    old = Recipient.of(user)
-    user.email = new_email
-    queue_email(old, "email_changed", subject=_l("Your Peer Exchange email address was changed"),
-                context={"user": user, "new_email": new_email})
+    holder = _holder(new_email, exclude_id=user.id)
+    if holder is not None and holder.email_verified:
+        queue_email(Recipient.of(holder), "signup_attempt",
+                    subject=_l("Someone tried to use your email address on Peer Exchange"),
+                    context={"user": holder, "login": public_url("accounts.login"),
+                             "reset": public_url("accounts.request_reset")})
+    else:
+        _stage_verification(user, new_email, purpose="change")
     db.session.commit()
-    return user
 
 
 def update_profile(user: User, *, actor: User, name: str, timezone: str, language: str) -> User:

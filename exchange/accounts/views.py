@@ -15,6 +15,7 @@ from . import privacy, services
 from .forms import (
     ChangeEmailForm,
     ChangePasswordForm,
+    ConfirmEmailForm,
     DeleteAccountForm,
     LoginForm,
     ProfileForm,
@@ -58,10 +59,15 @@ def _submitted_email() -> str:
     return "email:" + services.normalize_email(request.form.get("email", ""))
 
 
+def _signed_in_account() -> str:
+    """Rate-limit key: the signed-in account, whatever address it comes from."""
+    return f"user:{getattr(current_user, 'id', 'anonymous')}"
+
+
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
 def signup():
-    """Create an official's account and log in."""
+    """Start an official's account; the answer is the same whether the address already has an account or not."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = SignUpForm()
@@ -72,14 +78,13 @@ def signup():
         form.timezone.render_kw = {**(form.timezone.render_kw or {}), "data-detect-zone": "1"}
     if form.validate_on_submit():
         try:
-            user = services.sign_up(email=form.email.data, name=form.name.data, password=form.password.data,
-                                    timezone=form.timezone.data, language=form.language.data)
+            services.sign_up(email=form.email.data, name=form.name.data, password=form.password.data,
+                             timezone=form.timezone.data, language=form.language.data)
         except DomainError as exc:
             status = form_error(form, exc)
         else:
-            start_login_session(user, remember=False)
-            flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
-            return redirect(safe_next(request.args.get("next"), url_for("main.home")))
+            # Not logged in here: a new address and a taken one must get the very same answer.
+            return render_template("accounts/signup_sent.html", email=services.normalize_email(form.email.data))
     elif form.is_submitted():
         status = 400
     return render_template("accounts/signup.html", form=form), status
@@ -154,6 +159,40 @@ def reset_password(token: str):
     return render_template("accounts/reset_password.html", form=form), status
 
 
+@bp.route("/verify/<token>", methods=["GET", "POST"])
+def verify_email(token: str):
+    """Prove an email address through its one-time link (GET shows a button, so a mail scanner that fetches
+    links does not use it up)."""
+    try:
+        services.check_verification_token(token)
+        if request.method == "POST":  # the app-wide CSRF check has passed
+            user = services.verify_email(token=token)
+    except DomainError as exc:
+        flash(str(exc.message), "error")
+        return render_template("accounts/verify_invalid.html"), 400
+    if request.method == "GET":
+        return render_template("accounts/verify_email.html", form=ConfirmEmailForm())
+    flash(_("Your email address %(email)s is confirmed.", email=user.email), "success")
+    if current_user.is_authenticated and current_user.id == user.id:
+        return redirect(url_for("main.home"))
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/verify", methods=["POST"])
+@login_required
+@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit("3 per hour", key_func=_signed_in_account, methods=["POST"])
+def resend_verification():
+    """Send a fresh link that proves my own address (the banner's button; the app-wide CSRF check applies)."""
+    try:
+        services.resend_verification(current_user, actor=current_user)
+    except DomainError as exc:
+        flash(str(exc.message), "info")
+    else:
+        flash(_("A new confirmation link is on its way to %(email)s.", email=current_user.email), "success")
+    return redirect(safe_next(request.form.get("next"), url_for("main.home")))
+
+
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile():
@@ -207,7 +246,8 @@ def change_email():
         except DomainError as exc:
             status = form_error(form, exc)
         else:
-            flash(_("Your email address is changed."), "success")
+            flash(_("We sent a message to %(email)s. Your sign-in address changes only when you open the link in it.",
+                    email=services.normalize_email(form.email.data)), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=ProfileForm(obj=current_user),
                            password_form=ChangePasswordForm(prefix="pw"), email_form=form), status

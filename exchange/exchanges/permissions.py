@@ -41,9 +41,11 @@ def _registered(user: Any, exchange: Exchange, *criteria: ColumnElement[bool]) -
 
 
 def _invited(user: Any, exchange: Exchange) -> ColumnElement[bool]:
-    """EXISTS: an invitation to the exchange names `user` (by account or by email address)."""
-    return exists(select(Invitation.id).where(Invitation.exchange_id == exchange.id,
-                                              or_(Invitation.user_id == user.id, Invitation.email == user.email)))
+    """EXISTS: an invitation to the exchange names `user` (by account, or by their address once it is proven)."""
+    names = Invitation.user_id == user.id
+    if user.email_verified:
+        names = or_(names, Invitation.email == user.email)
+    return exists(select(Invitation.id).where(Invitation.exchange_id == exchange.id, names))
 
 
 def can_view_exchange(user: Any, exchange: Exchange | None) -> bool:

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text
 
 from ..accounts.models import User
-from ..accounts.services import add_user, normalize_email
+from ..accounts.services import add_user, normalize_email, stage_release_email, stage_verify_email
 from ..common import permissions
 from ..common.errors import Conflict, Forbidden, Invalid, NotFound
 from ..common.time import format_span, utcnow
@@ -267,7 +267,10 @@ def status_counts(exchange: Exchange) -> dict[str, int]:
 
 
 def _invitations_of(exchange: Exchange, user) -> list[Invitation]:
-    return [i for i in exchange.invitations if i.user_id == user.id or i.email == normalize_email(user.email)]
+    """The invitations bound to `user`'s account, or sent to their address once they have proven it (an address
+    merely typed in claims no invitation: accounts.services, "Proving an address")."""
+    email = normalize_email(user.email) if user.email_verified else None
+    return [i for i in exchange.invitations if i.user_id == user.id or (email is not None and i.email == email)]
 
 
 def is_invited(exchange: Exchange, user) -> bool:
@@ -306,6 +309,8 @@ def _upsert_invitation(exchange: Exchange, *, actor: User, email: str, name: str
         raise Conflict(_l("This exchange is cancelled; nobody can be invited to it."))
     if user is None:
         user = db.session.scalar(select(User).where(User.email == email))
+    if user is not None and not user.email_verified:
+        user = None  # bound to an account only once its address is proven; until then the emailed link decides
     invite = db.session.scalar(select(Invitation).where(Invitation.exchange_id == exchange.id, Invitation.email == email))
     created = invite is None
     if invite is None:
@@ -449,6 +454,9 @@ def check_invitation(token: str, *, actor=None) -> Invitation:
         raise Invalid(_l("This invitation has expired. Ask the organizers for a new one."))
     if invitation.exchange.status == "cancelled":
         raise Conflict(_l("This exchange has been cancelled."))
+    if signed_in and invitation.user_id not in (None, actor.id):
+        raise Forbidden(_l("This invitation was sent to another email address. Log out and use the account of "
+                           "that address, or ask the organizers to invite you."))
     if signed_in and normalize_email(actor.email) != invitation.email:
         raise Forbidden(_l("This invitation was sent to another email address. Log out and use the account of "
                            "that address, or ask the organizers to invite you."))
@@ -456,15 +464,22 @@ def check_invitation(token: str, *, actor=None) -> Invitation:
 
 
 def account_exists(email: str) -> bool:
-    """Tell whether an account uses this address (shown only to the holder of a valid invitation link)."""
-    return db.session.scalar(select(User.id).where(User.email == normalize_email(email))) is not None
+    """Tell whether a proven account uses this address (shown only to the holder of a valid invitation link; an
+    unverified account's address does not count: signing up through the link takes it, see
+    `sign_up_with_invitation`)."""
+    return db.session.scalar(select(User.id).where(User.email == normalize_email(email),
+                                                   User.email_verified_at.is_not(None))) is not None
 
 
 def accept_invitation(token: str, *, actor: User, answers: RegistrationAnswers) -> Registration:
-    """Register the invited person (signed in with the invited address) through their link."""
+    """Register the invited person (signed in with the invited address) through their link.
+
+    The link was sent to that address, so opening it proves the address: an unverified account becomes verified.
+    """
     invitation = check_invitation(token, actor=actor)
     if invitation.used_at is not None:
         raise Conflict(_l("You have already accepted this invitation."))
+    stage_verify_email(actor)
     exchange = lock_exchange(invitation.exchange_id)
     registration = _register(exchange, actor, answers, invited=True)
     invitation.used_at, invitation.user = utcnow(), actor
@@ -474,12 +489,19 @@ def accept_invitation(token: str, *, actor: User, answers: RegistrationAnswers) 
 
 def sign_up_with_invitation(token: str, *, name: str, password: str, timezone: str, language: str,
                             answers: RegistrationAnswers) -> tuple[User, Registration]:
-    """Create the invited person's account and register them, in one step."""
+    """Create the invited person's account and register them, in one step.
+
+    The link is the proof that they own the invited address, so the account starts verified. Squatting cannot
+    lock them out: an unverified account that claimed the address gives it up here (`stage_release_email`: an
+    unverified account holds its address only until somebody proves it); only a proven account keeps it, and
+    its owner logs in and opens the link again.
+    """
     invitation = check_invitation(token)
-    if db.session.scalar(select(User.id).where(User.email == invitation.email)) is not None:
+    if account_exists(invitation.email):
         raise Conflict(_l("An account already uses this address. Log in, then open the invitation link again."))
+    stage_release_email(invitation.email)
     user = add_user(email=invitation.email, name=name, password=password, timezone=timezone, language=language,
-                    role="official")
+                    role="official", verified=True)
     db.session.flush()
     exchange = lock_exchange(invitation.exchange_id)
     registration = _register(exchange, user, answers, invited=True)

@@ -9,6 +9,7 @@ import time_machine
 
 from exchange.accounts.models import User
 from exchange.common.time import utcnow
+from tests.accounts.helpers import verification_link
 from tests.conftest import TEST_PASSWORD, body_text
 
 
@@ -118,8 +119,11 @@ def test_change_email_checks_password_and_uniqueness(client, db, make_user, logi
     user = make_user(email="me@example.org")
     login_as(user)
     taken = client.submit("/accounts/profile/email", {"em-email": "TAKEN@example.org", "em-password": TEST_PASSWORD},
-                          page="/accounts/profile")
-    assert taken.status_code == 409 and "Another account already uses" in taken.get_data(as_text=True)
+                          page="/accounts/profile", follow_redirects=True)
+    # The same answer as for a free address (nobody learns which addresses have accounts); the owner is told.
+    assert taken.status_code == 200 and "Another account already uses" not in taken.get_data(as_text=True)
+    assert "We sent a message to taken@example.org" in taken.get_data(as_text=True)
+    assert outbox.last(to="taken@example.org")["Subject"] == "Someone tried to use your email address on Peer Exchange"
     wrong = client.submit("/accounts/profile/email", {"em-email": "new@example.org", "em-password": "nope nope nope"},
                           page="/accounts/profile")
     assert wrong.status_code == 400
@@ -127,6 +131,9 @@ def test_change_email_checks_password_and_uniqueness(client, db, make_user, logi
     assert user.email == "me@example.org"
     client.submit("/accounts/profile/email", {"em-email": "New@Example.org", "em-password": TEST_PASSWORD},
                   page="/accounts/profile")
+    db.session.refresh(user)
+    assert user.email == "me@example.org"  # kept until the new address is proven
+    client.submit(verification_link(outbox, "new@example.org"))
     db.session.refresh(user)
     assert user.email == "new@example.org"
     assert outbox.last(to="me@example.org")["Subject"] == "Your Peer Exchange email address was changed"

@@ -17,8 +17,10 @@ def test_sign_up_preselects_the_browsers_time_zone(new_page, shots):
     page.get_by_label("Password").fill("monsoon rains on the old town")
     page.get_by_role("button", name="Create account").click()
     page.wait_for_load_state()
-    assert "Welcome, Sari Wulandari" in page.inner_text("body")
+    assert "Check your email" in page.inner_text("body")
     shots.take(page, "signed-up")
+    login(page, "sari@jakarta.example", "monsoon rains on the old town")
+    assert "Confirm your email address" in page.inner_text("body")  # the banner of an unverified account
     page.goto("/accounts/profile")
     assert "Jakarta" in page.inner_text("body")
 

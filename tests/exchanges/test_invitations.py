@@ -172,3 +172,73 @@ def test_password_is_checked_when_signing_up_through_a_link(db, client, private,
                                     "city_id": "0"})
     assert response.status_code == 400 and "at least 10 characters" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Registration)) == 0
+
+
+# -- the address must be proven: squatters get nothing and cannot lock the invitee out -----------------------------
+
+
+def _sign_up_as_squatter(client, email: str) -> None:
+    """Someone who does not own `email` signs up with it and logs in (their account stays unverified)."""
+    client.submit("/accounts/signup", {"name": "Squatter", "email": email, "password": "squatting is fun 42",
+                                       "timezone": "UTC", "language": "en"})
+    client.submit("/accounts/login", {"email": email, "password": "squatting is fun 42"})
+    assert client.get("/accounts/profile").status_code == 200  # logged in, unverified
+
+
+def test_an_unverified_account_with_the_invited_address_gets_nothing(app, db, client, make_exchange, organizer,
+                                                                     outbox):
+    exchange = make_exchange(visibility="invite_only", requires_approval=True, created_by=organizer)
+    _sign_up_as_squatter(client, "vip@example.org")
+    registrations.invite(exchange, actor=organizer, email="vip@example.org")
+    squatter = db.session.scalar(select(User).where(User.email == "vip@example.org"))
+    assert squatter.email_verified_at is None
+    assert db.session.scalar(select(Invitation.user_id)) is None  # not bound to an account that proved nothing
+    assert client.get(f"/exchanges/{exchange.id}").status_code == 404
+    refused = client.submit(f"/exchanges/{exchange.id}/register", {"city_id": "0"}, page="/")
+    assert refused.status_code in (403, 404)
+    assert db.session.scalar(select(func.count()).select_from(Registration)) == 0
+    assert not registrations.is_invited(exchange, squatter)
+
+
+def test_the_invitee_signs_up_through_the_link_although_a_squatter_took_the_address(app, db, client, make_exchange,
+                                                                                  organizer, outbox):
+    exchange = make_exchange(visibility="invite_only", requires_approval=True, created_by=organizer)
+    squatter_client = app.test_client()
+    _sign_up_as_squatter(squatter_client, "vip@example.org")
+    link = _invite(exchange, organizer, outbox, email="vip@example.org")
+    page = client.get(link).get_data(as_text=True)
+    assert "Create your account and register" in page  # an unverified account does not hold the address
+    response = client.submit(link, {"name": "Real Invitee", "password": "a long pass phrase", "timezone": "UTC",
+                                    "language": "en", "city_id": "0", "stakeholder_group": "", "needs": ""})
+    assert response.status_code == 302
+    invitee = db.session.scalar(select(User).where(User.email == "vip@example.org"))
+    assert invitee.name == "Real Invitee" and invitee.email_verified_at is not None
+    assert registrations.registration_of(exchange, invitee).status == "registered"
+    # The squatter's account gave the address up: logged out, disabled, and it cannot log in with it any more.
+    squatter = db.session.scalar(select(User).where(User.name == "Squatter"))
+    assert squatter.disabled and squatter.email != "vip@example.org"
+    assert squatter_client.get("/accounts/profile").status_code == 302
+    again = squatter_client.submit("/accounts/login", {"email": "vip@example.org", "password": "squatting is fun 42"})
+    assert again.status_code == 400
+
+
+def test_opening_the_invitation_proves_the_address_of_the_same_account(db, client, login_as, make_user,
+                                                                       make_exchange, organizer, outbox):
+    exchange = make_exchange(visibility="invite_only", requires_approval=True, created_by=organizer)
+    person = make_user(email="new.hire@example.org", email_verified_at=None)
+    link = _invite(exchange, organizer, outbox, email=person.email)
+    login_as(person)
+    client.submit(link, {"city_id": "0"})
+    db.session.refresh(person)
+    assert person.email_verified_at is not None
+    assert registrations.registration_of(exchange, person).status == "registered"
+
+
+def test_a_proven_account_still_keeps_its_address_against_the_link(db, client, make_user, private, organizer, outbox):
+    make_user(email="amaka@lagos.example")
+    link = _invite(private, organizer, outbox)
+    assert "Log in to accept" in client.get(link).get_data(as_text=True)
+    response = client.submit(link, {"name": "Someone", "password": "a long pass phrase", "timezone": "UTC",
+                                    "language": "en", "city_id": "0"})
+    assert response.status_code == 409
+    assert db.session.scalar(select(func.count()).select_from(Registration)) == 0

@@ -19,6 +19,9 @@ def test_us_administrator_applies_is_approved_found_matched_and_accepts(app, db,
         "name": "Maya Chen", "email": "maya@cityofboston.example", "password": "open data for everyone",
         "timezone": "America/New_York", "language": "en"}, follow_redirects=True)
     assert response.status_code == 200
+    response = client.submit("/accounts/login", {"email": "maya@cityofboston.example",
+                                                  "password": "open data for everyone"})
+    assert response.status_code == 302
     response = client.submit("/experts/apply", {
         "job_title": "Chief Data Officer", "city_government": "City of Boston", "state": "MA",
         "department": "Department of Innovation and Technology",

@@ -54,7 +54,7 @@ def test_the_detector_finds_our_english_when_it_is_there(client):
     found = english_in(visible_parts(html), "pt")
     assert "Peer exchanges between the world's megacities" in found and "Log in" in found
     assert "Experts" in found and "word: the" in found  # a one-word label, and a stray English word
-    assert "Welcome, %(name)s. Your account is ready." in english_in("Welcome, Ana. Your account is ready.", "pt")
+    assert "Your email address %(email)s is confirmed." in english_in("Your email address a@b.org is confirmed.", "pt")
     assert english_in("Índia — Kolkata\nEstados Unidos — Tell City, Indiana", "pt") == []  # names, not our words
 
 
@@ -78,13 +78,23 @@ def test_a_portuguese_speaker_never_meets_an_english_sentence(app, db, pt_browse
     assert "Campo obrigatório." in html
 
     html = read(pt_browser.post("/accounts/signup", data={**form, "password": TEST_PASSWORD}, follow_redirects=True))
-    assert "Boas-vindas, Ana Souza. Sua conta está pronta." in html
+    assert "Verifique seu e-mail" in html
     ana = db.session.scalar(select(User).where(User.email == "ana@prefeitura.sp.gov.br"))
     assert (ana.language, ana.timezone) == ("pt", "America/Sao_Paulo")
     welcome = outbox.last(to=ana.email)
-    assert welcome["Subject"] == "Boas-vindas ao Peer Exchange"
+    assert welcome["Subject"] == "Boas-vindas ao Peer Exchange: confirme seu e-mail"
     assert english_in(body_text(welcome), "pt") == []
     assert english_in(visible_parts(welcome.get_body(preferencelist=("html",)).get_content()), "pt") == []
+
+    # Logged in before confirming: the banner says what to do, in Portuguese; then the emailed link confirms.
+    html = read(pt_browser.get("/accounts/login"))
+    html = read(pt_browser.post("/accounts/login", data={"csrf_token": csrf(html), "email": ana.email,
+                                                      "password": TEST_PASSWORD}, follow_redirects=True))
+    assert "Confirme seu e-mail: abra o link que enviamos" in html and "Enviar o link de novo" in html
+    link = re.search(r"http://localhost(/accounts/verify/\S+)", body_text(welcome)).group(1)
+    html = read(pt_browser.get(link))
+    html = read(pt_browser.post(link, data={"csrf_token": csrf(html)}, follow_redirects=True))
+    assert f"Seu e-mail {ana.email} está confirmado." in html and "Confirme seu e-mail:" not in html
 
     # Out and back in.
     html = read(pt_browser.get("/"))

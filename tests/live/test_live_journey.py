@@ -16,13 +16,18 @@ from exchange.accounts.models import User
 
 
 def sign_up(base_url: str, name: str, email: str) -> str:
-    """Create an account through the sign-up form; return the logged-in Cookie header."""
+    """Create an account through the sign-up form and log in; return the logged-in Cookie header."""
     http = requests.Session()
     page = http.get(f"{base_url}/accounts/signup", timeout=10).text
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     response = http.post(f"{base_url}/accounts/signup", timeout=10, allow_redirects=False, data={
         "name": name, "email": email, "password": "lagos open data 2026", "timezone": "Africa/Lagos",
         "language": "en", "csrf_token": token})
+    assert response.status_code == 200, response.text  # "check your email": sign-up does not log in
+    page = http.get(f"{base_url}/accounts/login", timeout=10).text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    response = http.post(f"{base_url}/accounts/login", timeout=10, allow_redirects=False, data={
+        "email": email, "password": "lagos open data 2026", "csrf_token": token})
     assert response.status_code == 302, response.text
     return "; ".join(f"{k}={v}" for k, v in http.cookies.items())
 
