@@ -251,13 +251,13 @@ def test_the_calendar_state_of_a_message_is_remembered(db, make_user, outbox):
     ics = b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
     recipient = Recipient.of(user)
     queue(recipient=recipient, calendar=CalendarPart(ics=ics, method="REQUEST", uid="u1@test"))
-    assert mail.last_calendar_method(user.id, "u1@test") == "REQUEST"
+    assert mail.last_calendar(user.id, "u1@test").method == "REQUEST"
     cancel = queue(recipient=recipient, calendar=CalendarPart(ics=ics.replace(b"REQUEST", b"CANCEL"), method="CANCEL",
                                                               uid="u1@test"), coalesce_key="c")
-    assert mail.last_calendar_method(user.id, "u1@test") == "CANCEL"
+    assert mail.last_calendar(user.id, "u1@test").method == "CANCEL"
     mail.replace_unsent("c", window=timedelta(0))
-    assert mail.last_calendar_method(user.id, "u1@test") == "REQUEST"  # a replaced message never arrives
-    assert cancel.ical_uid == "u1@test" and mail.last_calendar_method(user.id, "other@test") is None
+    assert mail.last_calendar(user.id, "u1@test").method == "REQUEST"  # a replaced message never arrives
+    assert cancel.ical_uid == "u1@test" and mail.last_calendar(user.id, "other@test") is None
 
 
 def test_outbox_page_shows_replaced_messages(client, db, make_user, login_as):
