@@ -365,6 +365,7 @@ def speaker_confirmed(speaker) -> None:
     exchange = session.exchange
     if session.status != "scheduled" or session.ends_at <= utcnow():
         return
+    db.session.flush()  # a session staged in this transaction gets its id (the key) and UID
     key = _speaking_key(session, speaker.user)
     replace_unsent(key, window=timedelta(0))
     _send(speaker.user, "speaker_confirmed", _l("You are speaking: %(title)s", title=exchange.title), exchange=exchange,
