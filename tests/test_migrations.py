@@ -69,3 +69,35 @@ def test_the_outbox_coalescing_migration_reads_the_calendar_of_messages_already_
         downgrade(revision="5e1f0c2a9b7d")
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_sequence_migration_reads_the_sequence_of_messages_already_queued(tmp_path, monkeypatch):
+    """An invite sent before the upgrade still counts: the next message to that person goes above its SEQUENCE."""
+    from sqlalchemy import text
+
+    from exchange.mail.services import CalendarPart, Recipient, build_message
+
+    monkeypatch.setenv("EXCHANGE_INSTANCE", str(tmp_path))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'sequence.sqlite'}", "SECRET_KEY": "x"})
+    ics = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:CANCEL\r\nBEGIN:VEVENT\r\nUID:session-1@peer-exchange.local\r\n"
+           "SEQUENCE:7\r\nSUMMARY:Caf\u00e9 data\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+    with_calendar = build_message(sender="PE <no-reply@pe.test>", recipient=Recipient(email="ana@example.org"),
+                                  subject="Cancelled", text="t", html="<p>h</p>",
+                                  calendar=CalendarPart(ics=ics, method="CANCEL")).as_string()
+    plain = build_message(sender="PE <no-reply@pe.test>", recipient=Recipient(email="ana@example.org"),
+                          subject="Welcome", text="t", html="<p>h</p>").as_string()
+    with app.app_context():
+        upgrade(revision="9b4d2e7f1a3c")
+        with db.engine.begin() as conn:
+            for raw, uid in ((with_calendar, "session-1@peer-exchange.local"), (plain, None)):
+                conn.execute(text("INSERT INTO outbox_messages (kind, to_addr, subject, raw, status, attempts, "
+                                  "next_attempt_at, created_at, ical_uid) VALUES ('k', 'ana@example.org', 's', :raw, "
+                                  "'sent', 1, '2026-12-01 10:00:00.000000', '2026-12-01 10:00:00.000000', :uid)"),
+                             {"raw": raw, "uid": uid})
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT ical_uid, ical_sequence FROM outbox_messages ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [("session-1@peer-exchange.local", 7), (None, None)]
+        downgrade(revision="9b4d2e7f1a3c")
+        db.session.remove()
+        db.engine.dispose()

@@ -45,7 +45,7 @@ from ..exchanges.models import (
 )
 from ..extensions import db
 from ..mail.models import OutboxMessage
-from ..mail.services import CalendarPart, Recipient, queue_email
+from ..mail.services import CalendarPart, Recipient, last_calendar, queue_email
 from . import builders, links
 from .builders import EventData, Person
 from .models import CalendarReminder
@@ -169,15 +169,17 @@ def _description(session: ExchangeSession, join: str, change: str) -> str:
     return "\n\n".join(parts)
 
 
-def event_data(session: ExchangeSession, *, attendee: Person | None = None, status: str | None = None) -> EventData:
-    """Return what the VEVENT of `session` says (text in the current locale)."""
+def event_data(session: ExchangeSession, *, attendee: Person | None = None, status: str | None = None,
+               sequence: int | None = None) -> EventData:
+    """Return what the VEVENT of `session` says (text in the current locale); SEQUENCE is the session's unless
+    `sequence` is given (an emailed copy: `_sequence_for`)."""
     exchange = session.exchange
     join, page = join_url(session), exchange_url(exchange)
     zone = session.timezone if session.timezone and session.timezone != "UTC" else "UTC"
     if zone != "UTC":
         get_zone(zone)  # an unknown zone fails here with a clear message, not inside the builder
     return EventData(
-        uid=session.ical_uid, sequence=session.ical_sequence, start=session.starts_at, end=session.ends_at,
+        uid=session.ical_uid, sequence=session.ical_sequence if sequence is None else sequence, start=session.starts_at, end=session.ends_at,
         zone=zone, summary=session_title(session), description=_description(session, join, page),
         url=join, location=str(_l("Online: %(url)s", url=join)), status=status or _status(session),
         categories=tuple(translated(area.name) for area in exchange.focus_areas), organizer=organizer(),
@@ -192,12 +194,30 @@ def ical_role(role: str) -> str:
     return SPEAKER_ROLES.get(role, "REQ-PARTICIPANT")
 
 
+def _sequence_for(session: ExchangeSession, recipient) -> int:
+    """Return the SEQUENCE of the next emailed message about `session` to `recipient` (RFC 5546 §2.1.4).
+
+    The session's SEQUENCE (raised by every change of the session itself), and above every SEQUENCE this person
+    was already sent, or may still be sent, for this event (the outbox remembers them: `mail.last_calendar`). So a
+    cancelled registration's CANCEL goes above her invite, registering again goes above the CANCEL, and a
+    calendar never sees two messages with one SEQUENCE from us. A recipient without an account starts from the
+    session's.
+    """
+    user_id = recipient.user_id if isinstance(recipient, Recipient) else getattr(recipient, "id", None)
+    sent = last_calendar(user_id, session.ical_uid) if user_id else None
+    base = session.ical_sequence or 0
+    if sent is None or sent.sequence is None:
+        return base
+    return max(base, sent.sequence + 1)
+
+
 def invite_part(session: ExchangeSession, recipient, *, method: str = "REQUEST",
                 role: str = "REQ-PARTICIPANT") -> CalendarPart:
     """Build the calendar part of an invite (REQUEST) or cancellation (CANCEL) for one recipient.
 
     `recipient` is a User or a mail Recipient (email, name, language). The text inside the file is in
-    the recipient's language; times keep the session's zone, which every client converts.
+    the recipient's language; times keep the session's zone, which every client converts. Its SEQUENCE is
+    `_sequence_for` the recipient: above everything she was sent for this event.
     """
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError(f"an emailed calendar part is REQUEST or CANCEL, not {method!r}")
@@ -207,9 +227,10 @@ def invite_part(session: ExchangeSession, recipient, *, method: str = "REQUEST",
     with force_locale(getattr(recipient, "language", None) or "en"):
         data = event_data(session, attendee=Person(email=recipient.email, name=recipient.name or "",
                                                    role=ical_role(role), partstat=partstat),
-                          status="CANCELLED" if method == "CANCEL" else None)
+                          status="CANCELLED" if method == "CANCEL" else None,
+                          sequence=_sequence_for(session, recipient))
     cal = builders.build_calendar([data], method=method, stamp=utcnow())
-    return CalendarPart(ics=builders.to_ics(cal), method=method, uid=session.ical_uid)
+    return CalendarPart(ics=builders.to_ics(cal), method=method, uid=session.ical_uid, sequence=data.sequence)
 
 
 # -- what reminder emails say ------------------------------------------------------------------------

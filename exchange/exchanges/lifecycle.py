@@ -98,13 +98,11 @@ def create_exchange(*, actor: User, data: ExchangeData, first_session: SessionDa
     exchange = Exchange(created_by=actor, status="draft")
     stage_exchange_data(exchange, data)
     db.session.add(exchange)
-    if first_session is not None:
-        session = stage_new_session(exchange, first_session, actor=actor)
-        if speaker_id:
-            stage_add_speaker(session, actor=actor, user_id=speaker_id, role=SpeakerRole.PANELIST)
+    session = stage_new_session(exchange, first_session, actor=actor) if first_session is not None else None
     if publish:
         _publish(exchange)
-        db.session.flush()
+    if session is not None and speaker_id:  # after publishing: a speaker's first invite is already CONFIRMED
+        stage_add_speaker(session, actor=actor, user_id=speaker_id, role=SpeakerRole.PANELIST)
     if invitee_id:
         stage_invite_user(exchange, actor=actor, user_id=invitee_id)
     db.session.commit()
@@ -148,6 +146,8 @@ def _publish(exchange: Exchange) -> None:
     exchange.status = "published"
     for session in exchange.sessions:
         stage_bump_sequence(session)
+    db.session.flush()
+    notify.exchange_published(exchange)  # speakers who accepted while it was a draft: TENTATIVE becomes CONFIRMED
 
 
 def stage_publish_exchange(exchange: Exchange) -> None:

@@ -2,29 +2,37 @@
 
 Services call these inside their transaction; the outbox rows commit with the change and leave after it.
 Whenever a person gains, keeps or loses a place in a session (registration, promotion from the waitlist,
-a speaker's acceptance, a reschedule, a cancellation) they get one message per session carrying
-`invite_part(session, user, method=REQUEST|CANCEL, role=...)` from `exchange.calendar.invites` (the one calendar-invite
-path), so their calendar follows. Times in every message are in the recipient's own zone (and the exchange's).
-Registration messages are coalesced: one per short window, for the state at its end (see "registration").
+a speaker's acceptance or removal, publication, a reschedule, a change of speakers, a cancellation) they get one
+message per session carrying `invite_part(session, user, method=REQUEST|CANCEL, role=...)` from
+`exchange.calendar.invites` (the one calendar-invite path), so their calendar follows. Times in every message are in
+the recipient's own zone (and the exchange's).
+
+Who gets which calendar message (RFC 5546):
+- a REQUEST to everyone who keeps a place, with the role she has now (a speaker taken off who is still registered
+  keeps the event as a participant; a registrant who speaks keeps her speaker role);
+- a CANCEL only for a session her calendar holds, i.e. where the last message she was or will be sent for it is a
+  REQUEST (`_holds`); someone who never had it is told in plain words;
+- every message's SEQUENCE is above the last one that person was sent for that event (`invite_part`).
+Registration messages and speaker-list updates are coalesced: one per short window, for the state at its end.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy import select
 
-from ..calendar.invites import invite_part
+from ..calendar.invites import accepted_speakers, invite_part
 from ..common.time import utcnow
 from ..common.urls import public_url, request_context_for_rendering
 from ..extensions import db
 from ..mail.services import (
     Recipient,
-    last_calendar_method,
+    last_calendar,
     last_kind,
     queue_email,
     replace_unsent,
@@ -79,6 +87,40 @@ def _page(exchange) -> str:
     return public_link("exchanges.detail", exchange_id=exchange.id)
 
 
+def _join(exchange) -> str:
+    return public_link("exchanges.join", exchange_id=exchange.id)
+
+
+def _holds(user, session) -> bool:
+    """Tell whether her calendar holds `session`: the newest message she was or will be sent for it is a REQUEST."""
+    sent = last_calendar(user.id, session.ical_uid)
+    return sent is not None and sent.method == "REQUEST"
+
+
+def _speaking(user_id: int, sessions: Iterable) -> dict[int, str]:
+    """Return {session id: role} for the sessions among `sessions` where `user_id` is an accepted speaker."""
+    return {s.id: sp.role for s in sessions for sp in s.speakers if sp.user_id == user_id and sp.status == "accepted"}
+
+
+def _registration(exchange, user) -> Registration | None:
+    return db.session.scalar(select(Registration).where(Registration.exchange_id == exchange.id,
+                                                        Registration.user_id == user.id))
+
+
+def _cancel_where_held(user, kind: str, subject, *, exchange, intro, sessions: list, details=()) -> None:
+    """A CANCEL for each of `sessions` her calendar holds (her unsent speaker-list updates of them dropped); when
+    it holds none of them, one message in plain words. Nobody gets a CANCEL for a session she never had."""
+    _drop_updates([(session, user) for session in sessions])
+    held = [session for session in sessions if _holds(user, session)]
+    roles = _speaking(user.id, held)
+    for session in held:
+        _send(user, kind, subject, exchange=exchange, intro=intro, session=session, method="CANCEL",
+              role=roles.get(session.id), details=details, link=_page(exchange), link_label=_l("The exchange"))
+    if not held:
+        _send(user, kind, subject, exchange=exchange, intro=intro, sessions=sessions, details=details,
+              link=_page(exchange), link_label=_l("The exchange"))
+
+
 # -- registration -----------------------------------------------------------------------------------
 #
 # Register/cancel loops must not become loops of email (README "Emails and calendars"). Two windows:
@@ -91,8 +133,9 @@ def _page(exchange) -> str:
 # - The organizers: one digest per exchange and organizer per MAIL_ORGANIZER_WINDOW, listing the net change
 #   per person since the window opened (what each person's status was is kept with the unsent digest).
 #
-# SEQUENCE stays the session's (raised only by changes of the session itself), so what reaches a calendar
-# never goes down: a replacement is built later than what it replaces, with the SEQUENCE of that moment.
+# SEQUENCE: the session's (raised by changes of the session itself), and above whatever she was sent for that
+# event before (`invite_part`): her CANCEL goes above her invite, registering again above the CANCEL. A replaced
+# message was never sent, so its replacement only has to go above what was.
 
 ACTIVE_KINDS = ("exchange_registered", "exchange_promoted", "exchange_waitlisted", "exchange_pending")
 
@@ -108,14 +151,18 @@ def _tell_person(registration, kind: str, subject, intro, *, seat: bool, link: s
     window = replace_unsent(key, window=window_for("MAIL_PERSON_WINDOW"))
     known = last_kind(key)  # what she was last told about this registration (None: nothing yet)
     sessions = upcoming_sessions(exchange)
+    speaking = _speaking(user.id, sessions)
     common = {"exchange": exchange, "intro": intro, "link": link, "link_label": link_label, "coalesce_key": key,
               "not_before": window.not_before}
     if seat:
-        for session in sessions:
-            _send(user, kind, subject, session=session, method="REQUEST", **common)
+        for session in sessions:  # where she speaks, the invite keeps her speaker role
+            _send(user, kind, subject, session=session, method="REQUEST", role=speaking.get(session.id), **common)
         return
-    # No seat: take the event out of her calendar wherever a REQUEST is (or will be) the last word on it.
-    stale = [s for s in sessions if last_calendar_method(user.id, s.ical_uid) == "REQUEST"]
+    # No seat: take the event out of her calendar wherever a REQUEST is (or will be) the last word on it, except
+    # where she speaks (she keeps that place whatever her registration says).
+    leaving = [s for s in sessions if s.id not in speaking]
+    _drop_updates([(session, user) for session in leaving])
+    stale = [s for s in leaving if _holds(user, s)]
     if stale:
         for session in stale:
             _send(user, kind, subject, session=session, method="CANCEL", **common)
@@ -306,29 +353,121 @@ def speaker_invited(speaker, token: str) -> None:
           link=public_link("exchanges.speaking", token=token), link_label=_l("Accept or decline"))
 
 
+def _speaking_key(session, user) -> str:
+    """The key of a speaker's own calendar messages for one session: a newer one replaces an unsent one at once."""
+    return f"speaking:{session.id}:{user.id}"
+
+
 def speaker_confirmed(speaker) -> None:
-    """Confirm a speaker's place with a calendar invite for their session."""
+    """Confirm a speaker's place with a calendar invite for their session; the others holding the session get its
+    new list of speakers (`speakers_changed`)."""
     session = speaker.session
     exchange = session.exchange
     if session.status != "scheduled" or session.ends_at <= utcnow():
         return
+    db.session.flush()  # a session staged in this transaction gets its id (the key) and UID
+    key = _speaking_key(session, speaker.user)
+    replace_unsent(key, window=timedelta(0))
     _send(speaker.user, "speaker_confirmed", _l("You are speaking: %(title)s", title=exchange.title), exchange=exchange,
-          session=session, method="REQUEST", role=speaker.role,
+          session=session, method="REQUEST", role=speaker.role, coalesce_key=key,
           intro=_l("Thank you: you speak at “%(title)s” as %(role)s. The calendar invite below holds the time.",
                    title=exchange.title, role=SpeakerRole(speaker.role).noun),
-          link=public_link("exchanges.join", exchange_id=exchange.id), link_label=_l("Joining details"))
+          link=_join(exchange), link_label=_l("Joining details"))
+    speakers_changed(session, skip={speaker.user_id})
 
 
-def speaker_removed(speaker) -> None:
-    """Tell a speaker they no longer speak at a session (a calendar cancellation when they had accepted)."""
-    session = speaker.session
+def speaker_removed(session, user, role: str, *, had_place: bool) -> None:
+    """Tell someone she no longer speaks at `session` (called once she is off its list of speakers).
+
+    `had_place`: she had accepted, so her calendar may hold the session. Then, while she is still registered for
+    the exchange, she gets a REQUEST with her new role (participant): the event stays in her calendar, as her
+    feed says. Otherwise a CANCEL when her calendar holds it. The others holding the session get its new list of
+    speakers (`speakers_changed`).
+    """
     exchange = session.exchange
-    accepted = speaker.status == "accepted" and session.status == "scheduled" and session.ends_at > utcnow()
-    _send(speaker.user, "speaker_removed", _l("Speaking plan changed: %(title)s", title=exchange.title),
-          exchange=exchange, session=session if accepted else None, sessions=[session],
-          method="CANCEL" if accepted else None, role=speaker.role,
-          intro=_l("You are no longer on the programme of “%(session)s” (%(title)s).", session=session.title,
-                   title=exchange.title), link=_page(exchange), link_label=_l("The exchange"))
+    subject = _l("Speaking plan changed: %(title)s", title=exchange.title)
+    intro = _l("You are no longer on the programme of “%(session)s” (%(title)s).", session=session.title,
+               title=exchange.title)
+    upcoming = session.status == "scheduled" and session.ends_at > utcnow() and exchange.status != "cancelled"
+    if not (had_place and upcoming):
+        _send(user, "speaker_removed", subject, exchange=exchange, sessions=[session], role=role, intro=intro,
+              link=_page(exchange), link_label=_l("The exchange"))
+        return
+    key = _speaking_key(session, user)
+    replace_unsent(key, window=timedelta(0))
+    registration = _registration(exchange, user)
+    if registration is not None and registration.holds_seat:
+        _send(user, "speaker_removed", subject, exchange=exchange, session=session, method="REQUEST", role=None,
+              coalesce_key=key, link=_join(exchange), link_label=_l("Joining details"),
+              intro=_l("You are no longer on the programme of “%(session)s” (%(title)s). You are still registered, "
+                       "so the session stays in your calendar: the invite below lists you as a participant.",
+                       session=session.title, title=exchange.title))
+    elif _holds(user, session):
+        _send(user, "speaker_removed", subject, exchange=exchange, session=session, method="CANCEL", role=role,
+              coalesce_key=key, intro=intro, link=_page(exchange), link_label=_l("The exchange"))
+    else:  # her invite never left (replaced above): nothing to take out of her calendar
+        _send(user, "speaker_removed", subject, exchange=exchange, sessions=[session], role=role, intro=intro,
+              link=_page(exchange), link_label=_l("The exchange"))
+    speakers_changed(session, skip={user.id})
+
+
+def _update_key(session, user) -> str:
+    """The key of one person's speaker-list update for one session (`speakers_changed`)."""
+    return f"speakers:{session.id}:{user.id}"
+
+
+def _drop_updates(pairs: list[tuple]) -> None:
+    """Replace the unsent speaker-list updates of these (session, user) pairs by nothing: a newer message about
+    the session (a new time, a CANCEL) follows and says everything (few queries: only keys with one are touched)."""
+    keys = [_update_key(session, user) for session, user in pairs]
+    for key in unsent_kinds(keys):
+        replace_unsent(key, window=timedelta(0))
+
+
+def speakers_changed(session, *, skip: Iterable[int] = ()) -> None:
+    """Send everyone whose calendar holds `session` its invite with the speakers now (its DESCRIPTION lists them).
+
+    Called when the accepted speakers change (one accepts, is taken off or declines; an import changes a role).
+    Coalesced so that building a panel does not flood anyone: one update per person and session per
+    MAIL_PERSON_WINDOW, a change inside the window replacing her unsent update with the one for the speakers at
+    its end. `skip`: the people the change is about (their own message says it); registrants whose registration
+    message is still unsent get that message rebuilt instead.
+    """
+    exchange = session.exchange
+    if session.status != "scheduled" or session.ends_at <= utcnow() or exchange.status == "cancelled":
+        return
+    skip = set(skip)
+    holders, _others = audience(exchange, session)
+    refreshed = _refresh_registrants(exchange)
+    subject = _l("Speakers changed: %(title)s", title=exchange.title)
+    intro = _l("The speakers of “%(session)s” (%(title)s) changed. The calendar invite below lists them as they are "
+               "now.", session=session.title, title=exchange.title)
+    speakers = [_l("%(name)s (%(role)s)", name=sp.user.name, role=SpeakerRole(sp.role).noun)
+                for sp in accepted_speakers(session)] or [_l("No speaker is confirmed at the moment.")]
+    for user, role in holders:
+        if user.id in skip or (role is None and user.id in refreshed) or not _holds(user, session):
+            continue
+        key = _update_key(session, user)
+        window = replace_unsent(key, window=window_for("MAIL_PERSON_WINDOW"))
+        _send(user, "speakers_changed", subject, exchange=exchange, intro=intro, session=session, method="REQUEST",
+              role=role, details=speakers, link=_join(exchange), link_label=_l("Joining details"), coalesce_key=key,
+              not_before=window.not_before)
+
+
+def exchange_published(exchange) -> None:
+    """Confirm each accepted speaker's session: while the exchange was a draft her invite said TENTATIVE."""
+    for session in upcoming_sessions(exchange):
+        for speaker in session.speakers:
+            if speaker.status != "accepted":
+                continue
+            key = _speaking_key(session, speaker.user)
+            replace_unsent(key, window=timedelta(0))  # a "you are speaking" of this same transaction: this says it
+            _send(speaker.user, "published", _l("Confirmed: %(title)s", title=exchange.title), exchange=exchange,
+                  session=session, method="REQUEST", role=speaker.role, coalesce_key=key,
+                  intro=_l("“%(title)s” is published, so your session is confirmed: you speak at “%(session)s” as "
+                           "%(role)s. The calendar invite below holds the time.", title=exchange.title,
+                           session=session.title, role=SpeakerRole(speaker.role).noun),
+                  link=_join(exchange), link_label=_l("Joining details"))
 
 
 # -- changes ----------------------------------------------------------------------------------------
@@ -370,6 +509,7 @@ def session_changed(session, *, was: tuple[datetime, datetime] | None) -> None:
                    title=exchange.title)
     holders, others = audience(exchange, session)
     refreshed = _refresh_registrants(exchange)
+    _drop_updates([(session, user) for user, _role in holders])  # this invite carries the speakers too
     for user, role in holders:
         if role is None and user.id in refreshed:
             continue  # her first message is still unsent: it now says the new time instead
@@ -395,30 +535,25 @@ def session_added(session) -> None:
 
 
 def session_cancelled(session) -> None:
-    """Cancel one session in everyone's calendar."""
+    """Cancel one session in the calendars that hold it; the others concerned are told in plain words."""
     exchange = session.exchange
     subject = _l("Cancelled: %(session)s", session=session.title)
     intro = _l("“%(session)s” (%(title)s) is cancelled.", session=session.title, title=exchange.title)
     holders, others = audience(exchange, session)
-    _refresh_registrants(exchange)  # unsent invites lose the cancelled session; the CANCEL below says why
-    for user, role in holders:
-        _send(user, "session_cancelled", subject, exchange=exchange, intro=intro, session=session, method="CANCEL",
-              role=role, link=_page(exchange), link_label=_l("The exchange"))
-    for user in others:
-        _send(user, "session_cancelled", subject, exchange=exchange, intro=intro, sessions=[session],
-              link=_page(exchange), link_label=_l("The exchange"))
+    _refresh_registrants(exchange)  # unsent invites lose the cancelled session; the notice below says why
+    for user in [user for user, _role in holders] + others:
+        _cancel_where_held(user, "session_cancelled", subject, exchange=exchange, intro=intro, sessions=[session])
 
 
 def exchange_cancelled(exchange, sessions: list, reason: str = "") -> None:
-    """Cancel every remaining session of an exchange in everyone's calendar."""
+    """Cancel every remaining session of an exchange in each calendar that holds it (only those: nobody gets a
+    CANCEL for a session she never had); the others concerned are told in plain words."""
     subject = _l("Cancelled: %(title)s", title=exchange.title)
     intro = _l("“%(title)s” is cancelled.", title=exchange.title)
     details = [reason] if reason else []
     for registration, _kind in _unsent(exchange):  # unsent registration messages are out of date: drop them
         replace_unsent(_registration_key(registration), window=window_for("MAIL_PERSON_WINDOW"))
     holders, others = audience(exchange)
-    for user, role in holders:
-        _per_session(user, "cancelled", subject, exchange=exchange, intro=intro, method="CANCEL", role=role,
-                     sessions=sessions, details=details)
-    for user in others:
-        _send(user, "cancelled", subject, exchange=exchange, intro=intro, sessions=sessions, details=details)
+    for user in [user for user, _role in holders] + others:
+        _cancel_where_held(user, "cancelled", subject, exchange=exchange, intro=intro, sessions=sessions,
+                           details=details)

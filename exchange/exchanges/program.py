@@ -376,6 +376,8 @@ def _apply_session(exchange: Exchange, row: _SessionRow, tracks: dict[str, Track
             services.stage_add_speaker(session, actor=actor, user_id=user.id, role=role)
         elif current.role != role:
             current.role = role
+            if current.status == "accepted":
+                notify.speakers_changed(session)  # the role is in every copy of the invite, hers too
     if row.status == "cancelled" and session.status != "cancelled":
         services.stage_cancel_session(session)
     db.session.flush()

@@ -58,9 +58,12 @@ def add_speaker(session: ExchangeSession, *, actor: User, user_id: int, role: st
 
 def remove_speaker(speaker: SessionSpeaker, *, actor: User) -> None:
     """Take a speaker off a session; they are told (and their calendar entry cancelled)."""
-    permissions.require(actor, "exchange.manage", speaker.session.exchange)
-    notify.speaker_removed(speaker)
-    db.session.delete(speaker)
+    session = speaker.session
+    permissions.require(actor, "exchange.manage", session.exchange)
+    user, role, had_place = speaker.user, speaker.role, speaker.status == "accepted"
+    session.speakers.remove(speaker)  # off the list first: what people are sent names the speakers left
+    db.session.flush()
+    notify.speaker_removed(session, user, role, had_place=had_place)
     db.session.commit()
 
 
@@ -86,10 +89,11 @@ def respond_as_speaker(token: str, *, accept: bool) -> SessionSpeaker:
     if accept:
         check_clash(speaker.user, session.starts_at, session.ends_at, exclude_session_id=session.id,
                      actor=speaker.user)
-    if not accept and speaker.status == "accepted":
-        notify.speaker_removed(speaker)  # while still accepted, so their calendar entry is cancelled
+    had_place = speaker.status == "accepted"
     speaker.status, speaker.responded_at = new_status, utcnow()
     if accept:
         notify.speaker_confirmed(speaker)
+    elif had_place:  # declining after accepting: her calendar entry goes, or stays as a participant's
+        notify.speaker_removed(session, speaker.user, speaker.role, had_place=True)
     db.session.commit()
     return speaker

@@ -35,9 +35,10 @@ class OutboxMessage(db.Model):
     # unsent one; `coalesce_state` is what the window's first message knew (JSON), kept for the next one.
     coalesce_key: Mapped[str | None] = mapped_column(String(120), nullable=True, index=True)
     coalesce_state: Mapped[str | None] = mapped_column(Text, nullable=True)
-    # The calendar part, if any: which event (UID) and METHOD this message puts in the recipient's calendar.
+    # The calendar part, if any: which event (UID), METHOD and SEQUENCE this message puts in the recipient's calendar.
     ical_uid: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
     ical_method: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    ical_sequence: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the SEQUENCE inside that part
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.kind} {self.status}>"

@@ -10,10 +10,12 @@ import ssl
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
+from typing import NamedTuple
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -49,6 +51,7 @@ class CalendarPart:
     ics: bytes
     method: str  # REQUEST, CANCEL or PUBLISH; must equal the METHOD inside `ics`
     uid: str | None = None  # the event's UID: the outbox remembers what each person's calendar was last sent
+    sequence: int | None = None  # the SEQUENCE inside `ics`: the next message to this person for `uid` goes above it
 
 
 @dataclass
@@ -68,19 +71,27 @@ class Recipient:
 
 def build_message(*, sender: str, recipient: Recipient, subject: str, text: str, html: str,
                   calendar: CalendarPart | None = None) -> EmailMessage:
-    """Build the MIME message: alternative(text, html[, calendar]) inside mixed when a file is attached."""
+    """Build the MIME message: alternative(text, html[, calendar]) inside mixed when a file is attached.
+
+    Address headers are `Address` objects (never joined strings); Date is the sending instant in UTC with its real
+    offset (+0000). The calendar travels as bytes, inline and attached alike, so its lines keep their CRLF ends
+    (RFC 5545 §3.1) whatever the mail library does to text.
+    """
     msg = EmailMessage(policy=SMTP)
-    msg["From"] = sender
-    msg["To"] = f"{recipient.name} <{recipient.email}>" if recipient.name else recipient.email
+    sender_name, sender_email = parseaddr(sender)
+    # Built by the email library, which quotes or encodes a display name as needed: a name with `,` `:` `;` `"`
+    # or `<` stays a name and can never add or change a recipient.
+    msg["From"] = Address(display_name=sender_name, addr_spec=sender_email or sender)
+    msg["To"] = Address(display_name=recipient.name or "", addr_spec=recipient.email)
     msg["Subject"] = subject
-    msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or "peer-exchange.local")
+    msg["Date"] = format_datetime(utcnow())
+    msg["Message-ID"] = make_msgid(domain=sender_email.rpartition("@")[2] or "peer-exchange.local")
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(text, subtype="plain", charset="utf-8")
     msg.add_alternative(html, subtype="html", charset="utf-8")
     if calendar is not None:
-        msg.add_alternative(calendar.ics.decode("utf-8"), subtype="calendar", charset="utf-8",
-                            params={"method": calendar.method})
+        msg.add_alternative(calendar.ics, maintype="text", subtype="calendar",
+                            params={"method": calendar.method, "charset": "utf-8"})
         msg.make_mixed()
         msg.add_attachment(calendar.ics, maintype="application", subtype="ics", filename="invite.ics")
     return msg
@@ -121,7 +132,8 @@ def queue_email(recipient: Recipient, template: str, *, subject: str, context: d
                         next_attempt_at=not_before or utcnow(), coalesce_key=coalesce_key,
                         coalesce_state=json.dumps(state, sort_keys=True) if state is not None else None,
                         ical_uid=calendar.uid if calendar is not None else None,
-                        ical_method=calendar.method if calendar is not None else None)
+                        ical_method=calendar.method if calendar is not None else None,
+                        ical_sequence=calendar.sequence if calendar is not None else None)
     db.session.add(row)
     on_commit(db.session, _wake.set)
     return row
@@ -201,18 +213,27 @@ def last_kind(key: str) -> str | None:
         .order_by(OutboxMessage.id.desc()).limit(1))
 
 
-def last_calendar_method(user_id: int, uid: str) -> str | None:
-    """Return the METHOD of the newest message for event `uid` to `user_id` that is or may be delivered.
+class CalendarSent(NamedTuple):
+    """What a person's calendar was last sent for one event: the newest METHOD and the highest SEQUENCE so far."""
+
+    method: str | None
+    sequence: int | None
+
+
+def last_calendar(user_id: int, uid: str) -> CalendarSent | None:
+    """Return what was sent (or may be delivered) to `user_id` for event `uid`, or None when nothing was.
 
     Everything not superseded counts (pending, sending, sent and failed, which can be retried): when in doubt
     the caller sends one CANCEL too many, which a calendar ignores, rather than leave a stale entry behind.
-    Newest means queued last, not delivered last: a calendar keeps the message with the highest (SEQUENCE,
-    DTSTAMP) whatever order they arrive in (RFC 5546 §2.1.5), and both only grow from one message to the next.
+    `method` is the newest message's: newest means queued last, not delivered last, since a calendar keeps the
+    message with the highest (SEQUENCE, DTSTAMP) whatever order they arrive in (RFC 5546 §2.1.5). `sequence` is
+    the highest SEQUENCE among them: the next message to her for `uid` goes above it (RFC 5546 §2.1.4).
     """
-    return db.session.scalar(
-        select(OutboxMessage.ical_method).where(OutboxMessage.user_id == user_id, OutboxMessage.ical_uid == uid,
-                                                OutboxMessage.status != "superseded")
-        .order_by(OutboxMessage.id.desc()).limit(1))
+    sent = and_(OutboxMessage.user_id == user_id, OutboxMessage.ical_uid == uid, OutboxMessage.status != "superseded")
+    highest = select(func.max(OutboxMessage.ical_sequence)).where(sent).scalar_subquery()
+    row = db.session.execute(select(OutboxMessage.ical_method, highest).where(sent)
+                             .order_by(OutboxMessage.id.desc()).limit(1)).first()
+    return CalendarSent(row[0], row[1]) if row is not None else None
 
 
 def window_for(name: str) -> timedelta:

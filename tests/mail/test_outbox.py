@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import email
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.policy import default as default_policy
 from pathlib import Path
 
+import pytest
 import time_machine
 from flask_babel import lazy_gettext as _l
 
@@ -251,13 +252,13 @@ def test_the_calendar_state_of_a_message_is_remembered(db, make_user, outbox):
     ics = b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
     recipient = Recipient.of(user)
     queue(recipient=recipient, calendar=CalendarPart(ics=ics, method="REQUEST", uid="u1@test"))
-    assert mail.last_calendar_method(user.id, "u1@test") == "REQUEST"
+    assert mail.last_calendar(user.id, "u1@test").method == "REQUEST"
     cancel = queue(recipient=recipient, calendar=CalendarPart(ics=ics.replace(b"REQUEST", b"CANCEL"), method="CANCEL",
                                                               uid="u1@test"), coalesce_key="c")
-    assert mail.last_calendar_method(user.id, "u1@test") == "CANCEL"
+    assert mail.last_calendar(user.id, "u1@test").method == "CANCEL"
     mail.replace_unsent("c", window=timedelta(0))
-    assert mail.last_calendar_method(user.id, "u1@test") == "REQUEST"  # a replaced message never arrives
-    assert cancel.ical_uid == "u1@test" and mail.last_calendar_method(user.id, "other@test") is None
+    assert mail.last_calendar(user.id, "u1@test").method == "REQUEST"  # a replaced message never arrives
+    assert cancel.ical_uid == "u1@test" and mail.last_calendar(user.id, "other@test") is None
 
 
 def test_outbox_page_shows_replaced_messages(client, db, make_user, login_as):
@@ -267,3 +268,61 @@ def test_outbox_page_shows_replaced_messages(client, db, make_user, login_as):
     login_as(make_user(role="organizer"))
     html = client.get("/outbox/?status=superseded").get_data(as_text=True)
     assert "old news" in html and "replaced before sending" in html and ">news<" not in html
+
+
+# -- how the email is put together -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", [
+    "Surname, Given",
+    'Eve" <evil@example.org>, "',
+    "Team: a; b",
+    "Zoë Ñúñez, «Ελένη» \\ \"Q\"",
+    "<evil@example.org>",
+])
+def test_a_display_name_never_changes_who_the_to_header_names(db, outbox, smtp_server, name):
+    queue(recipient=Recipient(email="ana@example.org", name=name))
+    db.session.commit()
+    assert deliver_pending().sent == 1
+    message = smtp_server.messages[0]
+    (only,) = message["To"].addresses  # one recipient, with an address: the name stays a name
+    assert (only.addr_spec, only.display_name) == ("ana@example.org", name)
+    assert smtp_server.envelopes[0].rcpt_tos == ["ana@example.org"]
+    (sender,) = message["From"].addresses
+    assert sender.addr_spec == "no-reply@peer-exchange.local" and sender.display_name == "Peer Exchange"
+
+
+def test_the_calendar_keeps_crlf_line_ends_inline_and_attached(db, outbox, smtp_server):
+    ics = "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nSUMMARY:Café\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n".encode()
+    queue(calendar=CalendarPart(ics=ics, method="REQUEST"))
+    db.session.commit()
+    deliver_pending()
+    message = smtp_server.messages[0]
+    inline = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+    attachment = next(p for p in message.iter_attachments() if p.get_filename() == "invite.ics")
+    assert inline.get_payload(decode=True) == ics and attachment.get_payload(decode=True) == ics
+    assert inline.get_param("method") == "REQUEST" and inline.get_content_charset() == "utf-8"
+    assert inline.get_content() == ics.decode()  # reads back as the same text, é included
+
+
+def test_the_date_header_carries_a_real_offset(db, outbox):
+    from email.utils import parsedate_to_datetime
+
+    with time_machine.travel(datetime(2027, 3, 9, 14, 5, 7, tzinfo=UTC), tick=False):
+        queue()
+    db.session.commit()
+    date = outbox.last()["Date"]
+    assert str(date) == "Tue, 09 Mar 2027 14:05:07 +0000"  # UTC, said so (not -0000, "zone unknown")
+    assert parsedate_to_datetime(str(date)) == datetime(2027, 3, 9, 14, 5, 7, tzinfo=UTC)
+
+
+def test_the_sequence_of_a_calendar_part_is_remembered_per_person(db, make_user, outbox):
+    user = make_user()
+    recipient = Recipient.of(user)
+    ics = b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
+    queue(recipient=recipient, calendar=CalendarPart(ics=ics, method="REQUEST", uid="u1@test", sequence=4))
+    queue(recipient=recipient, calendar=CalendarPart(ics=ics, method="CANCEL", uid="u1@test", sequence=5),
+          coalesce_key="c")
+    assert mail.last_calendar(user.id, "u1@test") == ("CANCEL", 5)
+    mail.replace_unsent("c", window=timedelta(0))
+    assert mail.last_calendar(user.id, "u1@test") == ("REQUEST", 4)  # a replaced message never arrives
+    assert mail.last_calendar(make_user().id, "u1@test") is None
