@@ -20,7 +20,8 @@ from sqlalchemy import select
 
 from ..accounts.models import User
 from ..common.errors import Invalid
-from ..common.time import get_zone, is_zone
+from ..common.i18n import current_locale, translated
+from ..common.time import get_zone, is_zone, zone_city
 from ..experts.models import City, ExpertProfile, OfficialProfile
 from ..extensions import db
 
@@ -206,10 +207,6 @@ def build_grid(ranked: list[Proposal], *, days: list[date], zone: str, top: int)
 
 # -- participants from the database -----------------------------------------------------------------
 
-def _zone_city(zone: str) -> str:
-    return zone.split("/")[-1].replace("_", " ")
-
-
 def participant_for_user(user: User) -> Participant:
     """An expert with stated availability uses it; everyone else works 08:00–18:00, Monday to Friday, locally."""
     expert = db.session.scalar(select(ExpertProfile).where(ExpertProfile.user_id == user.id))
@@ -219,12 +216,15 @@ def participant_for_user(user: User) -> Participant:
     if expert is not None and expert.availability:
         zone = expert.timezone or zone
         windows = tuple(Window(w.weekday, w.start_minute, w.end_minute) for w in expert.availability)
-    group = official.city.name if official is not None and official.city is not None else _zone_city(zone)
+    # A group is a city in the reader's language: the official's city, or the zone's city as CLDR names it.
+    group = translated(official.city.name) if official is not None and official.city is not None else zone_city(
+        zone, current_locale())
     return Participant(label=user.name, zone=zone, group=group, windows=windows)
 
 
 def participant_for_city(city: City) -> Participant:
-    return Participant(label=city.name, zone=city.timezone, group=city.name)
+    name = translated(city.name)  # "Ciudad de México" beside "Nueva York" on a Spanish page
+    return Participant(label=name, zone=city.timezone, group=name)
 
 
 def people_choices() -> list[User]:
