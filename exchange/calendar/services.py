@@ -26,11 +26,11 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.routing import BuildError
 
 from ..accounts.models import User
-from ..common import permissions
+from ..common import permissions, timefmt
 from ..common.errors import NotFound
 from ..common.i18n import translated
 from ..common.scheduler import Loop, start_every
-from ..common.time import format_span, get_zone, utcnow
+from ..common.time import get_zone, utcnow
 from ..common.tokens import new_token
 from ..common.urls import absolute_url, path_for, public_url
 from ..exchanges.models import (
@@ -242,8 +242,8 @@ def _mail_context(session: ExchangeSession, recipient: Recipient, role: str) -> 
     return {
         "session": session, "exchange": exchange, "title": session_title(session), "role": role,
         "role_name": ROLE_NAMES.get(role), "role_names": ROLE_NAMES, "speakers": accepted_speakers(session),
-        "when": format_span(session.starts_at, session.ends_at, recipient.timezone or "UTC", locale, length="full"),
-        "when_session": (format_span(session.starts_at, session.ends_at, session_zone, locale, length="full")
+        "when": timefmt.span(session.starts_at, session.ends_at, recipient.timezone or "UTC", locale, length="full"),
+        "when_session": (timefmt.span(session.starts_at, session.ends_at, session_zone, locale, length="full")
                          if session_zone != (recipient.timezone or "UTC") else None),
         "join_link": join_url(session), "exchange_link": exchange_url(exchange),
     }

@@ -10,8 +10,8 @@ from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
-from . import i18n, permissions
-from .time import format_local, zone_label, zone_name
+from . import i18n, permissions, timefmt
+from .time import zone_label, zone_name
 
 
 def select_locale() -> str:
@@ -45,13 +45,31 @@ def register_template_helpers(app: Flask) -> None:
     def can(action: str, obj=None) -> bool:
         return permissions.can(current_user, action, obj)
 
+    # Times, always through `timefmt` (one way of writing a time): `x|localtime` a moment with its zone named
+    # (`named=False` where a caption names it once), `x|localdate` a day, `x|localday` a day heading.
     @app.template_filter("localtime")
-    def localtime(value, zone: str | None = None, fmt: str = "medium"):
-        return format_local(value, zone or viewer_zone(), str(get_locale() or "en"), fmt)
+    def localtime(value, zone: str | None = None, named: bool = True):
+        return timefmt.stamp(value, zone or viewer_zone(), str(get_locale() or "en"), named=named)
+
+    @app.template_filter("localdate")
+    def localdate(value, zone: str | None = None):
+        return timefmt.date(value, zone or viewer_zone(), str(get_locale() or "en")) if value is not None else ""
+
+    @app.template_filter("localday")
+    def localday(value, zone: str | None = None, short: bool = False):
+        return timefmt.day(value, zone or viewer_zone(), str(get_locale() or "en"), short=short) if value is not None else ""
+
+    @app.template_filter("localclock")
+    def localclock(value, zone: str | None = None):
+        return timefmt.clock(value, zone or viewer_zone(), str(get_locale() or "en")) if value is not None else ""
+
+    @app.template_filter("weekday_time")
+    def weekday_time(value, zone: str | None = None):
+        return timefmt.weekday_time(value, zone or viewer_zone(), str(get_locale() or "en"))
 
     # `name|translated`: reference data stored in English (focus areas, topics, countries) in the reader's language.
     app.add_template_filter(i18n.translated, "translated")
     app.add_template_filter(i18n.format_number, "number")
     app.add_template_filter(i18n.sorted_by_name, "sorted_by_name")
-    app.jinja_env.globals.update(zone_label=zone_label, zone_name=zone_name, get_locale=get_locale, viewer_zone=viewer_zone,
+    app.jinja_env.globals.update(clock_hour12=timefmt.twelve_hour, zone_label=zone_label, zone_name=zone_name, get_locale=get_locale, viewer_zone=viewer_zone,
                                  language_labels=i18n.language_labels, js_catalog=i18n.js_catalog)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
-from babel.dates import format_date, format_datetime, format_time, get_timezone_location
+from babel.dates import get_timezone_location
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
@@ -101,52 +101,6 @@ def local_to_utc(local: datetime, zone: str, *, fold: int | None = None) -> date
 def to_zone(value: datetime, zone: str) -> datetime:
     """Return `value` (aware) expressed in `zone`."""
     return value.astimezone(get_zone(zone) if zone != "UTC" else UTC)
-
-
-def format_local(value: datetime | None, zone: str, locale: str | None = None, fmt: str = "medium") -> str:
-    """Format an aware datetime for a reader in `zone` and `locale`, with the zone's short name."""
-    if value is None:
-        return ""
-    locale = locale or current_locale()
-    tz = get_zone(zone) if zone != "UTC" else ZoneInfo("UTC")
-    text = format_datetime(value, format=fmt, tzinfo=tz, locale=locale) if fmt == "short" else _without_seconds(
-        value, tz, locale, fmt)
-    return f"{text} ({zone_label(zone, value, locale)})"
-
-
-def _without_seconds(value: datetime, tz, locale: str, fmt: str) -> str:
-    """Write a date in the `fmt` length with the time in the short one: people read hours and minutes, not seconds."""
-    glue = Locale.parse(locale).datetime_formats.get(fmt, "{1}, {0}")
-    local = value.astimezone(tz)
-    return str(glue).replace("{1}", format_date(local, format=fmt, locale=locale)).replace(
-        "{0}", format_time(local, format="short", tzinfo=tz, locale=locale))
-
-
-SPAN_DAY_TIME = "EEE d MMM y, HH:mm"  # the short length: weekday, date and 24-hour time, in the reader's language
-
-
-def format_span(starts_at: datetime, ends_at: datetime, zone: str, locale: str = "en", *,
-                length: str = "short") -> str:
-    """Return the span of a session for a reader in `zone` and `locale`, with the zone's city and offset.
-
-    `short` (pages, notices, errors): "Mon 1 Mar 2027, 09:00–10:00 (Chicago, UTC−6)". `full` (reminder emails):
-    the locale's full date and short time, "Tuesday, March 10, 2026, 9:00 AM–10:00 AM (New York, UTC−4)". The end
-    repeats the date only when it falls on another day.
-    """
-    if length not in ("short", "full"):
-        raise ValueError(f"a span is short or full, not {length!r}")
-    tz = get_zone(zone or "UTC")
-    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
-    same_day = end.date() == start.date()
-    if length == "short":
-        first = format_datetime(start, SPAN_DAY_TIME, tzinfo=tz, locale=locale)
-        second = format_datetime(end, "HH:mm" if same_day else SPAN_DAY_TIME, tzinfo=tz, locale=locale)
-        return f"{first}–{second} ({zone_label(zone, starts_at, locale)})"
-    until = format_time(end, "short", locale=locale)
-    if not same_day:
-        until = f"{format_date(end, 'full', locale=locale)} {until}"
-    return (f"{format_date(start, 'full', locale=locale)}, {format_time(start, 'short', locale=locale)}–{until} "
-            f"({zone_label(zone, starts_at, locale)})")
 
 
 @lru_cache(maxsize=4096)

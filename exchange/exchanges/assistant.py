@@ -4,8 +4,9 @@ Each participant has weekly working windows in their own zone: an expert's state
 08:00–18:00 Monday to Friday. A candidate slot is scored per participant by its *distance*: how many
 minutes the slot would have to move to fit inside the nearest window (0 = inside). Slots rank by how many
 people are inside, then by the worst-off person's distance, then by the total, then by time.
-For a weekly series, each week's slot is chosen so that the out-of-hours burden rotates across cities:
-after the inside count, the key is the largest running total any city would carry with that slot.
+For a weekly series, the weeks' slots are chosen together so that the out-of-hours burden is shared fairly:
+the city carrying the most minutes outside its hours across the series carries as few as possible
+(`plan_series`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from sqlalchemy import select
 
 from ..accounts.models import User
 from ..common.errors import Invalid
-from ..common.time import get_zone, is_zone
+from ..common.i18n import current_locale, translated
+from ..common.time import get_zone, is_zone, zone_city
 from ..experts.models import City, ExpertProfile, OfficialProfile
 from ..extensions import db
 
@@ -138,26 +140,104 @@ class SeriesPick:
     burden_after: dict[str, int]  # each city's running minutes outside hours, after this occurrence
 
 
+NIGHT_END, NIGHT_START = 6 * 60, 23 * 60  # a series asks nobody to be there between 23:00 and 06:00 local
+SERIES_STATES = 2000  # running totals kept per week while planning a series (the best by worst-off, then total)
+
+
+def _at_night(participant: Participant, start: datetime, end: datetime) -> bool:
+    """Tell whether any part of the slot falls between 23:00 and 06:00 for the participant."""
+    tz = ZoneInfo(participant.zone)
+    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+    if local_end.date() != local_start.date() and (local_end.hour or local_end.minute):
+        return True  # it runs past midnight
+    first = local_start.hour * 60 + local_start.minute
+    last = first + int((end - start).total_seconds() // 60)
+    return first < NIGHT_END or last > NIGHT_START
+
+
+def _options(participants: list[Participant], groups: list[str], *, first_day: date, last_day: date, zone: str,
+             minutes: int) -> dict[tuple[int, ...], Proposal]:
+    """One week's choices, one per burden vector (minutes outside hours per city), and only the vectors no other
+    vector beats for every city: the best slot for each (most people inside, least in all, earliest). Only slots
+    that ask nobody to be there at night (23:00–06:00 their time), when the week has one."""
+    found = candidates(participants, first_day=first_day, last_day=last_day, zone=zone, minutes=minutes)
+    awake = [p for p in found if not any(_at_night(x, p.start, p.end) for x in participants)]
+    best: dict[tuple[int, ...], Proposal] = {}
+    for proposal in awake or found:
+        burden = proposal.group_burden()
+        vector = tuple(burden.get(g, 0) for g in groups)
+        current = best.get(vector)
+        if current is None or (-proposal.inside, proposal.total, proposal.start) < (
+                -current.inside, current.total, current.start):
+            best[vector] = proposal
+    return {v: p for v, p in best.items()
+            if not any(o != v and all(a <= b for a, b in zip(o, v, strict=True)) for o in best)}
+
+
+def _unfairness(totals: tuple[int, ...]) -> tuple[int, ...]:
+    """How unfairly running totals (minutes outside hours per city) share the burden: smaller is fairer."""
+    return (max(totals, default=0), sum(totals))
+
+
 def plan_series(participants: list[Participant], *, first_day: date, last_day: date, zone: str, minutes: int,
                 occurrences: int) -> list[SeriesPick]:
-    """Pick one slot a week for `occurrences` weeks, rotating the out-of-hours burden across cities."""
-    burden: dict[str, int] = defaultdict(int)
-    picks = []
+    """Pick one slot a week for `occurrences` weeks so that the inconvenience is shared fairly across cities.
+
+    The rule: nobody is asked to be there at night (23:00–06:00 their time) while another slot that week spares
+    everyone the night; among those slots, across the series, the city that carries the most minutes outside its
+    working hours carries as few as any choice of weekly slots allows (min-max); then the fewest minutes outside
+    hours in all; then the burden
+    spread evenly over the weeks (nobody stays up twice in a row when another order is as fair); then the most
+    people inside their hours; then the earliest slots. Each week is scored on its own dates, so a DST change
+    inside the series moves the local times it should.
+
+    Exact over the weeks (dynamic programming over the running totals, keeping only totals no other beats for
+    every city), bounded to `SERIES_STATES` totals per week.
+    """
+    groups = list(dict.fromkeys(p.group for p in participants))
+    # running totals per city -> (spread so far, -people inside so far, starts, the picks)
+    states: dict[tuple[int, ...], tuple[int, int, tuple[datetime, ...], tuple[Proposal, ...]]] = {
+        tuple(0 for _ in groups): (0, 0, (), ())}
     for week in range(occurrences):
         shift = timedelta(weeks=week)
-        options = candidates(participants, first_day=first_day + shift, last_day=last_day + shift, zone=zone,
-                             minutes=minutes)
+        options = _options(participants, groups, first_day=first_day + shift, last_day=last_day + shift, zone=zone,
+                           minutes=minutes)
+        following: dict[tuple[int, ...], tuple[int, int, tuple[datetime, ...], tuple[Proposal, ...]]] = {}
+        for totals, (spread, outside, starts, picks) in states.items():
+            for vector, proposal in options.items():
+                after = tuple(t + v for t, v in zip(totals, vector, strict=True))
+                path = (spread + max(after, default=0), outside - proposal.inside, (*starts, proposal.start),
+                        (*picks, proposal))
+                if after not in following or path[:3] < following[after][:3]:
+                    following[after] = path
+        kept = sorted(following, key=lambda t: (_unfairness(t), following[t][:3]))
+        frontier: list[tuple[int, ...]] = []
+        for totals in kept:  # leave out totals that another beats for every city (they cannot end fairer)
+            if not any(all(a <= b for a, b in zip(o, totals, strict=True)) for o in frontier):
+                frontier.append(totals)
+            if len(frontier) >= SERIES_STATES:
+                break
+        states = {t: following[t] for t in frontier}
+    final = min(states, key=lambda t: (_unfairness(t), states[t][:3]))
+    running: dict[str, int] = dict.fromkeys(groups, 0)
+    result = []
+    for proposal in states[final][3]:
+        for group, minutes_out in proposal.group_burden().items():
+            running[group] += minutes_out
+        result.append(SeriesPick(proposal, dict(running)))
+    return result
 
-        def key(proposal: Proposal) -> tuple:
-            groups = proposal.group_burden()
-            heaviest = max((burden[g] + d for g, d in groups.items()), default=0)
-            return (-proposal.inside, heaviest, proposal.worst, proposal.total, proposal.start)
 
-        best = min(options, key=key)
-        for group, minutes_out in best.group_burden().items():
-            burden[group] += minutes_out
-        picks.append(SeriesPick(best, dict(burden)))
-    return picks
+def series_burden(picks: list[SeriesPick]) -> list[tuple[str, int, int]]:
+    """Return (city, minutes outside working hours across the series, weeks affected), heaviest first."""
+    if not picks:
+        return []
+    weeks: dict[str, int] = defaultdict(int)
+    for pick in picks:
+        for group, minutes_out in pick.proposal.group_burden().items():
+            weeks[group] += 1 if minutes_out else 0
+    totals = picks[-1].burden_after
+    return sorted(((g, m, weeks[g]) for g, m in totals.items()), key=lambda row: (-row[1], row[0]))
 
 
 @dataclass
@@ -206,10 +286,6 @@ def build_grid(ranked: list[Proposal], *, days: list[date], zone: str, top: int)
 
 # -- participants from the database -----------------------------------------------------------------
 
-def _zone_city(zone: str) -> str:
-    return zone.split("/")[-1].replace("_", " ")
-
-
 def participant_for_user(user: User) -> Participant:
     """An expert with stated availability uses it; everyone else works 08:00–18:00, Monday to Friday, locally."""
     expert = db.session.scalar(select(ExpertProfile).where(ExpertProfile.user_id == user.id))
@@ -219,12 +295,15 @@ def participant_for_user(user: User) -> Participant:
     if expert is not None and expert.availability:
         zone = expert.timezone or zone
         windows = tuple(Window(w.weekday, w.start_minute, w.end_minute) for w in expert.availability)
-    group = official.city.name if official is not None and official.city is not None else _zone_city(zone)
+    # A group is a city in the reader's language: the official's city, or the zone's city as CLDR names it.
+    group = translated(official.city.name) if official is not None and official.city is not None else zone_city(
+        zone, current_locale())
     return Participant(label=user.name, zone=zone, group=group, windows=windows)
 
 
 def participant_for_city(city: City) -> Participant:
-    return Participant(label=city.name, zone=city.timezone, group=city.name)
+    name = translated(city.name)  # "Ciudad de México" beside "Nueva York" on a Spanish page
+    return Participant(label=name, zone=city.timezone, group=name)
 
 
 def people_choices() -> list[User]:

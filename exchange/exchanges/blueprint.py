@@ -9,9 +9,9 @@ from __future__ import annotations
 from flask import Blueprint
 from flask_babel import gettext as _
 
-from ..common.i18n import current_locale
+from ..common import timefmt
+from ..common.i18n import current_locale, translated
 from ..common.templating import viewer_zone
-from ..common.time import format_span
 from .forms import SpeakerForm, language_name
 from .markdown import render_markdown
 from .timeinfo import city_times
@@ -31,13 +31,13 @@ def markdown_filter(source: str | None):
 @bp.app_template_global()
 def time_span(starts_at, ends_at, zone: str | None = None) -> str:
     """Format a session's span for a zone (the reader's by default)."""
-    return format_span(starts_at, ends_at, zone or viewer_zone(), current_locale())
+    return timefmt.span(starts_at, ends_at, zone or viewer_zone(), current_locale())
 
 
 @bp.app_template_global()
 def session_city_times(session) -> list[str]:
     """Return the session's local times in the cities involved."""
-    return city_times(session.starts_at, session.ends_at, [(c.name, c.timezone) for c in session.exchange.cities],
+    return city_times(session.starts_at, session.ends_at, [(translated(c.name), c.timezone) for c in session.exchange.cities],
                       current_locale())
 
 

@@ -14,9 +14,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select
 
 from ..accounts.models import User
-from ..common import text
+from ..common import text, timefmt
 from ..common.errors import Conflict, Invalid
-from ..common.time import format_span, local_to_utc
+from ..common.time import local_to_utc
 from ..extensions import db
 from .models import Exchange, ExchangeSession, SessionSpeaker
 
@@ -105,4 +105,4 @@ def check_clash(user: User, starts_at: datetime, ends_at: datetime, *, exclude_s
     if other is not None:
         raise Conflict(_l("%(name)s already speaks at “%(session)s” (%(title)s), %(when)s, which overlaps this session.",
                           name=user.name, session=other.title, title=other.exchange.title,
-                          when=format_span(other.starts_at, other.ends_at, zone_of(actor))), field="user_id")
+                          when=timefmt.span(other.starts_at, other.ends_at, zone_of(actor))), field="user_id")

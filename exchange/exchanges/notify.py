@@ -22,11 +22,12 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import LazyString, lazy_ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
 from sqlalchemy import select
 
 from ..calendar.invites import accepted_speakers, invite_part
+from ..common import timefmt
 from ..common.time import utcnow
 from ..common.urls import public_url, request_context_for_rendering
 from ..extensions import db
@@ -324,6 +325,11 @@ def registrations_changed(exchange, changes: Iterable[tuple], organizers: Iterab
               coalesce_key=key, not_before=window.not_before, state={"was": [[uid, was] for uid, was in before.items()]})
 
 
+def _later(write, *args) -> LazyString:
+    """A time written when the email is rendered, in the recipient's language (`timefmt`, under their locale)."""
+    return LazyString(write, *args)
+
+
 def invitation(invite, token: str) -> None:
     """Email an invitation link to an invite-only exchange (works with or without an account)."""
     exchange = invite.exchange
@@ -336,7 +342,8 @@ def invitation(invite, token: str) -> None:
                 context={"exchange": exchange, "sessions": upcoming_sessions(exchange), "role": None, "was": None,
                          "intro": _l("You are invited to “%(title)s”. The link below is yours alone: it registers you "
                                      "(and lets you create an account first if you have none).", title=exchange.title),
-                         "details": [_l("The link works until %(date)s.", date=invite.expires_at.date().isoformat())],
+                         "details": [_l("The link works until %(date)s.", date=_later(timefmt.date, invite.expires_at,
+                                                                                     recipient.timezone))],
                          "link": public_link("exchanges.invitation", token=token), "link_label": _l("Accept the invitation")})
 
 

@@ -16,9 +16,9 @@ from sqlalchemy import func, select, text
 
 from ..accounts.models import User
 from ..accounts.services import add_user, normalize_email, stage_release_email, stage_verify_email
-from ..common import permissions
+from ..common import permissions, timefmt
 from ..common.errors import Conflict, Forbidden, Invalid, NotFound
-from ..common.time import format_span, utcnow
+from ..common.time import utcnow
 from ..common.tokens import hash_token, new_token
 from ..experts.models import STAKEHOLDER_GROUPS, City, OfficialProfile
 from ..extensions import db
@@ -95,7 +95,7 @@ def _check_open(exchange: Exchange) -> None:
         raise Invalid(_l("This exchange has already taken place."))
     deadline = exchange.registration_deadline
     if deadline is not None and deadline <= utcnow():
-        raise Invalid(_l("Registration closed on %(when)s.", when=format_span(deadline, deadline, exchange.timezone)))
+        raise Invalid(_l("Registration closed on %(when)s.", when=timefmt.stamp(deadline, exchange.timezone)))
 
 
 def _apply_answers(registration: Registration, answers: RegistrationAnswers) -> None:

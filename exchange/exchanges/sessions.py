@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import User
-from ..common import permissions
+from ..common import permissions, timefmt
 from ..common.errors import Conflict, Invalid
-from ..common.time import format_span, is_zone, utcnow
+from ..common.time import is_zone, utcnow
 from ..extensions import db
 from . import notify
 from .checks import MAX_SESSION_HOURS, SessionData, check_clash, clean_text, to_utc, zone_of
@@ -85,7 +85,7 @@ def stage_update_session(session: ExchangeSession, data: SessionData, *, actor: 
     if moved:
         if session.starts_at <= utcnow():
             raise Invalid(_l("This session started on %(when)s; its time can no longer be changed.",
-                             when=format_span(session.starts_at, session.ends_at, zone_of(actor))),
+                             when=timefmt.span(session.starts_at, session.ends_at, zone_of(actor))),
                           field="starts_local")
         if session.status == "cancelled":
             raise Conflict(_l("This session is cancelled; add a new session instead of moving it."))

@@ -6,9 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from babel.dates import format_datetime
-
-from ..common.time import format_span, get_zone, utcnow
+from ..common import timefmt
+from ..common.time import get_zone, utcnow
 
 WAKING_START = 7 * 60  # a session before 07:00 or after 22:00 local is flagged to organizers
 WAKING_END = 22 * 60
@@ -16,12 +15,6 @@ WAKING_END = 22 * 60
 
 def _tz(zone: str):
     return get_zone(zone or "UTC")
-
-
-def short_local(value: datetime, zone: str, locale: str = "en") -> str:
-    """Return e.g. "Mon 09:00" in `zone`."""
-    tz = _tz(zone)
-    return format_datetime(value.astimezone(tz), "EEE HH:mm", tzinfo=tz, locale=locale)
 
 
 def city_times(starts_at: datetime, ends_at: datetime, places: list[tuple[str, str]], locale: str = "en") -> list[str]:
@@ -32,9 +25,7 @@ def city_times(starts_at: datetime, ends_at: datetime, places: list[tuple[str, s
         if name in seen:
             continue
         seen.add(name)
-        tz = _tz(zone)
-        end = format_datetime(ends_at.astimezone(tz), "HH:mm", tzinfo=tz, locale=locale)
-        lines.append(f"{name} {short_local(starts_at, zone, locale)}–{end}")
+        lines.append(f"{name} {timefmt.weekday_time(starts_at, zone, locale)}–{timefmt.clock(ends_at, zone, locale)}")
     return lines
 
 
@@ -68,7 +59,7 @@ def hours_warnings(sessions, people: list[tuple[str, str, str]], locale: str = "
         for name, zone, role in people:
             if outside_waking_hours(session.starts_at, session.ends_at, zone):
                 found.append(HoursWarning(session.title, name, role,
-                                          format_span(session.starts_at, session.ends_at, zone, locale)))
+                                          timefmt.span(session.starts_at, session.ends_at, zone, locale)))
     return found
 
 

@@ -13,7 +13,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..common import permissions
+from ..common import permissions, timefmt
 from ..common.errors import DomainError, Invalid, NotFound
 from ..common.i18n import current_locale
 from ..common.time import get_zone, is_zone, zone_label
@@ -32,7 +32,7 @@ def _fold_labels(form, exc: DomainError) -> None:
     labels = []
     for n, iso in enumerate(exc.details["choices"]):
         instant = datetime.fromisoformat(iso)
-        local = instant.astimezone(get_zone(zone)).strftime("%H:%M")
+        local = timefmt.clock(instant, zone)
         which = _("before the clocks go back") if n == 0 else _("after the clocks go back")
         labels.append((str(n), f"{local} {zone_label(zone, instant, current_locale())} — {which}"))
     target.choices = labels

@@ -44,7 +44,7 @@ def assistant():
         status = 400
     exchange_id = to_int(form.exchange_id.data)
     return render_template("exchanges/assistant.html", form=form, plan=plan, exchange_id=exchange_id,
-                           pick_url=_pick_url(exchange_id, form)), status
+                           pick_url=_pick_url(exchange_id, form), series_burden=assistant_service.series_burden), status
 
 
 def _assistant_defaults(form: AssistantForm) -> None:

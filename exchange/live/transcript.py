@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime
+
+from ..common import timefmt
 
 CSV_COLUMNS = ("kind", "id", "at", "author", "text", "status", "votes", "pinned", "answer", "poll_id")
 
@@ -17,15 +20,18 @@ def _md_escape(text: str) -> str:
     return out.replace("\n", "  \n")
 
 
-def _when(iso: str | None) -> str:
-    return (iso or "")[:16].replace("T", " ") + (" UTC" if iso else "")
-
-
-def to_markdown(data: dict) -> str:
-    """Return the transcript as Markdown (anonymous askers stay anonymous)."""
+def to_markdown(data: dict, zone: str = "UTC", locale: str = "en") -> str:
+    """Return the transcript as Markdown (anonymous askers stay anonymous), its times in the reader's zone:
+    the session's span names the zone once, each message and question gives its time of day (`timefmt`)."""
     session, attendance = data["session"], data["attendance"]
+
+    def _when(iso: str | None) -> str:
+        return timefmt.clock(datetime.fromisoformat(iso), zone, locale) if iso else ""
+
+    span = timefmt.span(datetime.fromisoformat(session["starts_at"]), datetime.fromisoformat(session["ends_at"]),
+                        zone, locale)
     lines = [f"# {_md_escape(session['exchange'])}: {_md_escape(session['title'])}", "",
-             f"- Session: {_when(session['starts_at'])} to {_when(session['ends_at'])}",
+             f"- Session: {span}",
              f"- Attendance peak: {attendance['peak']} ({_when(attendance['peak_at']) or 'n/a'}); "
              f"people who joined: {attendance['people']}", "", "## Questions", ""]
     if not data["questions"]:

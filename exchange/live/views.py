@@ -9,6 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..common.errors import Conflict, Invalid
+from ..common.i18n import current_locale
+from ..common.templating import viewer_zone
 from . import services, transcript
 from .forms import AnswerForm
 
@@ -90,6 +92,7 @@ def answer(session_id: int, question_id: int):
 def export(session_id: int, fmt: str):
     """Download the room's transcript (organizers); anonymous askers stay anonymous."""
     render, mimetype = EXPORTS[fmt]
-    body = render(services.transcript(session_id, actor=current_user))
+    data = services.transcript(session_id, actor=current_user)
+    body = render(data, viewer_zone(), current_locale()) if fmt == "md" else render(data)
     return Response(body, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="session-{session_id}-transcript.{fmt}"'})

@@ -22,9 +22,10 @@
   var CAUGHT_UP = _("Back online: you are up to date.");
   var clock;
   try {
-    clock = new Intl.DateTimeFormat(cfg.locale, { timeZone: cfg.timezone, hour: "2-digit", minute: "2-digit" });
+    // The server's one way of writing a time (exchange/common/timefmt.py: clock): the locale's hour, no seconds.
+    clock = new Intl.DateTimeFormat(cfg.locale, { timeZone: cfg.timezone, hour: "numeric", minute: "2-digit", hour12: cfg.hour12 === "1" });
   } catch (e) {
-    clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+    clock = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
   }
 
   var state = {
@@ -733,7 +734,7 @@
     var when = clock.format(until);
     if (day.format(until) !== day.format(new Date())) {
       when = new Intl.DateTimeFormat(clock.resolvedOptions().locale, { timeZone: clock.resolvedOptions().timeZone,
-        weekday: "long", hour: "2-digit", minute: "2-digit" }).format(until);
+        weekday: "long", hour: "numeric", minute: "2-digit", hour12: cfg.hour12 === "1" }).format(until);
     }
     return _("You are muted until %(time)s. You can still read, vote and answer polls.", { time: when });
   }

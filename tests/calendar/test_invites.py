@@ -197,7 +197,7 @@ def test_invite_email_is_in_the_recipients_zone_and_language_and_says_replies_ar
     message = outbox.last(to="ana@example.org")
     text = message.get_body(preferencelist=("plain",)).get_content()
     html = message.get_body(preferencelist=("html",)).get_content()
-    assert "ter. 16 mar. 2027, 10:00–11:00 (São Paulo, UTC−3)" in text
+    assert "ter., 16 de mar. de 2027 10:00–11:00 (São Paulo, UTC−3)" in text
     assert "09:00–10:00 (Nova York, UTC−4)" in text  # the exchange's own zone too, city named in Portuguese
     assert "não são lidas" in text and "não são lidas" in html  # "are not read"
     assert f"http://localhost/exchanges/{webinar.id}" in text and f'href="http://localhost/exchanges/{webinar.id}"' in html

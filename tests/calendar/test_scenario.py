@@ -77,8 +77,8 @@ def test_register_reschedule_cancel_create_move_and_remove_one_event(db, client,
 
     # The bodies speak her language's dates and her zone.
     bodies = [m.get_body(preferencelist=("plain",)).get_content() for m in smtp_server.messages]
-    assert "mar 9 mar 2027, 08:00–09:00 (Ciudad de México, UTC−6)" in bodies[0]
-    assert "mar 16 mar 2027, 07:00–08:00 (Ciudad de México, UTC−6)" in bodies[1]
+    assert "mar, 9 mar 2027, 8:00–9:00 (Ciudad de México, UTC−6)" in bodies[0]
+    assert "mar, 16 mar 2027, 7:00–8:00 (Ciudad de México, UTC−6)" in bodies[1]
     assert all(f"http://localhost/exchanges/{exchange.id}" in body for body in bodies)
 
     # The personal feed tells the same story at each step.

@@ -6,7 +6,9 @@ New York is UTC−5, Chicago UTC−6, Lagos UTC+1, Jakarta UTC+7 and Tokyo UTC+9
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import itertools
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -18,6 +20,7 @@ from exchange.exchanges.assistant import (
     make_plan,
     plan_series,
     rank,
+    series_burden,
 )
 
 NEW_YORK = Participant("New York", "America/New_York", "New York")
@@ -80,19 +83,78 @@ def test_an_experts_stated_availability_replaces_the_default_hours():
     assert next(p.worst for p in default if p.start == utc(8, 10)) == 240
 
 
-def test_a_weekly_series_rotates_the_inconvenient_hour_across_cities():
-    wednesday = date(2030, 1, 9)
-    picks = plan_series([CHICAGO, LAGOS, JAKARTA], first_day=wednesday, last_day=wednesday, zone="UTC",
-                        minutes=60, occurrences=3)
-    # No hour suits all three. Two fit: 10:00 UTC (Chicago at 04:00) and 14:00 UTC (Jakarta at 21:00), both
-    # four hours out. Ranking alone would take 10:00 every week; the series alternates who stays up.
-    assert [p.proposal.start for p in picks] == [utc(9, 10), utc(16, 14), utc(23, 10)]
-    hurt = [[s.participant.label for s in p.proposal.scores if not s.inside] for p in picks]
-    assert hurt == [["Chicago"], ["Jakarta"], ["Chicago"]]
-    assert picks[-1].burden_after == {"Chicago": 480, "Lagos": 0, "Jakarta": 240}
-    plain = [rank(candidates([CHICAGO, LAGOS, JAKARTA], first_day=d, last_day=d, zone="UTC", minutes=60))[0].start
-             for d in (date(2030, 1, 9), date(2030, 1, 16), date(2030, 1, 23))]
-    assert plain == [utc(9, 10), utc(16, 10), utc(23, 10)]
+def _night(participant: Participant, start: datetime, end: datetime) -> bool:
+    """Any part of the slot between 23:00 and 06:00 for the participant (checked here independently)."""
+    tz = ZoneInfo(participant.zone)
+    minute = start
+    while minute < end:
+        local = minute.astimezone(tz)
+        if local.hour >= 23 or local.hour < 6:
+            return True
+        minute += timedelta(minutes=15)
+    return False
+
+
+def _fairest_by_brute_force(people, first_day, weeks):
+    """The smallest possible worst-off city total over every combination of weekly slots (the rule's yardstick)."""
+    groups = list(dict.fromkeys(p.group for p in people))
+    per_week = []
+    for week in range(weeks):
+        day = first_day + timedelta(weeks=week)
+        options = candidates(people, first_day=day, last_day=day, zone="UTC", minutes=60)
+        awake = [o for o in options if not any(_night(p, o.start, o.end) for p in people)] or options
+        per_week.append({tuple(o.group_burden()[g] for g in groups) for o in awake})
+    best = None
+    for combo in itertools.product(*per_week):
+        worst = max(sum(v[i] for v in combo) for i in range(len(groups)))
+        best = worst if best is None else min(best, worst)
+    return best
+
+
+def _check_series(people, first_day, weeks):
+    picks = plan_series(people, first_day=first_day, last_day=first_day, zone="UTC", minutes=60, occurrences=weeks)
+    assert len(picks) == weeks
+    for week, pick in enumerate(picks):
+        assert pick.proposal.start.astimezone(UTC).date() == first_day + timedelta(weeks=week)
+        assert not any(_night(p, pick.proposal.start, pick.proposal.end) for p in people)
+    totals = picks[-1].burden_after
+    assert max(totals.values()) == _fairest_by_brute_force(people, first_day, weeks)
+    return picks, totals
+
+
+def test_a_weekly_series_shares_the_inconvenience_no_city_carries_it_alone():
+    # New York, Lagos, Jakarta and Mexico City (issue 19): ranking alone puts every week at 10:00 New York =
+    # 21:00 Jakarta, and Jakarta carries 960 minutes outside its hours while everyone else carries none.
+    mexico = Participant("Mexico City", "America/Mexico_City", "Mexico City")
+    people = [NEW_YORK, LAGOS, JAKARTA, mexico]
+    plain = [rank(candidates(people, first_day=d, last_day=d, zone="UTC", minutes=60))[0]
+             for d in (date(2030, 1, 7) + timedelta(weeks=w) for w in range(4))]
+    assert sum(p.group_burden()["Jakarta"] for p in plain) == 960
+    picks, totals = _check_series(people, date(2030, 1, 7), 4)
+    assert totals["Jakarta"] == max(totals.values()) == 480  # halved: New York and Mexico City start early instead
+    assert totals["Mexico City"] > 0 and totals["New York"] > 0 and totals["Lagos"] == 0
+    rows = series_burden(picks)  # the page's table: heaviest first, with the weeks each city was affected
+    assert rows[0][1] == 480 and {row[0] for row in rows} == set(totals) and rows[-1] == ("Lagos", 0, 0)
+
+
+def test_a_two_city_series_splits_the_burden_evenly():
+    picks, totals = _check_series([NEW_YORK, JAKARTA], date(2030, 1, 7), 4)
+    assert totals == {"New York": 360, "Jakarta": 360}
+
+
+def test_a_five_city_series_across_dst_changes_stays_fair_and_awake():
+    # March 2030: the U.S. moves its clocks on the 10th and Europe on the 31st, inside a five-week series.
+    london = Participant("London", "Europe/London", "London")
+    sao_paulo = Participant("São Paulo", "America/Sao_Paulo", "São Paulo")
+    people = [NEW_YORK, london, LAGOS, JAKARTA, sao_paulo]
+    picks, totals = _check_series(people, date(2030, 3, 4), 5)  # each week scored on its own dates
+    assert set(totals) == {"New York", "London", "Lagos", "Jakarta", "São Paulo"}
+
+
+def test_a_series_keeps_a_city_out_of_the_night_even_when_that_would_share_more():
+    picks, totals = _check_series([CHICAGO, LAGOS, JAKARTA], date(2030, 1, 9), 3)
+    # Chicago at 06:00 and Jakarta at 19:00 each week beats putting Lagos at 02:30 to "share" further.
+    assert totals == {"Chicago": 360, "Lagos": 0, "Jakarta": 360}
 
 
 def test_make_plan_refuses_bad_input(db):
@@ -118,7 +180,7 @@ def test_the_assistant_page_shows_a_table_of_hours_by_days_and_links_slots_to_th
     response = client.get(url)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Hours by day" in html and '<th scope="row">10:00</th>' in html and "Wed 09 Jan" in html
+    assert "Hours by day" in html and '<th scope="row">10:00</th>' in html and "Wed, Jan 9" in html
     assert "2/3 ★" in html
     assert f"/exchanges/{exchange.id}/sessions/new?start=2030-01-09T10:00&amp;zone=UTC&amp;duration=60&amp;fold=0" in html
     # Shown in another zone, the same slot is offered as Chicago wall time.
@@ -134,8 +196,8 @@ def test_the_assistant_uses_people_and_their_availability(db, client, login_as, 
     html = client.get(f"/exchanges/assistant?people={expert.id}&people={official.id}&duration=60"
                       f"&date_from=2030-01-08&date_to=2030-01-08&zone=UTC").get_data(as_text=True)
     first = html[html.index("<tbody>"):html.index("</tr>", html.index("<tbody>"))]
-    assert "Tue 8 Jan 2030, 10:00–11:00 (UTC)" in first
-    assert "Marcus Reed: Tue 04:00 (2 h 00 outside)" in first and "Budi Santoso: Tue 17:00 (inside)" in first
+    assert "Tue, Jan 8, 2030, 10:00\u202fAM–11:00\u202fAM (UTC)" in first
+    assert "Marcus Reed: Tue 4:00\u202fAM (2 h 00 outside)" in first and "Budi Santoso: Tue 5:00\u202fPM (inside)" in first
 
 
 def test_the_assistant_form_reports_bad_input(db, client, login_as, organizer):

@@ -42,16 +42,16 @@ def test_weekly_session_new_york_sao_paulo_across_the_us_change(db, client, logi
     register(exchange, actor=paulista, answers=RegistrationAnswers(city_id=reference.city("sao-paulo").id))
     page = login_as(paulista).get(f"/exchanges/{exchange.id}").get_data(as_text=True)
     # The reader's own zone: noon before the U.S. change, 11:00 after it; the exchange's zone stays at 10:00.
-    assert "Your time:</strong> Wed 6 Mar 2030, 12:00–13:00 (São Paulo, UTC−3)" in page
-    assert "Your time:</strong> Wed 13 Mar 2030, 11:00–12:00 (São Paulo, UTC−3)" in page
-    assert "Exchange time: Wed 6 Mar 2030, 10:00–11:00 (New York, UTC−5)" in page
-    assert "Exchange time: Wed 13 Mar 2030, 10:00–11:00 (New York, UTC−4)" in page
-    assert "New York Wed 10:00–11:00 · São Paulo Wed 12:00–13:00" in page
-    assert "New York Wed 10:00–11:00 · São Paulo Wed 11:00–12:00" in page
+    assert "Your time:</strong> Wed, Mar 6, 2030, 12:00\u202fPM–1:00\u202fPM (São Paulo, UTC−3)" in page
+    assert "Your time:</strong> Wed, Mar 13, 2030, 11:00\u202fAM–12:00\u202fPM (São Paulo, UTC−3)" in page
+    assert "Exchange time: Wed, Mar 6, 2030, 10:00\u202fAM–11:00\u202fAM (New York, UTC−5)" in page
+    assert "Exchange time: Wed, Mar 13, 2030, 10:00\u202fAM–11:00\u202fAM (New York, UTC−4)" in page
+    assert "New York Wed 10:00\u202fAM–11:00\u202fAM · São Paulo Wed 12:00\u202fPM–1:00\u202fPM" in page
+    assert "New York Wed 10:00\u202fAM–11:00\u202fAM · São Paulo Wed 11:00\u202fAM–12:00\u202fPM" in page
 
     mails = outbox.messages(to=paulista.email)
     assert len(mails) == 3  # one message per session, each with its own calendar invite
-    assert "Your time: Wed 13 Mar 2030, 11:00–12:00 (São Paulo, UTC−3)" in body_text(mails[1])
+    assert "Your time: Wed, Mar 13, 2030, 11:00\u202fAM–12:00\u202fPM (São Paulo, UTC−3)" in body_text(mails[1])
     for mail, session in zip(mails, exchange.sessions, strict=True):
         event = event_of(mail)
         assert str(event["UID"]) == session.ical_uid
@@ -84,8 +84,8 @@ def test_an_ambiguous_fall_back_time_asks_which_one_and_takes_the_answer(db, cli
     assert asked.status_code == 400
     assert "happens twice in America/New_York" in html
     assert 'name="start_fold" value="0"' in html and 'name="start_fold" value="1"' in html
-    assert "01:30 New York, UTC−4 — before the clocks go back" in html
-    assert "01:30 New York, UTC−5 — after the clocks go back" in html
+    assert "1:30\u202fAM New York, UTC−4 — before the clocks go back" in html
+    assert "1:30\u202fAM New York, UTC−5 — after the clocks go back" in html
     assert db.session.scalar(select(func.count()).select_from(ExchangeSession)) == 0
 
     answered = client.submit(url, {**data, "start_fold": "1"})
@@ -120,7 +120,7 @@ def test_organizers_are_warned_when_a_session_is_outside_waking_hours(db, client
     assert [(w.person, w.role) for w in warnings] == [("Budi Santoso", "registrant")]
     page = login_as(organizer).get(f"/exchanges/{exchange.id}").get_data(as_text=True)
     assert "Outside 07:00–22:00 for some people" in page
-    assert "Budi Santoso (registrant) — Wed 9 Jan 2030, 23:00–Thu 10 Jan 2030, 00:00 (Jakarta, UTC+7)" in page
+    assert "Budi Santoso (registrant) — Wed, Jan 9, 2030, 11:00\u202fPM – Thu, Jan 10, 2030, 12:00\u202fAM (Jakarta, UTC+7)" in page
     other = login_as(budi).get(f"/exchanges/{exchange.id}").get_data(as_text=True)
     assert "Outside 07:00–22:00" not in other
 

@@ -68,10 +68,10 @@ def test_the_sign_up_form_lists_zones_in_the_readers_language(client):
 
 
 @pytest.mark.parametrize(("locale", "text"), [
-    ("en", "Mar 10, 2026, 10:00\u202fAM (São Paulo, UTC−3)"),
-    ("pt", "10 de mar. de 2026 10:00 (São Paulo, UTC−3)"),
-    ("es", "10 mar 2026, 10:00 (São Paulo, UTC−3)"),
-    ("fr", "10 mars 2026, 10:00 (São Paulo, UTC−3)"),
+    ("en", "Tue, Mar 10, 2026, 10:00\u202fAM (São Paulo, UTC−3)"),
+    ("pt", "ter., 10 de mar. de 2026 10:00 (São Paulo, UTC−3)"),
+    ("es", "mar, 10 mar 2026, 10:00 (São Paulo, UTC−3)"),
+    ("fr", "mar. 10 mars 2026, 10:00 (São Paulo, UTC−3)"),
 ])
 def test_localtime_writes_dates_the_readers_way(app, locale, text):
     with app.test_request_context(), force_locale(locale):

@@ -39,8 +39,8 @@ def test_an_invite_sent_from_an_english_request_is_in_the_recipients_portuguese(
     assert message["Subject"].startswith("Inscrição confirmada: Orçamento aberto")
     text = body_text(message)
     assert "Olá, Ana," in text
-    assert "Seu horário: ter. 16 mar. 2027, 10:00–11:00 (São Paulo, UTC−3)" in text
-    assert "Horário do intercâmbio: ter. 16 mar. 2027, 09:00–10:00 (Nova York, UTC−4)" in text
+    assert "Seu horário: ter., 16 de mar. de 2027 10:00–11:00 (São Paulo, UTC−3)" in text
+    assert "Horário do intercâmbio: ter., 16 de mar. de 2027 09:00–10:00 (Nova York, UTC−4)" in text
     assert "Os horários deste e-mail estão no fuso São Paulo (America/Sao_Paulo)." in text
     assert english_in(text, "pt") == []
     html = message.get_body(preferencelist=("html",)).get_content()
