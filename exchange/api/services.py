@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..common.errors import Invalid, NotFound
 from ..common.time import to_zone
+from ..common.web import PAGE_MAX
 from ..exchanges import registrations
 from ..exchanges import services as exchanges
 from ..exchanges.markdown import render_markdown
@@ -73,9 +74,7 @@ def exchange_page(args: dict) -> dict:
         raise Invalid(_l("“when” must be upcoming, past or all."))
     if args.get("kind") and args["kind"] not in EXCHANGE_KINDS:
         raise Invalid(_l("“kind” must be one of %(kinds)s.", kinds=", ".join(EXCHANGE_KINDS)))
-    page, per_page = _positive(args, "page", 1), _positive(args, "per_page", 20)
-    if per_page > MAX_PER_PAGE:
-        raise Invalid(_l("“per_page” can be at most %(n)d.", n=MAX_PER_PAGE))
+    page, per_page = _positive(args, "page", 1, PAGE_MAX), _positive(args, "per_page", 20, MAX_PER_PAGE)
     filters = exchanges.ExchangeFilters(when=when, **{k: (args.get(k) or "")[:100] for k in
                                                       ("kind", "focus", "topic", "city", "language", "q")})
     result = exchanges.list_exchanges(filters, public_only=True, page=page, per_page=per_page)
@@ -91,12 +90,12 @@ def exchange_page(args: dict) -> dict:
     }
 
 
-def _positive(args: dict, key: str, default: int) -> int:
-    raw = args.get(key)
-    if raw in (None, ""):
+def _positive(args: dict, key: str, default: int, maximum: int) -> int:
+    raw = str(args.get(key) or "").strip()
+    if not raw:
         return default
-    if not str(raw).isdigit() or int(raw) < 1:
-        raise Invalid(_l("“%(key)s” must be a whole number of at least 1.", key=key))
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 12 or not 1 <= int(raw) <= maximum:
+        raise Invalid(_l("“%(key)s” must be a whole number from 1 to %(max)d.", key=key, max=maximum))
     return int(raw)
 
 

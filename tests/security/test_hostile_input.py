@@ -1,0 +1,103 @@
+"""Hostile input gets an honest answer: numbers, dates and text no database can hold give a 404, a 400 or a form
+error naming the field, never a 500 (issue 17 §4). Run on SQLite and PostgreSQL (TEST_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import TEST_PASSWORD  # noqa: F401 - the fixture vocabulary's password
+
+HUGE = [2**70, 2**63, 2**40, 99999999999999999999]
+_INT = re.compile(r"<int:(\w+)>")
+_ANY = re.compile(r"<any\(([^)]*)\):(\w+)>")
+_STR = re.compile(r"<(?:string:)?(\w+)>")
+
+
+def _int_routes(app):
+    """Every rule with an `<int:…>` part, with its methods (HEAD and OPTIONS aside)."""
+    for rule in app.url_map.iter_rules():
+        if "<int:" in rule.rule:
+            yield rule.rule, sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+
+def _address(rule: str, number: int) -> str:
+    path = _INT.sub(str(number), rule)
+    path = _ANY.sub(lambda m: m.group(1).split(",")[0].strip(), path)
+    return _STR.sub("x", path)
+
+
+def test_there_are_routes_with_ids_to_walk(app):
+    rules = dict(_int_routes(app))
+    assert "/exchanges/<int:exchange_id>" in rules and "/library/<int:note_id>" in rules
+    assert "/sessions/<int:session_id>/room" in rules and "/api/v1/exchanges/<int:exchange_id>" in rules
+
+
+@pytest.mark.parametrize("number", HUGE)
+def test_every_route_with_an_id_answers_a_huge_one_without_a_500(app, client, make_user, login_as, monkeypatch,
+                                                                   number):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)  # reach the route itself, not the CSRF check
+    login_as(make_user(role="admin", email="admin@example.org"))
+    seen = []
+    for rule, methods in _int_routes(app):
+        path = _address(rule, number)
+        for method in methods:
+            response = client.open(path, method=method, data={})
+            seen.append((method, path, response.status_code))
+    failures = [s for s in seen if s[2] >= 500]
+    assert not failures, failures
+    if number > 2**63:
+        assert {status for *_, status in seen} == {404}  # no such address at all
+    assert len(seen) > 30
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", str(2**70), "²", "-3", "0"])
+def test_a_page_number_no_database_can_hold_shows_the_first_page(client, make_exchange, page):
+    make_exchange(title="Open data in practice")
+    for listing in ("/exchanges/", "/experts/"):
+        response = client.get(f"{listing}?page={page}")
+        assert response.status_code == 200, listing
+    assert "Open data in practice" in client.get(f"/exchanges/?page={page}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["page=99999999999999999999", f"page={2**70}", "per_page=99999999999999999999",
+                                   "page=²", "page=1000001"])
+def test_the_api_refuses_a_page_beyond_its_bounds_with_a_400_naming_the_parameter(client, query):
+    response = client.get(f"/api/v1/exchanges?{query}")
+    assert response.status_code == 400
+    key = query.split("=")[0]
+    assert f"“{key}” must be a whole number from 1 to" in response.json["error"]["message"]
+
+
+def test_a_city_id_no_column_can_hold_is_a_form_error_on_that_field(client, make_user, make_exchange, login_as, db):
+    from exchange.exchanges.models import Registration
+
+    exchange = make_exchange()
+    login_as(make_user())
+    response = client.submit(f"/exchanges/{exchange.id}/register", {"city_id": str(2**66)},
+                             page=f"/exchanges/{exchange.id}")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert re.search(r'id="city_id"[^>]*aria-invalid="true"|aria-invalid="true"[^>]*id="city_id"', html)
+    assert "Invalid Choice: could not coerce." in html
+    assert db.session.scalar(db.select(db.func.count()).select_from(Registration)) == 0
+
+
+def test_an_organizer_choosing_a_city_no_column_can_hold_gets_a_form_error(organizer_client, reference, db):
+    from exchange.exchanges.models import Exchange
+
+    response = organizer_client.submit("/exchanges/new", {
+        "kind": "webinar", "title": "Huge ids", "description": "", "timezone": "UTC", "visibility": "public",
+        "languages": "en", "cities": [str(2**66)], "focus_areas": [str(2**70)]})
+    assert response.status_code in (200, 400)
+    html = response.get_data(as_text=True)
+    for field in ("cities", "focus_areas"):
+        assert re.search(rf'id="{field}"[^>]*aria-invalid="true"|aria-invalid="true"[^>]*id="{field}"', html), field
+    assert "could not be coerced" in html
+    assert db.session.scalar(db.select(db.func.count()).select_from(Exchange)) == 0
+
+
+def test_a_library_link_naming_a_huge_exchange_opens_an_empty_note_form(organizer_client):
+    response = organizer_client.get(f"/library/new?exchange={2**70}")
+    assert response.status_code in (200, 403)
