@@ -3,11 +3,11 @@ error naming the field, never a 500 (issue 17 §4). Run on SQLite and PostgreSQL
 
 from __future__ import annotations
 
+import json
 import re
+from io import BytesIO
 
 import pytest
-
-from tests.conftest import TEST_PASSWORD  # noqa: F401 - the fixture vocabulary's password
 
 HUGE = [2**70, 2**63, 2**40, 99999999999999999999]
 _INT = re.compile(r"<int:(\w+)>")
@@ -101,3 +101,89 @@ def test_an_organizer_choosing_a_city_no_column_can_hold_gets_a_form_error(organ
 def test_a_library_link_naming_a_huge_exchange_opens_an_empty_note_form(organizer_client):
     response = organizer_client.get(f"/library/new?exchange={2**70}")
     assert response.status_code in (200, 403)
+
+
+def _program(start: str, *, title: str = "Fine", external_id: str = "x") -> str:
+    return json.dumps({"exchanges": [{"external_id": external_id, "kind": "webinar", "title": title, "sessions": [
+        {"external_id": "s", "title": "Session", "start": start, "end": "2030-05-01T11:00"}]}]})
+
+
+@pytest.mark.parametrize(("start", "zone"), [("0001-01-01T00:00", "Pacific/Kiritimati"),
+                                             ("9999-12-31T23:00", "Pacific/Kiritimati"),
+                                             ("9999-12-31T23:00", "America/Los_Angeles"),
+                                             ("1999-12-31T23:00", "UTC")])
+def test_a_session_in_year_1_or_9999_is_a_form_error_naming_the_field(organizer_client, organizer, make_exchange, db,
+                                                                      start, zone):
+    from exchange.exchanges.models import ExchangeSession
+
+    exchange = make_exchange(created_by=organizer, sessions=0)
+    response = organizer_client.submit(f"/exchanges/{exchange.id}/sessions/new", {
+        "title": "Far away", "timezone": zone, "starts_local": start, "ends_local": "2030-05-01T11:00",
+        "track_id": "0"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Choose a date between 2000 and 2100." in html
+    assert re.search(r'id="starts_local"[^>]*aria-invalid="true"|aria-invalid="true"[^>]*id="starts_local"', html)
+    assert db.session.scalar(db.select(db.func.count()).select_from(ExchangeSession)) == 0
+
+
+def test_a_registration_deadline_in_year_9999_is_a_form_error(organizer_client, organizer, make_exchange):
+    exchange = make_exchange(created_by=organizer)
+    response = organizer_client.submit(f"/exchanges/{exchange.id}/edit", {
+        "kind": "webinar", "title": "Deadline", "timezone": "Pacific/Kiritimati", "visibility": "public",
+        "languages": "en", "registration_deadline": "9999-12-31T23:59"})
+    assert response.status_code == 400
+    assert "Choose a date between 2000 and 2100." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("program", "message"), [
+    (_program("0001-01-01T00:00+14:00"), "“start” must be a date between 2000 and 2100"),
+    (_program("9999-12-31T23:00-12:00"), "“start” must be a date between 2000 and 2100"),
+    (_program("9999-12-31T23:00"), "“start” must be a date between 2000 and 2100"),
+    (_program("2030-05-01T10:00", title="Bad \ud800 half"), "unpaired surrogate"),
+    (_program("2030-05-01T10:00", external_id="\udfff"), "unpaired surrogate"),
+    ('{"exchanges": ' + "[" * 5000 + "]" * 5000 + "}", "nested too deeply"),
+])
+def test_a_hostile_program_file_is_refused_with_a_message(client, login_as, organizer, db, program, message):
+    from exchange.exchanges.models import Exchange
+
+    login_as(organizer)
+    response = client.submit("/exchanges/import", {"file": (BytesIO(program.encode()), "program.json")},
+                             content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Nothing was imported" in html
+    assert message in html
+    assert db.session.scalar(db.select(db.func.count()).select_from(Exchange)) == 0
+
+
+def test_a_paired_surrogate_escape_is_an_ordinary_character(client, login_as, organizer, db):
+    from exchange.exchanges.models import Exchange
+
+    login_as(organizer)
+    program = _program("2030-05-01T10:00", title="Launch \U0001f680")
+    response = client.submit("/exchanges/import", {"file": (BytesIO(program.encode()), "program.json")},
+                             content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert db.session.scalar(db.select(Exchange.title)) == "Launch \U0001f680"
+
+
+def test_text_with_a_lone_surrogate_is_stored_without_it(organizer):
+    from exchange.exchanges import services
+
+    exchange = services.create_exchange(actor=organizer, data=services.ExchangeData(
+        kind="webinar", title="Half \ud800 a pair", description="x\udc00y"))
+    assert (exchange.title, exchange.description) == ("Half  a pair", "xy")
+
+
+@pytest.mark.parametrize(("first", "last", "field"), [("0001-01-01", "0001-01-03", "date_from"),
+                                                      ("9999-12-29", "9999-12-31", "date_from"),
+                                                      ("2030-01-01", "9999-12-31", "date_to")])
+def test_the_scheduling_assistant_refuses_year_1_and_9999_on_the_field(organizer_client, reference, first, last,
+                                                                       field):
+    city = reference.city("lagos").id
+    response = organizer_client.get(f"/exchanges/assistant?date_from={first}&date_to={last}&zone=UTC"
+                                    f"&duration=60&occurrences=1&cities={city}")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Choose a date between 2000 and 2100." in html
+    assert re.search(rf'id="{field}"[^>]*aria-invalid="true"|aria-invalid="true"[^>]*id="{field}"', html)
