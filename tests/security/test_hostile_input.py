@@ -187,3 +187,25 @@ def test_the_scheduling_assistant_refuses_year_1_and_9999_on_the_field(organizer
     html = response.get_data(as_text=True)
     assert "Choose a date between 2000 and 2100." in html
     assert re.search(rf'id="{field}"[^>]*aria-invalid="true"|aria-invalid="true"[^>]*id="{field}"', html)
+
+
+@pytest.mark.parametrize(("event", "payload"), [
+    ("join", {"session_id": 2**70}),
+    ("join", {"session_id": "ROOM", "after_seq": 2**70}),
+    ("chat.delete", {"session_id": "ROOM", "message_id": 2**70}),
+    ("chat.mute", {"session_id": "ROOM", "user_id": 2**63, "minutes": 2**70}),
+    ("question.vote", {"session_id": "ROOM", "question_id": 2**70, "value": 1}),
+    ("question.vote", {"session_id": "ROOM", "question_id": 1, "value": -(2**70)}),
+    ("question.moderate", {"session_id": "ROOM", "question_id": 2**40, "action": "dismiss"}),
+    ("poll.vote", {"session_id": "ROOM", "poll_id": 2**70, "choices": [1]}),
+    ("poll.vote", {"session_id": "ROOM", "poll_id": 1, "choices": [2**70]}),
+    ("poll.close", {"session_id": "ROOM", "poll_id": 2**63}),
+])
+def test_a_live_event_carrying_a_huge_id_gets_an_error_ack(room, live_client, event, payload):
+    host = live_client(room.host)
+    assert host.join(room.id)["ok"]
+    payload = {k: (room.id if v == "ROOM" else v) for k, v in payload.items()}
+    ack = host.emit(event, payload)
+    assert ack["ok"] is False
+    assert ack["error"]["code"] in ("invalid", "not_found")
+    assert host.emit("chat.send", {"session_id": room.id, "body": "still here", "client_id": "c1"})["ok"]
