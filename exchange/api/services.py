@@ -1,14 +1,15 @@
-"""Read-only public data for the JSON API: published public exchanges only, times ISO 8601 with offsets."""
+"""Read-only public data for the JSON API: published public exchanges only, times ISO 8601 with offsets, links
+absolute on the public site (PUBLIC_URL, never the Host header a client sent)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from ..common.errors import Invalid, NotFound
 from ..common.time import to_zone
+from ..common.urls import public_url
 from ..common.web import PAGE_MAX
 from ..exchanges import registrations
 from ..exchanges import services as exchanges
@@ -32,7 +33,7 @@ def _summary(exchange: Exchange) -> dict:
         "title": exchange.title,
         "description": exchange.description,
         "description_html": str(render_markdown(exchange.description)),
-        "url": url_for("exchanges.detail", exchange_id=exchange.id, _external=True),
+        "url": public_url("exchanges.detail", exchange_id=exchange.id),
         "status": exchange.status,
         "visibility": exchange.visibility,
         "timezone": zone,
@@ -83,9 +84,9 @@ def exchange_page(args: dict) -> dict:
         "items": [_summary(e) for e in result.items],
         "page": result.page, "per_page": result.per_page, "total": result.total, "pages": result.pages,
         "links": {
-            "self": url_for("api.exchanges", page=result.page, **base, _external=True),
-            "next": url_for("api.exchanges", page=result.page + 1, **base, _external=True) if result.has_next else None,
-            "prev": url_for("api.exchanges", page=result.page - 1, **base, _external=True) if result.has_prev else None,
+            "self": public_url("api.exchanges", page=result.page, **base),
+            "next": public_url("api.exchanges", page=result.page + 1, **base) if result.has_next else None,
+            "prev": public_url("api.exchanges", page=result.page - 1, **base) if result.has_prev else None,
         },
     }
 
