@@ -17,16 +17,28 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+MIN_SECRET_KEY_BYTES = 32
+MAKE_SECRET_KEY = "python -c \"import secrets; print(secrets.token_urlsafe(48))\""
+
+
 def _secret_key(instance_path: Path, production: bool) -> str:
-    """Return SECRET_KEY from the environment, else one generated once and kept in instance/."""
+    """Return SECRET_KEY from the environment, else one generated once and kept in instance/.
+
+    In production the key must be set and at least MIN_SECRET_KEY_BYTES long: it signs every login cookie, and a
+    short one can be guessed offline from a single cookie."""
     key = os.environ.get("SECRET_KEY")
+    if key and production and len(key.encode()) < MIN_SECRET_KEY_BYTES:
+        raise RuntimeError(
+            f"SECRET_KEY is too short ({len(key.encode())} bytes). In production (EXCHANGE_ENV=production) it must "
+            f"be at least {MIN_SECRET_KEY_BYTES} bytes of random text; make one with: {MAKE_SECRET_KEY}"
+        )
     if key:
         return key
     if production:
         raise RuntimeError(
             "SECRET_KEY is not set. In production (EXCHANGE_ENV=production) the app refuses to start "
-            "without it: set SECRET_KEY to a long random string, e.g. "
-            "python -c 'import secrets; print(secrets.token_hex(32))'."
+            f"without it: set SECRET_KEY to at least {MIN_SECRET_KEY_BYTES} bytes of random text; make one with: "
+            f"{MAKE_SECRET_KEY}"
         )
     path = instance_path / "secret_key"
     if path.exists():
