@@ -30,6 +30,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = BoundedIntConverter
     if config:
         app.config.update(config)
+        if "PUBLIC_URL" in config and "PUBLIC_URL_SOURCE" not in config:
+            app.config["PUBLIC_URL_SOURCE"] = "config"  # set by the caller: it wins over the listen address
         if "SQLALCHEMY_DATABASE_URI" in config and "SQLALCHEMY_ENGINE_OPTIONS" not in config:
             from .config import engine_options
 

@@ -133,6 +133,7 @@ class Supervisor:
     port: int
     workers: int
     async_mode: str
+    public_url: str | None = None  # every worker's PUBLIC_URL (links name one site, not a worker's own port)
     children: dict[int, subprocess.Popen] = field(default_factory=dict)
     stopping: bool = False
 
@@ -143,6 +144,8 @@ class Supervisor:
 
     def spawn(self, port: int) -> None:
         env = {**os.environ, "SOCKETIO_ASYNC_MODE": self.async_mode, "EXCHANGE_WORKER": "1"}
+        if self.public_url:
+            env["PUBLIC_URL"] = self.public_url
         self.children[port] = subprocess.Popen(self.command(port), env=env)  # noqa: S603 - our own command
         click.echo(f"worker on port {port}: pid {self.children[port].pid}")
 
