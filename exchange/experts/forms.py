@@ -202,7 +202,7 @@ class CityForm(FlaskForm):
     name = StringField(_l("Name"))
     country = StringField(_l("Country"))
     region = StringField(_l("Region"))
-    population = IntegerField(_l("Population (metro area, people)"), validators=[Optional(), NumberRange(min=0, max=100_000_000)])
+    population = IntegerField(_l("Population (metro area, people)"), validators=[Optional(), NumberRange(min=0), NumberRange(max=100_000_000)])
     timezone = SelectField(_l("Time zone"), choices=zone_choices, validate_choice=False)
     submit = SubmitField(_l("Save city"))
 
