@@ -26,7 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True,
                 template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     app.config.update(load_config(app.instance_path))
-    # `<int:…>` in every route refuses numbers no database can compare (404, not a 500); before any route exists.
+    # `<int:…>` in every route refuses numbers no id column holds (404, not a 500); before any route exists.
     app.url_map.converters["int"] = BoundedIntConverter
     if config:
         app.config.update(config)

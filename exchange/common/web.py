@@ -11,19 +11,20 @@ from werkzeug.routing import IntegerConverter
 from .errors import DomainError
 
 # Numbers people send are bounded before any query sees them: SQLite stops at a signed 64-bit integer
-# (OverflowError beyond), PostgreSQL's INTEGER columns (every id) at a signed 32-bit one (DataError on a write).
-INT64_MAX = 2**63 - 1
+# (OverflowError beyond), PostgreSQL's INTEGER columns (every id) at a signed 32-bit one (a DataError even in a
+# lookup: `WHERE id = %(pk)s::INTEGER`).
 ID_MAX = 2**31 - 1
 PAGE_MAX = 1_000_000
 
 
 class BoundedIntConverter(IntegerConverter):
-    """`<int:…>` in every route (the app factory puts it in place of Werkzeug's): a whole number from 0 to a signed
-    64-bit integer, the range every database compares; anything larger is no address at all (404), never a 500."""
+    """`<int:…>` in every route (the app factory puts it in place of Werkzeug's): a whole number from 0 to ID_MAX,
+    the largest id an INTEGER column holds; anything larger names no row and is no address at all (404), never a
+    500. A route whose number is not an id gives its own `max=` (`<int(max=…):n>`)."""
 
     def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = None,  # noqa: A002
                  signed: bool = False) -> None:
-        super().__init__(map, fixed_digits, min=min, max=INT64_MAX if max is None else max, signed=signed)
+        super().__init__(map, fixed_digits, min=min, max=ID_MAX if max is None else max, signed=signed)
 
 
 def optional_id(value) -> int | None:
