@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 
 from .common import assets, templating
 from .common.errors import DomainError
+from .common.web import BoundedIntConverter
 from .config import load_config
 from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate, socketio
 
@@ -25,8 +26,12 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True,
                 template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     app.config.update(load_config(app.instance_path))
+    # `<int:…>` in every route refuses numbers no id column holds (404, not a 500); before any route exists.
+    app.url_map.converters["int"] = BoundedIntConverter
     if config:
         app.config.update(config)
+        if "PUBLIC_URL" in config and "PUBLIC_URL_SOURCE" not in config:
+            app.config["PUBLIC_URL_SOURCE"] = "config"  # set by the caller: it wins over the listen address
         if "SQLALCHEMY_DATABASE_URI" in config and "SQLALCHEMY_ENGINE_OPTIONS" not in config:
             from .config import engine_options
 

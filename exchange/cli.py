@@ -10,6 +10,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from . import create_app
 from .accounts.models import UserRole
+from .config import public_url_for_listening
 from .server import serve_in_process
 
 
@@ -23,6 +24,15 @@ def main() -> None:
     cli(prog_name="exchange")
 
 
+def _announce_public_url(host: str, port: int) -> str:
+    """Choose PUBLIC_URL for a server on `host`:`port` (config.public_url_for_listening) and say which it is."""
+    url = public_url_for_listening(current_app.config, host, port)
+    source = current_app.config["PUBLIC_URL_SOURCE"]
+    how = "set" if source in ("PUBLIC_URL", "config") else "from the address the server listens on; set PUBLIC_URL to change it"
+    click.echo(f"Links in emails and calendars use {url} ({how}).")
+    return url
+
+
 @cli.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, type=int, show_default=True)
@@ -34,6 +44,7 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
 
     from .demo import DEMO_PASSWORD, load_demo
 
+    _announce_public_url(host, port)  # before the demo data: its emails carry links
     click.echo("Upgrading the database …")
     upgrade()
     click.echo("Loading the demo program …")
@@ -60,6 +71,7 @@ def serve_command(host: str, port: int, workers: int, async_mode: str | None) ->
     from .server import Supervisor, gevent_patched
 
     app = current_app._get_current_object()
+    public_url = _announce_public_url(host, port)
     # gevent held 1,000 people in one room where threading fell behind (bench/RESULTS.md); `exchange demo` and
     # the tests keep the config's threading default.
     mode = async_mode or os.environ.get("SOCKETIO_ASYNC_MODE") or "gevent"
@@ -74,7 +86,8 @@ def serve_command(host: str, port: int, workers: int, async_mode: str | None) ->
     if workers == 1 and (mode == "threading" or gevent_patched()) and mode == app.config["SOCKETIO_ASYNC_MODE"]:
         serve_in_process(app, host, port)
         return
-    raise SystemExit(Supervisor(host=host, port=port, workers=workers, async_mode=mode).run())
+    # Workers on PORT, PORT+1, … share one public address: the first port's, or the PUBLIC_URL set (the proxy's).
+    raise SystemExit(Supervisor(host=host, port=port, workers=workers, async_mode=mode, public_url=public_url).run())
 
 
 @cli.group("user")

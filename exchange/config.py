@@ -17,16 +17,28 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+MIN_SECRET_KEY_BYTES = 32
+MAKE_SECRET_KEY = "python -c \"import secrets; print(secrets.token_urlsafe(48))\""  # noqa: S105 - a recipe
+
+
 def _secret_key(instance_path: Path, production: bool) -> str:
-    """Return SECRET_KEY from the environment, else one generated once and kept in instance/."""
+    """Return SECRET_KEY from the environment, else one generated once and kept in instance/.
+
+    In production the key must be set and at least MIN_SECRET_KEY_BYTES long: it signs every login cookie, and a
+    short one can be guessed offline from a single cookie."""
     key = os.environ.get("SECRET_KEY")
+    if key and production and len(key.encode()) < MIN_SECRET_KEY_BYTES:
+        raise RuntimeError(
+            f"SECRET_KEY is too short ({len(key.encode())} bytes). In production (EXCHANGE_ENV=production) it must "
+            f"be at least {MIN_SECRET_KEY_BYTES} bytes of random text; make one with: {MAKE_SECRET_KEY}"
+        )
     if key:
         return key
     if production:
         raise RuntimeError(
             "SECRET_KEY is not set. In production (EXCHANGE_ENV=production) the app refuses to start "
-            "without it: set SECRET_KEY to a long random string, e.g. "
-            "python -c 'import secrets; print(secrets.token_hex(32))'."
+            f"without it: set SECRET_KEY to at least {MIN_SECRET_KEY_BYTES} bytes of random text; make one with: "
+            f"{MAKE_SECRET_KEY}"
         )
     path = instance_path / "secret_key"
     if path.exists():
@@ -35,6 +47,33 @@ def _secret_key(instance_path: Path, production: bool) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+DEFAULT_PORT = 5000
+_ANY_ADDRESS = {"", "0.0.0.0", "::", "[::]", "*"}  # noqa: S104 - names of "every interface", not a bind
+
+
+def listen_url(host: str, port: int) -> str:
+    """Return the address a browser on this machine opens for a server listening on `host`:`port`; listening on
+    every interface (0.0.0.0, ::) is reached at 127.0.0.1."""
+    host = (host or "").strip()
+    if host in _ANY_ADDRESS:
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address
+    return f"http://{host}:{port}"
+
+
+def public_url_for_listening(config: dict, host: str, port: int) -> str:
+    """Choose PUBLIC_URL for a server about to listen on `host`:`port`, write it into `config` and return it.
+
+    PUBLIC_URL set (in the environment or the app's config) wins; unset, it is the listen address (`listen_url`),
+    so `exchange demo --port 5101` writes links to port 5101 in emails, feeds and calendar files.
+    """
+    if config.get("PUBLIC_URL_SOURCE", "default") == "default":
+        config["PUBLIC_URL"] = listen_url(host, port)
+        config["PUBLIC_URL_SOURCE"] = "listen address"
+    return config["PUBLIC_URL"]
 
 
 def load_config(instance_path: str) -> dict:
@@ -56,7 +95,11 @@ def load_config(instance_path: str) -> dict:
         # How many reverse proxies (nginx, a load balancer) stand in front; their X-Forwarded-* are trusted.
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", 0)),
         "SERVER_NAME": os.environ.get("SERVER_NAME") or None,
-        "PUBLIC_URL": (os.environ.get("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        # The public site's address, in every emailed link, calendar file and API link (common/urls.py). Unset,
+        # `exchange demo` and `serve` take the address they listen on (`public_url_for_listening`); until then,
+        # and for the other commands, the default port's.
+        "PUBLIC_URL": (os.environ.get("PUBLIC_URL") or listen_url("127.0.0.1", DEFAULT_PORT)).rstrip("/"),
+        "PUBLIC_URL_SOURCE": "PUBLIC_URL" if os.environ.get("PUBLIC_URL") else "default",
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         # Cookies: HttpOnly always, SameSite=Lax so the live room's same-origin socket carries them,
         # Secure in production (served over HTTPS).

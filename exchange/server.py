@@ -9,6 +9,7 @@ imported, which is why workers start as fresh interpreters rather than forks of 
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import signal
 import subprocess
@@ -51,6 +52,38 @@ def start_background_jobs(app) -> None:
         start_survey_scheduler(app)
 
 
+LOG_FORMAT = "%(asctime)s %(levelname)s [%(name)s] %(message)s"
+
+
+def configure_logging() -> None:
+    """Make sure the app's errors reach the log (stderr) with their tracebacks, whatever configured logging before.
+
+    A 500 is logged by Flask (`Exception on … [GET]` and the traceback, on the `exchange` logger) and a failed live
+    event by `exchange.live.sockets` ("live event … failed"). `exchange demo` upgrades the database in-process, and
+    Alembic's `fileConfig` used to disable every logger that existed (migrations/env.py now keeps them); a logger
+    disabled that way drops its records silently. So: the app's loggers are enabled, log INFO and up, and reach a
+    handler — the root's when logging is configured (Alembic's console, a deployment's own), else one of ours.
+    """
+    app_logger = logging.getLogger("exchange")
+    for name, logger in [("exchange", app_logger), *logging.root.manager.loggerDict.items()]:
+        if isinstance(logger, logging.Logger) and (name == "exchange" or name.startswith("exchange.")):
+            logger.disabled = False
+    if app_logger.level == logging.NOTSET or app_logger.level > logging.INFO:
+        app_logger.setLevel(logging.INFO)
+    if not _has_handler(app_logger):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        app_logger.addHandler(handler)
+
+
+def _has_handler(logger: logging.Logger | None) -> bool:
+    while logger is not None:
+        if logger.handlers:
+            return True
+        logger = logger.parent if logger.propagate else None
+    return False
+
+
 def tune_gc(thresholds: str) -> None:
     """Collect garbage less often and skip what start-up made: fewer, shorter pauses in a busy server.
 
@@ -77,6 +110,7 @@ def serve_in_process(app, host: str, port: int) -> None:
     from .extensions import socketio
 
     tune_gc(app.config.get("GC_THRESHOLDS", "default"))  # first: a bad value stops the server before anything runs
+    configure_logging()  # every 500 and failed live event leaves its traceback in the log
     start_background_jobs(app)
     # python-socketio subscribes to the message queue only when the first client connects; subscribe now, so that
     # every server process is listening from the start (and counts in PUBSUB NUMSUB).
@@ -99,6 +133,7 @@ class Supervisor:
     port: int
     workers: int
     async_mode: str
+    public_url: str | None = None  # every worker's PUBLIC_URL (links name one site, not a worker's own port)
     children: dict[int, subprocess.Popen] = field(default_factory=dict)
     stopping: bool = False
 
@@ -109,6 +144,8 @@ class Supervisor:
 
     def spawn(self, port: int) -> None:
         env = {**os.environ, "SOCKETIO_ASYNC_MODE": self.async_mode, "EXCHANGE_WORKER": "1"}
+        if self.public_url:
+            env["PUBLIC_URL"] = self.public_url
         self.children[port] = subprocess.Popen(self.command(port), env=env)  # noqa: S603 - our own command
         click.echo(f"worker on port {port}: pid {self.children[port].pid}")
 

@@ -28,6 +28,24 @@ def test_production_refuses_to_start_without_secret_key(tmp_path, monkeypatch):
         create_app()
 
 
+@pytest.mark.parametrize("key", ["short", "x" * 31, "é" * 15])
+def test_production_refuses_a_secret_key_shorter_than_32_bytes_and_says_how_to_make_one(tmp_path, monkeypatch, key):
+    monkeypatch.setenv("EXCHANGE_INSTANCE", str(tmp_path))
+    monkeypatch.setenv("EXCHANGE_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", key)
+    with pytest.raises(RuntimeError, match="SECRET_KEY is too short") as refused:
+        create_app()
+    assert "at least 32 bytes" in str(refused.value) and "secrets.token_urlsafe(48)" in str(refused.value)
+
+
+def test_production_accepts_a_32_byte_secret_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("EXCHANGE_INSTANCE", str(tmp_path))
+    monkeypatch.setenv("EXCHANGE_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "é" * 16)  # 16 characters, 32 bytes
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'p.sqlite'}")
+    assert create_app().config["SECRET_KEY"] == "é" * 16
+
+
 def test_production_sets_secure_cookies_and_hsts(tmp_path, monkeypatch):
     monkeypatch.setenv("EXCHANGE_INSTANCE", str(tmp_path))
     monkeypatch.setenv("EXCHANGE_ENV", "production")

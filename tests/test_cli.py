@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from exchange.accounts.models import User
 from exchange.demo import DEMO_PASSWORD, DEMO_PEOPLE
+from exchange.extensions import db as _db
 
 
 def test_user_create_with_password(run, db):
@@ -160,3 +161,95 @@ def test_serve_refuses_bad_gc_thresholds_with_a_message(collector, bad):
         tune_gc(bad)
     assert "GC_THRESHOLDS must be three positive numbers" in caught.value.message
     assert collector.get_threshold() == before and collector.get_freeze_count() == 0
+
+
+@pytest.mark.parametrize(("host", "port", "url"), [
+    ("127.0.0.1", 5101, "http://127.0.0.1:5101"),
+    ("0.0.0.0", 5101, "http://127.0.0.1:5101"),  # noqa: S104 - every interface: reached at the loopback
+    ("::", 8080, "http://127.0.0.1:8080"),
+    ("192.168.1.20", 5000, "http://192.168.1.20:5000"),
+    ("::1", 5101, "http://[::1]:5101"),
+    ("exchange.local", 5101, "http://exchange.local:5101"),
+])
+def test_without_public_url_the_server_takes_the_address_it_listens_on(tmp_path, monkeypatch, host, port, url):
+    from exchange.config import load_config, public_url_for_listening
+
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    config = load_config(str(tmp_path))
+    assert config["PUBLIC_URL"] == "http://127.0.0.1:5000"  # before any server chose (other commands)
+    assert public_url_for_listening(config, host, port) == url
+    assert config["PUBLIC_URL"] == url
+
+
+def test_a_public_url_that_is_set_wins_over_the_listen_address(tmp_path, monkeypatch):
+    from exchange.config import load_config, public_url_for_listening
+
+    monkeypatch.setenv("PUBLIC_URL", "https://exchange.example.org/")
+    config = load_config(str(tmp_path))
+    assert public_url_for_listening(config, "0.0.0.0", 5101) == "https://exchange.example.org"  # noqa: S104
+    assert config["PUBLIC_URL"] == "https://exchange.example.org"
+
+
+def _cli_app(tmp_path, monkeypatch, **env):
+    """Create the app as the `exchange` command does: from the environment only."""
+    from exchange import create_app
+
+    monkeypatch.setenv("EXCHANGE_INSTANCE", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite'}")
+    monkeypatch.setenv("MAIL_BACKGROUND", "0")
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    monkeypatch.delenv("EXCHANGE_ENV", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    app = create_app()
+    app.config.update(WTF_CSRF_ENABLED=False)  # the test posts forms directly
+    return app
+
+
+def _run(app, *args):
+    from click.testing import CliRunner
+    from flask.cli import ScriptInfo
+
+    from exchange.cli import cli
+
+    with app.app_context():  # the suite's app context is active; the command must find this app's
+        return CliRunner().invoke(cli, list(args), obj=ScriptInfo(create_app=lambda: app))
+
+
+def test_demo_on_another_port_writes_that_port_in_every_link(tmp_path, monkeypatch):
+    from exchange.exchanges.models import Exchange
+    from exchange.mail.models import OutboxMessage
+
+    app = _cli_app(tmp_path, monkeypatch)
+    result = _run(app, "demo", "--no-serve", "--port", "5101")
+    assert result.exit_code == 0, result.output
+    assert "Links in emails and calendars use http://127.0.0.1:5101" in result.output
+    base = "http://127.0.0.1:5101"
+    with app.app_context():
+        client = app.test_client()
+        client.post("/accounts/login", data={"email": "lagos@demo.peer-exchange.org", "password": DEMO_PASSWORD})
+        client.post("/calendar/token")
+        profile = client.get("/accounts/profile").get_data(as_text=True)
+        assert f'value="{base}/calendar/' in profile  # the private feed address
+        assert "webcal://127.0.0.1:5101/calendar/" in profile
+        assert "127.0.0.1%3A5101%2Fcalendar%2F" in profile  # Google's and Outlook's subscribe links
+        exchange = _db.session.scalar(select(Exchange).where(Exchange.status == "published").order_by(Exchange.id))
+        page = client.get(f"/exchanges/{exchange.id}").get_data(as_text=True)
+        assert f'href="{base}/exchanges/{exchange.id}/calendar.ics" download' in page
+        assert "webcal://127.0.0.1:5101/exchanges/" in page
+        assert "calendar.google.com" in page and "127.0.0.1%3A5101" in page
+        assert ":5000" not in profile + page
+        ics = client.get(f"/exchanges/{exchange.id}/calendar.ics").get_data(as_text=True)
+        assert f"URL:{base}/" in ics.replace("\r\n ", "") and ":5000" not in ics
+        client.post("/accounts/logout")
+        client.post("/accounts/reset", data={"email": "lagos@demo.peer-exchange.org"})
+        raw = _db.session.scalars(select(OutboxMessage.raw).order_by(OutboxMessage.id.desc())).first()
+        assert f"{base}/accounts/reset/" in raw.replace("=\n", "")
+
+
+def test_demo_keeps_a_public_url_that_is_set(tmp_path, monkeypatch):
+    app = _cli_app(tmp_path, monkeypatch, PUBLIC_URL="https://exchange.example.org")
+    result = _run(app, "demo", "--no-serve", "--port", "5101")
+    assert result.exit_code == 0, result.output
+    assert "Links in emails and calendars use https://exchange.example.org (set)" in result.output
+    assert app.config["PUBLIC_URL"] == "https://exchange.example.org"

@@ -1,14 +1,16 @@
-"""Read-only public data for the JSON API: published public exchanges only, times ISO 8601 with offsets."""
+"""Read-only public data for the JSON API: published public exchanges only, times ISO 8601 with offsets, links
+absolute on the public site (PUBLIC_URL, never the Host header a client sent)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from ..common.errors import Invalid, NotFound
 from ..common.time import to_zone
+from ..common.urls import public_url
+from ..common.web import PAGE_MAX
 from ..exchanges import registrations
 from ..exchanges import services as exchanges
 from ..exchanges.markdown import render_markdown
@@ -31,7 +33,7 @@ def _summary(exchange: Exchange) -> dict:
         "title": exchange.title,
         "description": exchange.description,
         "description_html": str(render_markdown(exchange.description)),
-        "url": url_for("exchanges.detail", exchange_id=exchange.id, _external=True),
+        "url": public_url("exchanges.detail", exchange_id=exchange.id),
         "status": exchange.status,
         "visibility": exchange.visibility,
         "timezone": zone,
@@ -73,9 +75,7 @@ def exchange_page(args: dict) -> dict:
         raise Invalid(_l("“when” must be upcoming, past or all."))
     if args.get("kind") and args["kind"] not in EXCHANGE_KINDS:
         raise Invalid(_l("“kind” must be one of %(kinds)s.", kinds=", ".join(EXCHANGE_KINDS)))
-    page, per_page = _positive(args, "page", 1), _positive(args, "per_page", 20)
-    if per_page > MAX_PER_PAGE:
-        raise Invalid(_l("“per_page” can be at most %(n)d.", n=MAX_PER_PAGE))
+    page, per_page = _positive(args, "page", 1, PAGE_MAX), _positive(args, "per_page", 20, MAX_PER_PAGE)
     filters = exchanges.ExchangeFilters(when=when, **{k: (args.get(k) or "")[:100] for k in
                                                       ("kind", "focus", "topic", "city", "language", "q")})
     result = exchanges.list_exchanges(filters, public_only=True, page=page, per_page=per_page)
@@ -84,19 +84,19 @@ def exchange_page(args: dict) -> dict:
         "items": [_summary(e) for e in result.items],
         "page": result.page, "per_page": result.per_page, "total": result.total, "pages": result.pages,
         "links": {
-            "self": url_for("api.exchanges", page=result.page, **base, _external=True),
-            "next": url_for("api.exchanges", page=result.page + 1, **base, _external=True) if result.has_next else None,
-            "prev": url_for("api.exchanges", page=result.page - 1, **base, _external=True) if result.has_prev else None,
+            "self": public_url("api.exchanges", page=result.page, **base),
+            "next": public_url("api.exchanges", page=result.page + 1, **base) if result.has_next else None,
+            "prev": public_url("api.exchanges", page=result.page - 1, **base) if result.has_prev else None,
         },
     }
 
 
-def _positive(args: dict, key: str, default: int) -> int:
-    raw = args.get(key)
-    if raw in (None, ""):
+def _positive(args: dict, key: str, default: int, maximum: int) -> int:
+    raw = str(args.get(key) or "").strip()
+    if not raw:
         return default
-    if not str(raw).isdigit() or int(raw) < 1:
-        raise Invalid(_l("“%(key)s” must be a whole number of at least 1.", key=key))
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 12 or not 1 <= int(raw) <= maximum:
+        raise Invalid(_l("“%(key)s” must be a whole number from 1 to %(max)d.", key=key, max=maximum))
     return int(raw)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
+from ..common.urls import absolute_url
 from ..extensions import limiter
 from . import services
 from .openapi import openapi_document
@@ -28,7 +29,7 @@ def exchange(exchange_id: int):
 @bp.route("/openapi.json")
 def openapi():
     """The OpenAPI 3.1 description of this API."""
-    return jsonify(openapi_document(request.host_url.rstrip("/") + bp.url_prefix))
+    return jsonify(openapi_document(absolute_url(bp.url_prefix)))  # PUBLIC_URL, never the Host header
 
 
 @bp.after_request

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
 from .errors import Invalid
+
+# Half of a UTF-16 pair on its own ("\ud800"): JSON can carry it, but it is no character — UTF-8 cannot encode it,
+# so PostgreSQL could not store it nor a page show it.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _without_controls(text: str) -> str:
@@ -19,13 +24,14 @@ def clean_text(value: Any, *, field: str, max_len: int, too_long, empty=None, re
     """Return `value` as text to store, or raise Invalid (on `field`) with the caller's message.
 
     The rules, in order:
+    - lone surrogates always go (no database or page can hold them);
     - `drop_controls`: control characters other than newline and tab, and lone surrogates, go (text typed into
       a live room, shown at once to everyone); CRLF becomes LF.
     - `one_line`: every run of whitespace, line breaks included, becomes one space (a name, a job title);
       otherwise only leading and trailing whitespace goes (a description keeps its lines).
     - `required`: empty text is refused with `empty`; text longer than `max_len` characters with `too_long`.
     """
-    text = str(value or "")
+    text = LONE_SURROGATE.sub("", str(value or ""))
     if drop_controls:
         text = _without_controls(text)
     text = " ".join(text.split()) if one_line else text.strip()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -15,6 +15,10 @@ from sqlalchemy.types import TypeDecorator
 
 from .errors import Invalid
 from .i18n import current_locale, sort_key
+
+# The years a time people enter may fall in: a program is planned for this century, and year 1 or 9999 in a
+# far zone would overflow when converted to UTC.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 
 
 def utcnow() -> datetime:
@@ -68,14 +72,22 @@ def get_zone(name: str) -> ZoneInfo:
         raise Invalid(_l("Unknown time zone “%(zone)s”.", zone=name), field="timezone") from exc
 
 
+def check_year(value: date, *, field: str) -> None:
+    """Raise Invalid on `field` when the date (or datetime) falls outside EARLIEST_YEAR..LATEST_YEAR."""
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise Invalid(_l("Choose a date between %(first)d and %(last)d.", first=EARLIEST_YEAR, last=LATEST_YEAR),
+                      field=field, details={"reason": "out_of_range"})
+
+
 def local_to_utc(local: datetime, zone: str, *, fold: int | None = None) -> datetime:
     """Convert a wall-clock time in `zone` to UTC.
 
-    Raise Invalid when that wall time does not exist (spring-forward gap), and when it is ambiguous
+    Raise Invalid when its year is outside EARLIEST_YEAR..LATEST_YEAR, when that wall time does not exist (spring-forward gap), and when it is ambiguous
     (fall-back) unless `fold` says which of the two is meant (0 = the first, 1 = the second).
     """
     tz = get_zone(zone)
     naive = local.replace(tzinfo=None)
+    check_year(naive, field="start")  # year 1 or 9999 would overflow on the way to UTC
     first = naive.replace(tzinfo=tz, fold=0)
     second = naive.replace(tzinfo=tz, fold=1)
     round_trip = first.astimezone(UTC).astimezone(tz).replace(tzinfo=None)

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from ..accounts.models import User
 from ..common.errors import Invalid
 from ..common.i18n import current_locale, translated
-from ..common.time import get_zone, is_zone, zone_city
+from ..common.time import check_year, get_zone, is_zone, zone_city
 from ..experts.models import City, ExpertProfile, OfficialProfile
 from ..extensions import db
 
@@ -320,6 +320,8 @@ def make_plan(*, user_ids: list[int], city_ids: list[int], minutes: int, first_d
         raise Invalid(_l("Choose a time zone to show the times in."), field="zone")
     if not 15 <= minutes <= 8 * 60:
         raise Invalid(_l("The duration must be between 15 minutes and 8 hours."), field="duration")
+    check_year(first_day, field="date_from")
+    check_year(last_day, field="date_to")
     if last_day < first_day:
         raise Invalid(_l("The last day must not be before the first day."), field="date_to")
     if (last_day - first_day).days + 1 > MAX_DAYS:

@@ -48,11 +48,6 @@ def language_label(code: str) -> str:
 
 # -- shared by the view modules ---------------------------------------------------------------------
 
-def to_int(value) -> int | None:
-    """Return a form or query-string value as a whole number, or None when it is not one."""
-    return int(value) if str(value or "").isdigit() else None
-
-
 def registered_message(status: str) -> str:
     """Return what a person reads after registering, by their registration's status."""
     return {"registered": _("You are registered. A confirmation with a calendar invite is on its way."),

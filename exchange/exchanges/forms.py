@@ -25,6 +25,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from ..accounts.forms import ZoneAndLanguageMixin, zone_choices
+from ..common.web import record_id
 from ..experts.models import STAKEHOLDER_GROUPS
 from . import services
 from .models import SpeakerRole
@@ -66,9 +67,9 @@ class ExchangeForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=20_000)],
                                 description=_l("Markdown: **bold**, *italics*, lists and links. Raw HTML is removed."))
-    focus_areas = SelectMultipleField(_l("Focus areas"), coerce=int, validate_choice=False)
-    topics = SelectMultipleField(_l("Topics"), coerce=int, validate_choice=False)
-    cities = SelectMultipleField(_l("Cities involved"), coerce=int, validate_choice=False,
+    focus_areas = SelectMultipleField(_l("Focus areas"), coerce=record_id, validate_choice=False)
+    topics = SelectMultipleField(_l("Topics"), coerce=record_id, validate_choice=False)
+    cities = SelectMultipleField(_l("Cities involved"), coerce=record_id, validate_choice=False,
                                  description=_l("Their local times are shown beside every session."))
     languages = SelectMultipleField(_l("Languages"), choices=language_choices, validate_choice=False, default=["en"])
     interpretation_notes = TextAreaField(_l("Interpretation notes"), validators=[Length(max=2000)])
@@ -127,7 +128,7 @@ class SessionForm(SessionTimesMixin, FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
     timezone = SelectField(_l("Time zone the times are in"), choices=zone_choices, validate_choice=False)
-    track_id = SelectField(_l("Track"), coerce=int, validate_choice=False, choices=lambda: [(0, _l("— No track —"))])
+    track_id = SelectField(_l("Track"), coerce=record_id, validate_choice=False, choices=lambda: [(0, _l("— No track —"))])
     premoderate_questions = BooleanField(_l("Moderators approve questions before everyone sees them"))
     submit = SubmitField(_l("Save session"))
 
@@ -143,7 +144,7 @@ class SessionForm(SessionTimesMixin, FlaskForm):
 
 
 class SpeakerForm(FlaskForm):
-    user_id = SelectField(_l("Speaker"), coerce=int, validate_choice=False)
+    user_id = SelectField(_l("Speaker"), coerce=record_id, validate_choice=False)
     role = SelectField(_l("Role"), choices=SpeakerRole.choices, default=SpeakerRole.PANELIST.value)
     submit = SubmitField(_l("Invite speaker"))
 
@@ -162,7 +163,7 @@ class CancelForm(FlaskForm):
 
 
 class RegistrationForm(FlaskForm):
-    city_id = SelectField(_l("Your city"), coerce=int, validate_choice=False)
+    city_id = SelectField(_l("Your city"), coerce=record_id, validate_choice=False)
     stakeholder_group = SelectField(_l("Stakeholder group"), choices=stakeholder_choices, validate_choice=False)
     needs = TextAreaField(_l("Interpretation or accessibility needs"), validators=[Length(max=2000)],
                           description=_l("Only organizers see this."))
@@ -187,7 +188,7 @@ class InvitationSignUpForm(ZoneAndLanguageMixin, RegistrationForm):
 class InviteForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
     name = StringField(_l("Name"), validators=[Length(max=120)])
-    city_id = SelectField(_l("City"), coerce=int, validate_choice=False)
+    city_id = SelectField(_l("City"), coerce=record_id, validate_choice=False)
     stakeholder_group = SelectField(_l("Stakeholder group"), choices=stakeholder_choices, validate_choice=False)
     submit = SubmitField(_l("Invite"))
 
@@ -213,9 +214,9 @@ class AssistantForm(FlaskForm):
     class Meta:
         csrf = False
 
-    people = SelectMultipleField(_l("People"), coerce=int, validate_choice=False,
+    people = SelectMultipleField(_l("People"), coerce=record_id, validate_choice=False,
                                  description=_l("Experts use their stated availability; others 08:00–18:00, Monday to Friday, in their zone."))
-    cities = SelectMultipleField(_l("Cities"), coerce=int, validate_choice=False,
+    cities = SelectMultipleField(_l("Cities"), coerce=record_id, validate_choice=False,
                                  description=_l("Each city counts as one participant working 08:00–18:00, Monday to Friday."))
     duration = IntegerField(_l("Duration (minutes)"), default=60, validators=[InputRequired(), NumberRange(min=15, max=480)])
     date_from = DateField(_l("First day"), validators=[InputRequired()])

@@ -22,7 +22,8 @@ from ..accounts.models import User
 from ..accounts.services import normalize_email
 from ..common import permissions
 from ..common.errors import DomainError
-from ..common.time import is_zone, to_zone
+from ..common.text import LONE_SURROGATE
+from ..common.time import EARLIEST_YEAR, LATEST_YEAR, is_zone, to_zone
 from ..experts.models import City, FocusArea, Topic
 from ..extensions import db
 from . import notify, services
@@ -52,7 +53,9 @@ class _Obj(dict):
 
 
 def loads_with_lines(text: str) -> Any:
-    """Parse JSON like json.loads, but every object carries `.line` (where its `{` is)."""
+    """Parse JSON like json.loads, but every object carries `.line` (where its `{` is), and text holding half of a
+    UTF-16 pair ("\\ud800", which no database can store) is refused like any other JSON error (JSONDecodeError).
+    Nesting deeper than Python's stack raises RecursionError."""
     newlines = [i for i, ch in enumerate(text) if ch == "\n"]
     decoder = json.JSONDecoder()
     parse_object = decoder.parse_object
@@ -64,7 +67,14 @@ def loads_with_lines(text: str) -> Any:
         obj.line = bisect.bisect_left(newlines, end - 1) + 1
         return obj, new_end
 
+    def parse_string(s, end, strict=True):
+        value, new_end = json.decoder.scanstring(s, end, strict)
+        if LONE_SURROGATE.search(value):
+            raise json.JSONDecodeError("unpaired surrogate escape (\\ud800-\\udfff), which is no character", s, end)
+        return value, new_end
+
     decoder.parse_object = parse
+    decoder.parse_string = parse_string
     decoder.scan_once = json.scanner.py_make_scanner(decoder)  # the Python scanner calls our parse_object
     return decoder.decode(text)
 
@@ -177,6 +187,10 @@ class _Checker:
         except ValueError:
             self.fail(obj, where, _l("“%(key)s” is not a date and time like 2027-03-10T09:00: “%(value)s”", key=key,
                                      value=raw))
+            return None
+        if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:  # year 1 or 9999 with an offset overflows in a zone
+            self.fail(obj, where, _l("“%(key)s” must be a date between %(first)d and %(last)d", key=key,
+                                     first=EARLIEST_YEAR, last=LATEST_YEAR))
             return None
         fold = obj.get("fold")
         if value.tzinfo is None:
@@ -393,6 +407,10 @@ def import_program(text: str, *, actor: User | None) -> ImportReport:
     except json.JSONDecodeError as exc:
         report.errors.append(Problem(exc.lineno, "file", str(_l("not valid JSON: %(msg)s (column %(col)d)",
                                                                 msg=exc.msg, col=exc.colno))))
+        return report
+    except RecursionError:
+        report.errors.append(Problem(1, "file", str(_l("lists and objects are nested too deeply to read; a program "
+                                                       "file needs only a few levels"))))
         return report
     if not isinstance(document, dict) or not isinstance(document.get("exchanges"), list):
         report.errors.append(Problem(1, "file", str(_l("the file must be an object with a list “exchanges”"))))

@@ -62,6 +62,7 @@ def remove_speaker(speaker: SessionSpeaker, *, actor: User) -> None:
     permissions.require(actor, "exchange.manage", session.exchange)
     user, role, had_place = speaker.user, speaker.role, speaker.status == "accepted"
     session.speakers.remove(speaker)  # off the list first: what people are sent names the speakers left
+    db.session.delete(speaker)  # deleted in this flush, so the lost right is seen (live.access revokes her seat)
     db.session.flush()
     notify.speaker_removed(session, user, role, had_place=had_place)
     db.session.commit()

@@ -17,9 +17,9 @@ from ..common import permissions, timefmt
 from ..common.errors import DomainError, Invalid, NotFound
 from ..common.i18n import current_locale
 from ..common.time import get_zone, is_zone, zone_label
-from ..common.web import form_error
+from ..common.web import form_error, optional_id
 from . import services
-from .blueprint import bp, speaker_form, to_int
+from .blueprint import bp, speaker_form
 from .forms import CancelForm, ExchangeForm, NewExchangeForm, SessionForm, TrackForm
 
 
@@ -53,12 +53,12 @@ def _prefill_new(form: NewExchangeForm) -> dict:
         form.kind.data = args["kind"]
     form.title.data = args.get("title", "")[:200]
     description = args.get("description", "")[:20_000]
-    if args.get("peer_request", "").isdigit():  # experts.services.exchange_prefill(): noted, not linked
+    if optional_id(args.get("peer_request")) is not None:  # experts.services.exchange_prefill(): noted, not linked
         description = (description + "\n\n" + _("Arranged from peer request #%(id)s.", id=args["peer_request"])).strip()
     form.description.data = description
     form.topics.data = services.topic_ids([s.strip() for s in args.get("topics", "").split(",") if s.strip()])
     for key, field in (("speaker", form.speaker_id), ("invitee", form.invitee_id)):
-        person = services.user_by_id(to_int(args.get(key)))
+        person = services.user_by_id(optional_id(args.get(key)))
         if person is not None:
             field.data, shown[key] = str(person.id), person
     zone = args.get("zone", "")
@@ -92,7 +92,7 @@ def new():
         try:
             exchange = services.create_exchange(
                 actor=current_user, data=form.to_data(), first_session=form.session_data(),
-                speaker_id=to_int(form.speaker_id.data), invitee_id=to_int(form.invitee_id.data),
+                speaker_id=optional_id(form.speaker_id.data), invitee_id=optional_id(form.invitee_id.data),
                 publish=bool(form.publish.data))
         except DomainError as exc:
             _fold_labels(form, exc)
@@ -107,7 +107,7 @@ def new():
 
 def _posted_people(form) -> dict:
     """Return the speaker and invitee a posted form names (shown again when the form comes back with errors)."""
-    found = {key: services.user_by_id(to_int(field.data)) for key, field in (("speaker", form.speaker_id),
+    found = {key: services.user_by_id(optional_id(field.data)) for key, field in (("speaker", form.speaker_id),
                                                                                ("invitee", form.invitee_id))}
     return {key: person for key, person in found.items() if person is not None}
 

@@ -17,7 +17,7 @@ from ..common.errors import DomainError, NotFound
 from ..common.i18n import current_locale
 from ..common.templating import viewer_zone
 from ..common.time import get_zone
-from ..common.web import form_error
+from ..common.web import form_error, page_number
 from . import registrations, services
 from .blueprint import bp, registered_message, speaker_form
 from .forms import RegistrationForm, TrackForm
@@ -26,7 +26,7 @@ from .timeinfo import is_past
 
 def _page_number() -> int:
     """Return the page asked for in the query string (1 at least)."""
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return request.args.get("page", 1, type=page_number)
 
 
 @bp.route("/exchanges/")

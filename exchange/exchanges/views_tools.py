@@ -14,10 +14,10 @@ from ..common import permissions
 from ..common.errors import DomainError
 from ..common.templating import viewer_zone
 from ..common.time import get_zone, is_zone, utcnow
-from ..common.web import form_error
+from ..common.web import form_error, optional_id
 from . import assistant as assistant_service
 from . import program
-from .blueprint import bp, to_int
+from .blueprint import bp
 from .forms import AssistantForm, ProgramUploadForm
 
 
@@ -42,7 +42,7 @@ def assistant():
             status = form_error(form, exc)
     elif submitted:
         status = 400
-    exchange_id = to_int(form.exchange_id.data)
+    exchange_id = optional_id(form.exchange_id.data)
     return render_template("exchanges/assistant.html", form=form, plan=plan, exchange_id=exchange_id,
                            pick_url=_pick_url(exchange_id, form), series_burden=assistant_service.series_burden), status
 

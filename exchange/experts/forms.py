@@ -26,6 +26,7 @@ from wtforms.validators import NumberRange, Optional
 
 from ..accounts.forms import zone_choices
 from ..common.i18n import sort_key
+from ..common.web import record_id
 from .data import US_STATES
 from .services import Challenge, ExpertApplication
 from .vocab import LEVEL_LABELS, STAKEHOLDER_LABELS, WEEKDAY_LABELS, language_choices
@@ -188,7 +189,7 @@ class DirectoryForm(Form):
 
 
 class OfficialProfileForm(FlaskForm):
-    city = SelectField(_l("City"), coerce=int, validate_choice=False)
+    city = SelectField(_l("City"), coerce=record_id, validate_choice=False)
     organization = StringField(_l("Organization"))
     role_title = StringField(_l("Your role"))
     stakeholder_group = SelectField(_l("Stakeholder group"), choices=_stakeholder_groups, validate_choice=False)
@@ -201,13 +202,13 @@ class CityForm(FlaskForm):
     name = StringField(_l("Name"))
     country = StringField(_l("Country"))
     region = StringField(_l("Region"))
-    population = IntegerField(_l("Population (metro area, people)"), validators=[Optional(), NumberRange(min=0)])
+    population = IntegerField(_l("Population (metro area, people)"), validators=[Optional(), NumberRange(min=0), NumberRange(max=100_000_000)])
     timezone = SelectField(_l("Time zone"), choices=zone_choices, validate_choice=False)
     submit = SubmitField(_l("Save city"))
 
 
 class ChallengeForm(FlaskForm):
-    official = SelectField(_l("For the official"), coerce=int, validate_choice=False)
+    official = SelectField(_l("For the official"), coerce=record_id, validate_choice=False)
     title = StringField(_l("Your challenge in one line"))
     description = TextAreaField(_l("Describe the challenge"),
                                 description=_l("What you are trying to do, what you tried, and what you would like to learn."))

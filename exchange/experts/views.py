@@ -10,7 +10,7 @@ from ..common import permissions
 from ..common.errors import DomainError
 from ..common.i18n import sort_key, translated
 from ..common.templating import viewer_zone
-from ..common.web import form_error
+from ..common.web import form_error, optional_id, page_number
 from . import services, vocab
 from .forms import (
     CancelForm,
@@ -145,7 +145,7 @@ def directory():
     query = services.DirectoryQuery(
         words=form.q.data or "", focus_area=form.focus_area.data or "", topic=form.topic.data or "",
         language=form.language.data or "", state=form.state.data or "", available=bool(form.available.data),
-        sort=form.sort.data or "name", page=request.args.get("page", 1, type=int))
+        sort=form.sort.data or "name", page=request.args.get("page", 1, type=page_number))
     try:
         page = services.search_experts(query, viewer_zone=viewer_zone())
     except DomainError as exc:
@@ -278,7 +278,7 @@ def new_request():
         try:
             req = services.create_peer_request(
                 actor=current_user, challenge=form.to_challenge(), official_id=form.official.data if form.official else None,
-                expert_id=int(form.expert.data) if (form.expert.data or "").isdigit() else None)
+                expert_id=optional_id(form.expert.data))
         except DomainError as exc:
             status = form_error(form, exc)
         else:
@@ -319,8 +319,8 @@ def send_request(request_id: int):
     """Send the challenge to one of the suggested experts."""
     req = services.get_peer_request(request_id, actor=current_user)
     form = SendForm()
-    if form.validate_on_submit() and (form.expert.data or "").isdigit():
-        services.send_peer_request(req, actor=current_user, expert_id=int(form.expert.data))
+    if form.validate_on_submit() and optional_id(form.expert.data) is not None:
+        services.send_peer_request(req, actor=current_user, expert_id=optional_id(form.expert.data))
         flash(_("Your request is sent to %(name)s; you will get an email when they answer.", name=req.expert.user.name),
               "success")
     return redirect(url_for("experts.peer_request", request_id=req.id))

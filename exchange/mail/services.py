@@ -10,6 +10,7 @@ import ssl
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email import message_from_string
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -24,7 +25,7 @@ from sqlalchemy import and_, func, or_, select, update
 from ..common.realtime import on_commit
 from ..common.scheduler import Loop, start_every
 from ..common.time import utcnow
-from ..common.urls import request_context_for_rendering
+from ..common.urls import path_for, request_context_for_rendering
 from ..extensions import db
 from .models import STATUSES, OutboxMessage
 
@@ -241,6 +242,48 @@ def window_for(name: str) -> timedelta:
     return timedelta(seconds=float(current_app.config.get(name) or 0))
 
 
+# -- secret links -----------------------------------------------------------------------------------
+#
+# Some emails carry a link that works by itself: a password reset, an address proof, an invitation, a speaker's
+# answer, a survey, a private calendar feed. The database keeps only the hash of such a token (common/tokens.py),
+# but the outbox row keeps the whole message so that it can be delivered (and retried). Once a real transport
+# (SMTP) has delivered it, the row's copy of each such link is replaced by a dead one: an organizer still sees
+# that a link was sent and where to, and a copy of the database opens nothing. Without MAIL_SERVER (the demo,
+# development) the message "goes" to instance/outbox/*.eml, which holds the link anyway, so the row keeps it.
+
+# Routes whose URL carries a secret token (`<token>`); tests/mail/test_outbox.py checks that every such route
+# of the app is listed.
+SECRET_LINK_ENDPOINTS = ("accounts.reset_password", "accounts.verify_email", "calendar.personal_feed",
+                         "exchanges.invitation", "exchanges.speaking", "reports.survey")
+REDACTED = "redacted-after-sending"
+_PLACEHOLDER = "PLACEHOLDER"
+
+
+def _secret_link_pattern() -> re.Pattern:
+    prefixes = []
+    for endpoint in SECRET_LINK_ENDPOINTS:
+        path = path_for(endpoint, token=_PLACEHOLDER)
+        prefixes.append(re.escape(path.partition(_PLACEHOLDER)[0]))
+    return re.compile(rf"((?:{'|'.join(prefixes)}))[A-Za-z0-9_\-]{{16,}}")
+
+
+def redact_secret_links(raw: str) -> str:
+    """Return the message `raw` with the token of every secret link (SECRET_LINK_ENDPOINTS) replaced by REDACTED,
+    in its text and HTML parts, whatever their transfer encoding."""
+    pattern = _secret_link_pattern()
+    message = message_from_string(raw, policy=SMTP)
+    changed = False
+    for part in message.walk():
+        if part.get_content_maintype() != "text" or part.get_content_subtype() not in ("plain", "html"):
+            continue
+        content = part.get_content()
+        redacted = pattern.sub(rf"\g<1>{REDACTED}", content)
+        if redacted != content:
+            part.set_content(redacted, subtype=part.get_content_subtype(), charset="utf-8")
+            changed = True
+    return message.as_string() if changed else raw
+
+
 # -- delivery ---------------------------------------------------------------------------------------
 
 @dataclass
@@ -324,6 +367,8 @@ def deliver_pending(limit: int = 100) -> DeliveryReport:
             log.warning("mail #%s failed (attempt %s): %s", message.id, message.attempts, message.last_error)
         else:
             message.status = "sent"
+            if current_app.config.get("MAIL_SERVER"):  # delivered for real: the row keeps no working link
+                message.raw = redact_secret_links(message.raw)
             message.attempts += 1
             message.sent_at = utcnow()
             message.claimed_until = None

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from ..common.web import record_id
 from .models import MEDIA_KINDS
 from .services import GENDER_LABELS, IDENTITY_LABELS
 
@@ -32,7 +33,7 @@ class SelfDescriptionForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
-    expert = SelectField(_l("Expert"), coerce=int, validators=[DataRequired(_l("Choose an expert."))])
+    expert = SelectField(_l("Expert"), coerce=record_id, validators=[DataRequired(_l("Choose an expert."))])
 
 
 class FollowUpAnswerForm(FlaskForm):
@@ -41,16 +42,16 @@ class FollowUpAnswerForm(FlaskForm):
 
 
 class NoteForm(FlaskForm):
-    exchange_id = SelectField(_l("Exchange"), coerce=int, validators=[DataRequired(_l("Choose an exchange."))])
+    exchange_id = SelectField(_l("Exchange"), coerce=record_id, validators=[DataRequired(_l("Choose an exchange."))])
     title = StringField(_l("Title"), validators=[DataRequired(_l("Give the note a title.")), Length(max=200)])
     challenge = TextAreaField(_l("The challenge"), description=_l("Markdown."), validators=[Optional()])
     practice = TextAreaField(_l("The practice shared"), description=_l("Markdown."), validators=[Optional()])
     lessons = TextAreaField(_l("Transferable lessons"), description=_l("Markdown."), validators=[Optional()])
     next_steps = TextAreaField(_l("Next steps"), description=_l("Markdown."), validators=[Optional()])
-    focus_area_ids = SelectMultipleField(_l("Focus areas"), coerce=int, validators=[Optional()])
-    topic_ids = SelectMultipleField(_l("Topics"), coerce=int, validators=[Optional()])
-    city_ids = SelectMultipleField(_l("Cities"), coerce=int, validators=[Optional()])
-    expert_ids = SelectMultipleField(_l("Experts"), coerce=int, validators=[Optional()])
+    focus_area_ids = SelectMultipleField(_l("Focus areas"), coerce=record_id, validators=[Optional()])
+    topic_ids = SelectMultipleField(_l("Topics"), coerce=record_id, validators=[Optional()])
+    city_ids = SelectMultipleField(_l("Cities"), coerce=record_id, validators=[Optional()])
+    expert_ids = SelectMultipleField(_l("Experts"), coerce=record_id, validators=[Optional()])
     media_links = TextAreaField(
         _l("Media links"), validators=[Optional()],
         description=_l("One a line: the kind (%(kinds)s), the address (http or https), then an optional title.",

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..common.errors import Conflict, DomainError
-from ..common.web import form_error
+from ..common.web import form_error, optional_id
 from . import followups, library, services, surveys
 from .forms import AssignForm, FollowUpAnswerForm, NoteForm, SelfDescriptionForm, SurveyForm
 from .tables import to_csv
@@ -173,7 +173,7 @@ def edit_note(note_id: int | None = None):
     """Write or change an outcome note (organizers)."""
     note = library.get_note(note_id, actor=current_user) if note_id else None
     library.require_manage(actor=current_user, note=note)
-    form = NoteForm(obj=note, data=library.note_form_data(note, request.args.get("exchange", type=int)))
+    form = NoteForm(obj=note, data=library.note_form_data(note, request.args.get("exchange", type=optional_id)))
     form.fill_choices(library.note_choices())
     status = 200
     if form.validate_on_submit():

@@ -111,3 +111,23 @@ def test_bad_queries_are_400_with_a_message(client, schema, query):
 def test_the_api_refuses_writes(client, lagos_webinar):
     assert client.post("/api/v1/exchanges").status_code in (400, 405)
     assert client.delete(f"/api/v1/exchanges/{lagos_webinar.id}").status_code == 405
+
+
+def test_links_and_the_openapi_server_come_from_public_url_never_a_forged_host(app, client, make_exchange,
+                                                                               monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://exchange.example.org")
+    exchange = make_exchange(title="Open data")
+    make_exchange(title="Another")
+    forged = {"Host": "evil.example.com", "X-Forwarded-Host": "evil.example.com", "X-Forwarded-Proto": "http"}
+    document = client.get("/api/v1/openapi.json", headers=forged).json
+    assert document["servers"] == [{"url": "https://exchange.example.org/api/v1"}]
+    page = client.get("/api/v1/exchanges?per_page=1", headers=forged).json
+    assert page["links"]["self"].startswith("https://exchange.example.org/api/v1/exchanges?")
+    assert page["links"]["next"].startswith("https://exchange.example.org/api/v1/exchanges?")
+    assert {item["url"] for item in page["items"]} <= {f"https://exchange.example.org/exchanges/{exchange.id}",
+                                                      f"https://exchange.example.org/exchanges/{exchange.id + 1}"}
+    detail = client.get(f"/api/v1/exchanges/{exchange.id}", headers=forged).json
+    assert detail["url"] == f"https://exchange.example.org/exchanges/{exchange.id}"
+    everything = str(document) + str(page) + str(detail)
+    assert "evil.example.com" not in everything
+

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import email
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from email.policy import default as default_policy
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import time_machine
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from exchange.common.time import utcnow
 from exchange.extensions import db as _db
@@ -326,3 +329,57 @@ def test_the_sequence_of_a_calendar_part_is_remembered_per_person(db, make_user,
     mail.replace_unsent("c", window=timedelta(0))
     assert mail.last_calendar(user.id, "u1@test") == ("REQUEST", 4)  # a replaced message never arrives
     assert mail.last_calendar(make_user().id, "u1@test") is None
+
+
+def _links(raw: str, path: str) -> list[str]:
+    """Return every link to `path`… in the text and HTML parts of the message `raw`."""
+    parsed = email.message_from_string(raw, policy=default_policy)
+    found = []
+    for part in parsed.walk():
+        if part.get_content_type() in ("text/plain", "text/html"):
+            found += re.findall(rf"https?://[^\s\"<>]*{re.escape(path)}[^\s\"<>]*", part.get_content())
+    return found
+
+
+def test_every_route_with_a_secret_token_is_redacted_after_sending(app):
+    routes = {rule.endpoint for rule in app.url_map.iter_rules() if "<token>" in rule.rule}
+    assert routes == set(mail.SECRET_LINK_ENDPOINTS)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_after_smtp_delivery_the_outbox_keeps_no_working_reset_link(client, db, make_user, smtp_server, language):
+    make_user(email="zoe@example.org", name="Zoé Lefèvre", language=language)
+    client.submit("/accounts/reset", {"email": "zoe@example.org"})
+    row = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "password_reset"))
+    assert len(_links(row.raw, "/accounts/reset/")) >= 1  # queued: the message must stay deliverable
+    assert deliver_pending().sent == 1
+    delivered = _links(smtp_server.messages[0].as_string(), "/accounts/reset/")
+    stored = _links(db.session.get(OutboxMessage, row.id).raw, "/accounts/reset/")
+    assert delivered and stored and len(stored) == len(delivered)
+    assert all(link.endswith("/accounts/reset/" + mail.REDACTED) for link in stored)
+    assert not any(link.rsplit("/", 1)[1] in db.session.get(OutboxMessage, row.id).raw for link in delivered)
+    path = urlsplit(stored[0]).path
+    assert client.get(path).status_code == 400  # the organizer's copy opens nothing
+    assert client.get(urlsplit(delivered[0]).path).status_code == 200  # the person's own email still works
+    assert db.session.get(OutboxMessage, row.id).subject  # what was sent, and to whom, stays visible
+    assert db.session.get(OutboxMessage, row.id).to_addr == "zoe@example.org"
+
+
+def test_after_smtp_delivery_a_verification_link_is_redacted_too(client, db, smtp_server):
+    client.submit("/accounts/signup", {"name": "Nia", "email": "nia@example.org", "password": "long enough password",
+                                       "timezone": "UTC", "language": "en"})
+    row = db.session.scalar(select(OutboxMessage).where(OutboxMessage.to_addr == "nia@example.org"))
+    assert _links(row.raw, "/accounts/verify/")
+    deliver_pending()
+    stored = _links(db.session.get(OutboxMessage, row.id).raw, "/accounts/verify/")
+    assert stored and all(link.endswith("/accounts/verify/" + mail.REDACTED) for link in stored)
+    assert client.get(urlsplit(stored[0]).path).status_code == 400
+
+
+def test_without_smtp_the_local_outbox_keeps_the_link_the_demo_needs(client, db, make_user):
+    make_user(email="ana@example.org")
+    client.submit("/accounts/reset", {"email": "ana@example.org"})
+    assert deliver_pending().sent == 1
+    row = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "password_reset"))
+    links = _links(row.raw, "/accounts/reset/")
+    assert links and client.get(urlsplit(links[0]).path).status_code == 200
