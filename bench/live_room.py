@@ -76,8 +76,9 @@ def seed(instance: Path, database_url: str | None, people: int) -> Room:
     from sqlalchemy import insert, select
 
     from exchange import create_app
-    from exchange.accounts.models import User
+    from exchange.accounts.models import LoginSession, User
     from exchange.common.time import utcnow
+    from exchange.common.tokens import hash_token, new_token
     from exchange.exchanges.models import Exchange, ExchangeSession, Registration
     from exchange.extensions import db
 
@@ -105,11 +106,17 @@ def seed(instance: Path, database_url: str | None, people: int) -> Room:
              "updated_at": utcnow()} for uid in ids])
         db.session.commit()
         users = {u.id: u for u in db.session.scalars(select(User))}
+        # One recorded login per person, as the login form leaves one (inserted at once: thousands of people).
+        tokens = {uid: new_token() for uid in users}
+        db.session.execute(insert(LoginSession), [
+            {"user_id": uid, "token_hash": hash_token(token), "created_at": utcnow(), "remembered": False,
+             "expires_at": utcnow() + timedelta(days=1)} for uid, token in tokens.items()])
+        db.session.commit()
         serializer = app.session_interface.get_signing_serializer(app)
         now = int(time.time())
 
         def cookie(uid: int) -> str:
-            data = {"_user_id": users[uid].get_id(), "_fresh": True, "_started": now, "_seen": now}
+            data = {"_user_id": f"{uid}:{tokens[uid]}", "_fresh": True, "_started": now, "_seen": now}
             return f"{app.config.get('SESSION_COOKIE_NAME', 'session')}={serializer.dumps(data)}"
 
         room = Room(session_id=exchange.sessions[0].id, organizer_id=organizer.id, user_ids=ids,

@@ -56,6 +56,7 @@ def seed(app, scale: float) -> dict:
     from sqlalchemy import insert, select, update
 
     from exchange.accounts.models import User
+    from exchange.accounts.services import open_login
     from exchange.common.time import utcnow
     from exchange.exchanges.models import Exchange, ExchangeSession, Registration, time_bounds_values
     from exchange.experts.models import ExpertProfile
@@ -109,6 +110,7 @@ def seed(app, scale: float) -> dict:
         db.session.commit()
         seconds = time.monotonic() - began
         heavy_user = db.session.get(User, heavy)
+        open_login(heavy_user, remember=False)  # a recorded login, as the login form leaves one
         return {"seconds": seconds, "exchanges": n_exchanges, "experts": n_experts, "registrations": len(regs),
                 "exchange_id": exchange_ids[len(exchange_ids) // 2], "token": token,
                 "heavy_id": heavy_user.get_id()}

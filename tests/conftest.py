@@ -41,7 +41,7 @@ from exchange.experts.models import (
 from exchange.experts.reference import load_reference_data
 from exchange.extensions import db as _db
 from exchange.extensions import socketio
-from tests.live.helpers import LiveClient, RoomClient, login_cookie, wait_for
+from tests.live.helpers import LiveClient, RoomClient, log_in, login_cookie, wait_for
 from tests.mail.helpers import Sink, free_port
 
 TEST_PASSWORD = "correct horse battery"
@@ -178,11 +178,7 @@ def login_as(client):
     """Log `client` in as `user` without going through the form."""
 
     def login(user: User, c: FlaskClient | None = None) -> FlaskClient:
-        c = c or client
-        with c.session_transaction() as sess:
-            sess["_user_id"] = user.get_id()
-            sess["_fresh"] = True
-        return c
+        return log_in(c or client, user)
 
     return login
 

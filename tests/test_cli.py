@@ -28,6 +28,7 @@ def test_user_create_prompts_for_password(run, db):
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--role", "official", "--password", "short"], "at least 10 characters"),
+    (["--role", "official", "--password", "Password2024"], "too easy to guess"),
     (["--role", "king", "--password", "long enough password"], "Invalid value for '--role'"),
     (["--role", "official", "--password", "long enough password", "--timezone", "Nowhere/Land"], "Unknown time zone"),
 ])

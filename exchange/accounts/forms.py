@@ -84,3 +84,7 @@ class DeleteAccountForm(FlaskForm):
 
 class ConfirmEmailForm(FlaskForm):
     submit = SubmitField(_l("Confirm my email address"))
+
+
+class LogoutEverywhereForm(FlaskForm):
+    submit = SubmitField(_l("Log out everywhere"))

@@ -6,24 +6,27 @@ Other features' views call `start_login_session` when a form of theirs creates a
 
 from __future__ import annotations
 
-import secrets
 import time
 
 from flask import session
 from flask_login import login_user
 
+from . import services
+
 
 def start_login_session(user, *, remember: bool) -> None:
     """Log `user` in with a fresh session: the reader's language kept, everything else cleared.
 
-    A fresh session at login means nothing an attacker planted before login survives it. `_login` names this
-    login: its live-room connections close when it logs out (live/access.py).
+    A fresh session at login means nothing an attacker planted before login survives it. The login is recorded
+    on the server (`services.open_login`): the session and remember cookies carry its token, and logging out
+    ends it there, so a copy of the cookies stops working too; its live-room connections close (live/access.py).
     """
     user = user._get_current_object() if hasattr(user, "_get_current_object") else user  # never store the proxy
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
+    services.open_login(user, remember=remember)
     now = int(time.time())
-    session.update(_started=now, _seen=now, _remembered=remember, _login=secrets.token_urlsafe(16))
+    session.update(_started=now, _seen=now, _remembered=remember)
     login_user(user, remember=remember)

@@ -1,4 +1,5 @@
-"""Accounts: people who sign in, and their one-time password-reset and email-verification tokens."""
+"""Accounts: people who sign in, their logins (one per browser session), and their one-time password-reset and
+email-verification tokens."""
 
 from __future__ import annotations
 
@@ -37,7 +38,9 @@ class User(UserMixin, db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     language: Mapped[str] = mapped_column(String(8), default="en")
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Raised on password change and logout-everywhere: old session and remember cookies stop working.
+    # Raised whenever every login of the account ends (new password, log out everywhere, disabled, deleted): the
+    # live-room watcher closes all the person's sockets on it (live/access.py). The logins themselves end in
+    # `login_sessions` (`accounts.services.stage_end_logins`).
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -51,6 +54,13 @@ class User(UserMixin, db.Model):
     reset_tokens: Mapped[list[PasswordResetToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
     verification_tokens: Mapped[list[EmailVerificationToken]] = relationship(back_populates="user",
                                                                              cascade="all, delete-orphan")
+    login_sessions: Mapped[list[LoginSession]] = relationship(back_populates="user", cascade="all, delete-orphan",
+                                                              passive_deletes=True)
+
+    # The login this object was loaded for (not columns): set at login and by Flask-Login's loader
+    # (`accounts.services.load_user`). `login_token` is the secret in the cookie, `login_id` its row's id.
+    login_token = None
+    login_id = None
 
     @property
     def email_verified(self) -> bool:
@@ -62,10 +72,37 @@ class User(UserMixin, db.Model):
         return not self.disabled
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """Flask-Login's id, kept in the session and the remember cookie: "<user id>:<login token>"."""
+        return f"{self.id}:{self.login_token or ''}"
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+class LoginSession(db.Model):
+    """One login: a browser that typed the password (or was logged in by an invitation's sign-up).
+
+    The session cookie and the remember cookie carry a random token; this row keeps only its hash. Every request
+    and every live-room event loads the person through it (`accounts.services.load_user`), so a login ends on the
+    server: logging out revokes its row, and a copy of the cookie taken before stops working at once; "log out
+    everywhere", a new password, disabling or deleting the account revoke every row of the account.
+    """
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The login's absolute lifetime (SESSION_ABSOLUTE_SECONDS, or REMEMBER_COOKIE_DURATION with "remember me").
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    remembered: Mapped[bool] = mapped_column(Boolean, default=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    user: Mapped[User] = relationship(back_populates="login_sessions")
+
+    def __repr__(self) -> str:
+        return f"<LoginSession {self.id} user={self.user_id}{' revoked' if self.revoked_at else ''}>"
 
 
 class PasswordResetToken(db.Model):
@@ -114,8 +151,8 @@ class AccessRevocation(db.Model):
     Written in the same transaction as the change that took the right away (a disabled or deleted account, a new
     password, a cancelled place, a removed speaker) or by a logout, so nothing is announced that did not happen
     and no process can miss it: each one reads the rows after its cursor about once a second. Rows name a person
-    (`user_id`: all their connections) or one login (`login`: the `_login` nonce of a browser session); they are
-    kept for an hour and then deleted.
+    (`user_id`: all their connections) or one login (`login`: the id of its `LoginSession` row); they are kept for
+    an hour and then deleted.
     """
 
     __tablename__ = "access_revocations"

@@ -34,7 +34,8 @@ from ..extensions import db
 from ..live.models import ChatMessage, LiveEvent, Mute, Poll, PollBallot, Question, QuestionVote, RaisedHand
 from ..mail.models import OutboxMessage
 from ..reports.models import FollowUp, OutcomeNote, SelfDescription, SurveyInvitation, SurveyResponse
-from .models import EmailVerificationToken, PasswordResetToken, User
+from .models import EmailVerificationToken, LoginSession, PasswordResetToken, User
+from .services import stage_end_logins
 
 # Stored in English (as reference data is); pages show it in the reader's language (`person_name` filter).
 DELETED_NAME = "Deleted user"
@@ -167,6 +168,8 @@ def delete_account(user: User, *, actor: User, password: str) -> None:
         if profile is not None:
             db.session.delete(profile)
     db.session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
+    # Every login ends (its cookies, remember-me too, stop working) and leaves no row behind.
+    db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
     # Pending links name an address (a new one, for an email change): gone with the account.
     db.session.execute(delete(EmailVerificationToken).where(EmailVerificationToken.user_id == user.id))
     old_email = user.email
@@ -178,5 +181,5 @@ def delete_account(user: User, *, actor: User, password: str) -> None:
     user.password_hash = DELETED_PASSWORD
     user.calendar_token = None
     user.disabled = True
-    user.session_version += 1  # every session and remember cookie of the account stops working
+    stage_end_logins(user)  # and every live connection of the account closes
     db.session.commit()

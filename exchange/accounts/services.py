@@ -19,16 +19,19 @@ account).
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Literal
 
 from flask import current_app
+from flask_babel import format_timedelta
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from ..common import permissions
-from ..common.errors import Conflict, Forbidden, Invalid, NotFound
+from ..common.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
 from ..common.time import is_zone, utcnow
 from ..common.tokens import hash_token, new_token
 from ..common.urls import public_url
@@ -36,16 +39,33 @@ from ..config import SUPPORTED_LANGUAGES
 from ..extensions import db
 from ..live.access import record_revocation
 from ..mail.services import Recipient, queue_email
-from .models import EmailVerificationToken, PasswordResetToken, User, UserRole
+from . import throttle
+from .models import EmailVerificationToken, LoginSession, PasswordResetToken, User, UserRole
 
 MIN_PASSWORD_LENGTH = 10
-# The most common passwords of public breach lists that are long enough to pass the length rule.
-COMMON_PASSWORDS = frozenset({
-    "1234567890", "12345678910", "1234567891", "0123456789", "qwertyuiop", "1q2w3e4r5t", "qwerty1234",
-    "password12", "password123", "password1234", "iloveyou12", "abcdefghij", "abc1234567", "1111111111",
-    "0000000000", "9876543210", "qwertyuiop1", "passw0rd123", "letmein123", "welcome123", "changeme123",
-    "administrator", "peerexchange", "1qaz2wsx3edc", "asdfghjkl1", "zaq12wsxcde",
-})
+MAX_PASSWORD_LENGTH = 512
+MIN_PASSWORD_SCORE = 3  # zxcvbn's 0-4 scale: 3 is "safely unguessable", about 10^8 guesses or more
+ESTIMATED_PREFIX = 100  # zxcvbn's time grows with length; the first 100 characters tell the strength enough
+# Words anyone guessing a password of this site tries first, besides the person's own name and address.
+SITE_WORDS = ("peer", "exchange", "peerexchange", "peer exchange", "megacity", "official")
+# zxcvbn's warnings (English only) in our words, so the reason reaches every reader in their language.
+_ESTIMATOR_WARNINGS = {
+    "This is a top-10 common password.": _l("It is one of the most common passwords."),
+    "This is a top-100 common password.": _l("It is one of the most common passwords."),
+    "This is a very common password.": _l("It is one of the most common passwords."),
+    "This is similar to a commonly used password.": _l("It is a common password with small changes."),
+    "A word by itself is easy to guess.": _l("A single word is easy to guess."),
+    "Names and surnames by themselves are easy to guess.": _l("Names are easy to guess."),
+    "Common names and surnames are easy to guess.": _l("Names are easy to guess."),
+    "Straight rows of keys are easy to guess.": _l("Rows and patterns of keys are easy to guess."),
+    "Short keyboard patterns are easy to guess.": _l("Rows and patterns of keys are easy to guess."),
+    'Repeats like "aaa" are easy to guess.': _l("Repeated letters or words are easy to guess."),
+    'Repeats like "abcabcabc" are only slightly harder to guess than "abc".':
+        _l("Repeated letters or words are easy to guess."),
+    'Sequences like "abc" or "6543" are easy to guess.': _l("Sequences such as “abc” or “6543” are easy to guess."),
+    "Recent years are easy to guess.": _l("Years and dates are easy to guess."),
+    "Dates are often easy to guess.": _l("Years and dates are easy to guess."),
+}
 # A fixed hash to check against when no account matches, so a login takes as long either way.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-0")
 
@@ -61,18 +81,45 @@ def hash_password(password: str) -> str:
 
 
 def check_password_strength(password: str, *, email: str = "", name: str = "") -> None:
-    """Raise Invalid when `password` is too weak to protect an account."""
+    """Raise Invalid when `password` is too weak to protect an account.
+
+    The strength is estimated by zxcvbn (Dropbox's estimator, Python port): it knows the passwords of public
+    breach lists, dictionary words, names, keyboard patterns, dates and common substitutions, and is told the
+    person's own name and address and this site's words. A score under `MIN_PASSWORD_SCORE` is refused with its
+    reason, in our words (every language), and the advice that always works: add a word or two.
+    """
     password = password or ""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid(_l("Use at least %(n)d characters for your password.", n=MIN_PASSWORD_LENGTH), field="password")
-    if len(password) > 512:
+    if len(password) > MAX_PASSWORD_LENGTH:
         raise Invalid(_l("That password is too long (at most 512 characters)."), field="password")
     lowered = password.lower()
-    if lowered in COMMON_PASSWORDS or len(set(lowered)) < 4:
-        raise Invalid(_l("That password is too easy to guess. Try a short sentence or several unrelated words."), field="password")
-    local = normalize_email(email).partition("@")[0]
-    if (local and len(local) >= 4 and local in lowered) or (name and name.strip().lower() == lowered):
+    address = normalize_email(email)
+    local = address.partition("@")[0]
+    if (local and len(local) >= 4 and local in lowered) or _only_personal_words(lowered, local, name):
         raise Invalid(_l("Your password must not contain your name or email address."), field="password")
+    inputs = [address, local, *address.partition("@")[2].split("."), *(name or "").split(), *SITE_WORDS]
+    estimate = zxcvbn(password[:ESTIMATED_PREFIX], user_inputs=[word for word in inputs if word])
+    if estimate["score"] < MIN_PASSWORD_SCORE:
+        reason = _ESTIMATOR_WARNINGS.get(estimate["feedback"].get("warning") or "")
+        if reason is not None:
+            raise Invalid(_l("This password is too easy to guess: %(reason)s Add another word or two; a short "
+                             "sentence of unrelated words works well.", reason=reason), field="password")
+        raise Invalid(_l("This password is too easy to guess. Add another word or two; a short sentence of "
+                         "unrelated words works well."), field="password")
+
+
+def _only_personal_words(lowered: str, local: str, name: str) -> bool:
+    """Tell whether the password is nothing but words of the person's name or address, digits and symbols
+    ("OrtizLina2024", "lina.ortiz!")."""
+    words = sorted({w for w in re.split(r"[\W\d_]+", f"{local} {(name or '').lower()}") if len(w) >= 3},
+                   key=len, reverse=True)
+    if not words:
+        return False
+    rest = lowered
+    for word in words:
+        rest = rest.replace(word, "")
+    return rest != lowered and not re.sub(r"[\W\d_]+", "", rest)
 
 
 def _check_choices(timezone: str, language: str) -> None:
@@ -206,7 +253,7 @@ def stage_release_email(email: str, *, keep: User | None = None) -> None:
     now = utcnow()
     holder.email = f"released-{holder.id}@released.invalid"
     holder.disabled = True
-    holder.session_version += 1
+    stage_end_logins(holder)
     for row in [*holder.verification_tokens, *holder.reset_tokens]:
         row.used_at = row.used_at or now
     db.session.flush()  # the address is free before anyone takes it (it is unique)
@@ -263,32 +310,122 @@ def resend_verification(user: User, *, actor: User) -> None:
     db.session.commit()
 
 
-def authenticate(*, email: str, password: str) -> User:
-    """Return the user for these credentials; the error never says which part was wrong."""
-    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+def authenticate(*, email: str, password: str, address: str) -> User:
+    """Return the user for these credentials, tried from client `address`; the error never says which part was
+    wrong.
+
+    Wrong passwords are counted per (account, address) with growing waits (`throttle`): a pair that must wait is
+    refused before the password is even checked (RateLimited, with `retry_after`), whether the account exists or
+    not; the right password clears the pair's count. Nothing is written to the database: `open_login` records
+    the login.
+    """
+    email = normalize_email(email)
+    wait = throttle.wait_seconds(email, address)
+    if wait:
+        raise _too_many_failures(wait)
+    user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
         check_password_hash(_DUMMY_HASH, password or "")
+    if user is None or not check_password_hash(user.password_hash, password or ""):
+        throttle.record_failure(email, address)
         raise Invalid(_l("That email and password do not match an account."))
-    if not check_password_hash(user.password_hash, password or ""):
-        raise Invalid(_l("That email and password do not match an account."))
+    throttle.clear(email, address)
     if user.disabled:
         # Said only to someone who knows the password, so it reveals nothing to a stranger.
         raise Forbidden(_l("This account is disabled. Contact the program organizers."))
-    user.last_login_at = utcnow()
-    db.session.commit()
     return user
+
+
+def _too_many_failures(wait: int) -> RateLimited:
+    when = format_timedelta(timedelta(seconds=wait), add_direction=True)
+    return RateLimited(_l("Too many wrong passwords for this account from your network. Try again %(when)s, or "
+                          "reset your password.", when=when), details={"retry_after": wait})
+
+
+# -- logins: one row per browser session, checked on every request and live-room event --------------------------
+
+
+def open_login(user: User, *, remember: bool) -> str:
+    """Record a new login of `user` and return its token (the secret the cookies carry).
+
+    The login lasts `SESSION_ABSOLUTE_SECONDS`, or `REMEMBER_COOKIE_DURATION` with "remember me"; the user object
+    is marked with it (`login_token`, `login_id`), so Flask-Login writes it into the cookies. The account's dead
+    logins (ended or expired a day ago or more) are deleted on the way.
+    """
+    config = current_app.config
+    lifetime = config["REMEMBER_COOKIE_DURATION"] if remember else config["SESSION_ABSOLUTE_SECONDS"]
+    if isinstance(lifetime, timedelta):
+        lifetime = lifetime.total_seconds()
+    now = utcnow()
+    token = new_token()
+    db.session.execute(delete(LoginSession).where(
+        LoginSession.user_id == user.id,
+        or_(LoginSession.revoked_at < now - timedelta(days=1), LoginSession.expires_at < now - timedelta(days=1))))
+    row = LoginSession(user_id=user.id, token_hash=hash_token(token), created_at=now, remembered=remember,
+                       expires_at=now + timedelta(seconds=float(lifetime)))
+    db.session.add(row)
+    user.last_login_at = now
+    db.session.commit()
+    user.login_token, user.login_id = token, row.id
+    return token
 
 
 def load_user(user_id: str) -> User | None:
-    """Return the user for a Flask-Login id ("<id>:<session_version>"), or None when stale."""
-    ident, _, version = (user_id or "").partition(":")
-    if not ident.isdigit() or not version.isdigit():
+    """Flask-Login's loader: the user of a live login ("<user id>:<login token>"), or None. One query.
+
+    Every request and every live-room event passes here, so an ended login (logged out, logged out everywhere, a
+    new password, a disabled or deleted account) or an expired one opens nothing, whatever cookie carries it.
+    """
+    ident, _, token = (user_id or "").partition(":")
+    if not ident.isdigit() or not token:
         return None
-    user = db.session.get(User, int(ident))
-    if user is None or user.session_version != int(version) or user.disabled:
+    found = db.session.execute(
+        select(User, LoginSession.id).join(LoginSession, LoginSession.user_id == User.id)
+        .where(User.id == int(ident), LoginSession.token_hash == hash_token(token),
+               LoginSession.revoked_at.is_(None), LoginSession.expires_at > utcnow(), User.disabled.is_(False))
+    ).first()
+    if found is None:
         return None
+    user, login_id = found
+    user.login_token, user.login_id = token, login_id
     return user
 
+
+def active_logins(user: User) -> int:
+    """Return how many logins of `user` are live (browsers and devices where the account is logged in)."""
+    return db.session.scalar(select(func.count()).select_from(LoginSession).where(
+        LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None), LoginSession.expires_at > utcnow())) or 0
+
+
+def end_login(*, login_id: int | None) -> None:
+    """Log one login out: its row ends (a copy of its cookies stops working) and its live connections close on
+    every server process."""
+    if not login_id:
+        return
+    row = db.session.get(LoginSession, login_id)
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+    record_revocation(db.session, login=str(login_id))
+    db.session.commit()
+
+
+def stage_end_logins(user: User) -> None:
+    """End every login of `user` and close all their live connections, in the caller's transaction (no commit).
+
+    The one way an account is logged out everywhere (new password, "log out everywhere", disabled, deleted,
+    released address): the rows end, and the raised `session_version` makes the access watcher close the
+    person's sockets on every server process (live/access.py).
+    """
+    db.session.execute(update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()))
+    user.session_version += 1
+
+
+def end_all_logins(user: User, *, actor: User) -> None:
+    """Log the account out on every browser and device, this one too ("log out everywhere")."""
+    permissions.require(actor, "account.edit", user)
+    stage_end_logins(user)
+    db.session.commit()
 
 
 def request_password_reset(*, email: str) -> None:
@@ -318,35 +455,36 @@ def check_reset_token(token: str) -> PasswordResetToken:
     return row
 
 
-def reset_password(*, token: str, new_password: str) -> User:
-    """Set a new password through a one-time link; every other session of the account ends."""
-    row = check_reset_token(token)
-    user = row.user
+def _stage_new_password(user: User, new_password: str) -> None:
+    """Give `user` a new password (checked) in the caller's transaction: every login of the account ends, every
+    outstanding reset link dies (one asked for before the change cannot undo it), and the owner is told."""
     check_password_strength(new_password, email=user.email, name=user.name)
     now = utcnow()
     user.password_hash = hash_password(new_password)
-    user.session_version += 1
-    stage_verify_email(user)  # the link was sent to the account's address: opening it proves the address
-    # One link resets once; any other outstanding links of this account die with it.
-    for other in user.reset_tokens:
-        if other.used_at is None:
-            other.used_at = now
+    stage_end_logins(user)
+    for link in user.reset_tokens:
+        link.used_at = link.used_at or now
     queue_email(Recipient.of(user), "password_changed", subject=_l("Your Peer Exchange password was changed"),
                 context={"user": user})
+
+
+def reset_password(*, token: str, new_password: str) -> User:
+    """Set a new password through a one-time link; every session of the account ends, and every other link."""
+    row = check_reset_token(token)
+    user = row.user
+    _stage_new_password(user, new_password)
+    stage_verify_email(user)  # the link was sent to the account's address: opening it proves the address
     db.session.commit()
     return user
 
 
 def change_password(user: User, *, actor: User, current_password: str, new_password: str) -> User:
-    """Change a password after checking the current one; other sessions are logged out."""
+    """Change a password after checking the current one: every login of the account ends (the caller starts a
+    fresh one for the browser that changed it), and reset links asked for before stop working."""
     permissions.require(actor, "account.edit", user)
     if not check_password_hash(user.password_hash, current_password or ""):
         raise Invalid(_l("Your current password is not correct."), field="current_password")
-    check_password_strength(new_password, email=user.email, name=user.name)
-    user.password_hash = hash_password(new_password)
-    user.session_version += 1
-    queue_email(Recipient.of(user), "password_changed", subject=_l("Your Peer Exchange password was changed"),
-                context={"user": user})
+    _stage_new_password(user, new_password)
     db.session.commit()
     return user
 
@@ -388,14 +526,6 @@ def update_profile(user: User, *, actor: User, name: str, timezone: str, languag
     return user
 
 
-def end_login(*, login: str | None) -> None:
-    """Close the live connections opened with this login (its `_login` nonce) on every server process."""
-    if not login:
-        return
-    record_revocation(db.session, login=login)
-    db.session.commit()
-
-
 def set_disabled(user: User, *, actor: User | None, disabled: bool) -> User:
     """Disable or re-enable an account; a disabled account is logged out everywhere at once."""
     if actor is not None:
@@ -403,7 +533,7 @@ def set_disabled(user: User, *, actor: User | None, disabled: bool) -> User:
         if actor.id == user.id:
             raise Invalid(_l("You cannot disable your own account."))
     user.disabled = disabled
-    user.session_version += 1
+    stage_end_logins(user)
     db.session.commit()
     return user
 

@@ -18,6 +18,7 @@ from .forms import (
     ConfirmEmailForm,
     DeleteAccountForm,
     LoginForm,
+    LogoutEverywhereForm,
     ProfileForm,
     ResetPasswordForm,
     ResetRequestForm,
@@ -59,6 +60,11 @@ def _submitted_email() -> str:
     return "email:" + services.normalize_email(request.form.get("email", ""))
 
 
+def _client_address() -> str:
+    """The client's address (the proxy's `X-Forwarded-For` when `TRUSTED_PROXIES` says to trust it)."""
+    return request.remote_addr or "unknown"
+
+
 def _signed_in_account() -> str:
     """Rate-limit key: the signed-in account, whatever address it comes from."""
     return f"user:{getattr(current_user, 'id', 'anonymous')}"
@@ -91,35 +97,58 @@ def signup():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+# Against guessing many accounts from one address; one account is guarded per (account, address) pair by
+# `services.authenticate` (growing waits), so nobody elsewhere can lock its owner out.
 @limiter.limit("30 per minute", methods=["POST"])
-@limiter.limit("10 per 5 minutes", key_func=_submitted_email, methods=["POST"])
+@limiter.limit("200 per hour", methods=["POST"])
 def login():
     """Log in with email and password."""
     form = LoginForm()
     status = 200
+    headers = {}
     if form.validate_on_submit():
         try:
-            user = services.authenticate(email=form.email.data, password=form.password.data)
+            user = services.authenticate(email=form.email.data, password=form.password.data,
+                                         address=_client_address())
         except DomainError as exc:
             status = form_error(form, exc)
+            if exc.details.get("retry_after"):
+                headers["Retry-After"] = str(exc.details["retry_after"])
         else:
             start_login_session(user, remember=bool(form.remember.data))
             flash(_("You are logged in."), "success")
             return redirect(safe_next(request.args.get("next"), url_for("main.home")))
     elif form.is_submitted():
         status = 400
-    return render_template("accounts/login.html", form=form), status
+    return render_template("accounts/login.html", form=form), status, headers
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Log out (POST with a CSRF token, so no other site can log you out); this login's live sockets close."""
-    nonce = session.get("_login")
+    """Log out (POST with a CSRF token, so no other site can log you out): the login ends on the server, so a
+    copy of its cookies stops working, and its live sockets close."""
+    login_id = current_user.login_id if current_user.is_authenticated else None
     logout_user()
     session.clear()
-    services.end_login(login=nonce)
+    services.end_login(login_id=login_id)
     flash(_("You are logged out."), "success")
     return redirect(url_for("main.home"))
+
+
+@bp.route("/logout/everywhere", methods=["GET", "POST"])
+@login_required
+def logout_everywhere():
+    """Log out on every browser and device, this one too. GET asks first (a page with the button: no script
+    needed); POST (CSRF checked app-wide) does it: every login ends and every live connection closes."""
+    form = LogoutEverywhereForm()
+    if request.method == "POST" and form.validate_on_submit():
+        services.end_all_logins(current_user._get_current_object(), actor=current_user)
+        logout_user()
+        session.clear()
+        flash(_("You are logged out on every browser and device."), "success")
+        return redirect(url_for("main.home"))
+    return render_template("accounts/logout_everywhere.html", form=form,
+                           logins=services.active_logins(current_user)), 400 if form.is_submitted() else 200
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -193,6 +222,14 @@ def resend_verification():
     return redirect(safe_next(request.form.get("next"), url_for("main.home")))
 
 
+def _profile_page(*, form=None, password_form=None, email_form=None, delete_form=None) -> str:
+    """The profile page with its forms (the one that was sent, with its errors) and the number of live logins."""
+    return render_template("accounts/profile.html", form=form or ProfileForm(obj=current_user),
+                           password_form=password_form or ChangePasswordForm(prefix="pw"),
+                           email_form=email_form or ChangeEmailForm(prefix="em"), delete_form=delete_form,
+                           logins=services.active_logins(current_user))
+
+
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile():
@@ -210,8 +247,7 @@ def profile():
             return redirect(url_for("accounts.profile"))
     elif form.is_submitted():
         status = 400
-    return render_template("accounts/profile.html", form=form, password_form=ChangePasswordForm(prefix="pw"),
-                           email_form=ChangeEmailForm(prefix="em")), status
+    return _profile_page(form=form), status
 
 
 @bp.route("/profile/password", methods=["POST"])
@@ -227,11 +263,12 @@ def change_password():
         except DomainError as exc:
             status = form_error(form, exc)
         else:
-            start_login_session(user, remember=False)  # stay logged in here with the new session version
+            # Every login ended with the old password, this one too (a copy of its cookie with it); stay logged
+            # in here with a fresh login.
+            start_login_session(user, remember=bool(session.get("_remembered")))
             flash(_("Your password is changed. Other devices are logged out."), "success")
             return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=ProfileForm(obj=current_user), password_form=form,
-                           email_form=ChangeEmailForm(prefix="em")), status
+    return _profile_page(password_form=form), status
 
 
 @bp.route("/profile/email", methods=["POST"])
@@ -249,8 +286,7 @@ def change_email():
             flash(_("We sent a message to %(email)s. Your sign-in address changes only when you open the link in it.",
                     email=services.normalize_email(form.email.data)), "success")
             return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=ProfileForm(obj=current_user),
-                           password_form=ChangePasswordForm(prefix="pw"), email_form=form), status
+    return _profile_page(email_form=form), status
 
 
 def _best_language() -> str:
@@ -284,6 +320,4 @@ def delete_account():
             session.clear()
             flash(_("Your account is deleted."), "success")
             return redirect(url_for("main.home"))
-    return render_template("accounts/profile.html", form=ProfileForm(obj=current_user),
-                           password_form=ChangePasswordForm(prefix="pw"), email_form=ChangeEmailForm(prefix="em"),
-                           delete_form=form), 400
+    return _profile_page(delete_form=form), 400

@@ -4,7 +4,8 @@ Every event already re-checks the person's seat (services.get_seat), so a remove
 On top of that, their open connections are closed within about a second, on every server process:
 - a change of account (disabled, deleted, role, session version: a new password) or of a place in an exchange
   (registration status, speaker role or status, removal) closes every socket of that person;
-- logging out closes the sockets opened with that login (the `_login` nonce of the session).
+- logging out closes the sockets opened with that login (the id of its `LoginSession` row); logging out
+  everywhere, like a new password, raises the session version and closes all of them.
 The browser client reconnects and re-joins; the join decides anew with the current rights.
 
 How a loss of access travels (one path, whatever process made the change):
@@ -59,9 +60,9 @@ def user_room(user_id: int) -> str:
     return f"user:{user_id}"
 
 
-def login_room(nonce: str) -> str:
-    """The Socket.IO room of the connections opened with one login (one browser session)."""
-    return f"login:{nonce}"
+def login_room(login: str) -> str:
+    """The Socket.IO room of the connections opened with one login (one browser session: its row's id)."""
+    return f"login:{login}"
 
 
 def disconnect_room(room: str) -> int:
@@ -87,7 +88,7 @@ def close_connections(*, users: set[int] | frozenset[int] = frozenset(),
                       logins: set[str] | frozenset[str] = frozenset()) -> int:
     """Close this process's live connections of these people and these logins; return how many were closed."""
     closed = sum(disconnect_room(user_room(user_id)) for user_id in sorted(users))
-    return closed + sum(disconnect_room(login_room(nonce)) for nonce in sorted(logins))
+    return closed + sum(disconnect_room(login_room(login)) for login in sorted(logins))
 
 
 # --- recording a loss of access (inside the transaction that makes it) ---------------------------------------

@@ -153,15 +153,17 @@ def _start_heartbeat() -> None:
 def on_connect(auth=None):
     """Any page of this site may connect (the Origin is checked by Engine.IO: same origin only).
 
-    Every event then checks the person behind the login cookie and acks. A logged-in connection joins its
-    person's room and its login's room, so losing a right or logging out closes it (live/access.py).
+    A cookie of a login that ended (logged out, logged out everywhere, a new password, a disabled account) or
+    expired is refused: it names a login the server no longer knows. Every event then checks the person behind
+    the login cookie again and acks. A logged-in connection joins its person's room and its login's room, so
+    losing a right or logging out closes it (live/access.py).
     """
+    if not current_user.is_authenticated and "_user_id" in flask_session:  # (loading it may have set the id)
+        return False
     _start_heartbeat()
     if current_user.is_authenticated:
         join_room(access.user_room(current_user.id))
-        nonce = flask_session.get("_login")
-        if nonce:
-            join_room(access.login_room(nonce))
+        join_room(access.login_room(str(current_user.login_id)))
     return True
 
 

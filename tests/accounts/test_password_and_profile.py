@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 import time_machine
+from sqlalchemy import func, select
 
 from exchange.accounts.models import User
 from exchange.common.time import utcnow
@@ -149,3 +151,89 @@ def test_user_model_repr_and_flags(make_user):
     user: User = make_user(role="expert")
     assert repr(user) == f"<User {user.id} expert>"
     assert user.is_active
+
+
+# --- password strength (zxcvbn) and reset links that die with a password change --------------------------------
+
+GUESSABLE = ["qwerty12345", "iloveyou123", "Password2024"]
+TOO_EASY = "This password is too easy to guess"
+ADVICE = "Add another word or two; a short sentence of unrelated words works well."
+SIGN_UP = {"name": "Lina Ortiz", "email": "lina.ortiz@lagos.gov.ng", "timezone": "Africa/Lagos", "language": "en"}
+
+
+@pytest.mark.parametrize("password", GUESSABLE)
+def test_sign_up_refuses_a_guessable_password_and_says_why(client, db, password):
+    response = client.submit("/accounts/signup", {**SIGN_UP, "password": password})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert TOO_EASY in page and ADVICE in page
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_the_reason_is_in_the_readers_language(client, db):
+    response = client.submit("/accounts/signup", {**SIGN_UP, "password": "qwerty12345", "language": "es"},
+                             headers={"Accept-Language": "es"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Esta contraseña es demasiado fácil de adivinar" in page and "contraseñas más comunes" in page
+
+
+@pytest.mark.parametrize("password", ["OrtizLina2024", "lina.ortiz!!"])
+def test_a_password_made_of_the_name_or_address_is_refused(client, db, password):
+    response = client.submit("/accounts/signup", {**SIGN_UP, "password": password})
+    assert response.status_code == 400
+    assert "must not contain your name or email" in response.get_data(as_text=True)
+
+
+def test_a_strong_password_is_accepted_at_sign_up(client, db):
+    response = client.submit("/accounts/signup", {**SIGN_UP, "password": "lagos open data 2026"})
+    assert response.status_code == 200 and "Check your email" in response.get_data(as_text=True)
+    assert db.session.scalar(select(User.email)) == "lina.ortiz@lagos.gov.ng"
+
+
+@pytest.mark.parametrize("password", GUESSABLE)
+def test_changing_or_resetting_to_a_guessable_password_is_refused(client, db, make_user, login_as, outbox,
+                                                                   password):
+    user = make_user(email="careful@example.org")
+    old_hash = user.password_hash
+    login_as(user)
+    changed = client.submit("/accounts/profile/password", {"pw-current_password": TEST_PASSWORD,
+                                                          "pw-password": password, "pw-confirm": password},
+                            page="/accounts/profile")
+    assert changed.status_code == 400 and TOO_EASY in changed.get_data(as_text=True)
+    client.submit("/accounts/reset", {"email": "careful@example.org"})
+    link = reset_link(outbox, "careful@example.org")
+    reset = client.submit(link, {"password": password, "confirm": password})
+    assert reset.status_code == 400 and TOO_EASY in reset.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.password_hash == old_hash
+
+
+def test_a_reset_link_asked_for_before_a_password_change_dies_with_it(client, db, make_user, login_as, outbox):
+    user = make_user(email="stolen-mailbox@example.org")
+    client.submit("/accounts/reset", {"email": "stolen-mailbox@example.org"})
+    link = reset_link(outbox, "stolen-mailbox@example.org")
+    assert client.get(link).status_code == 200  # the link works until...
+    login_as(user)
+    changed = client.submit("/accounts/profile/password", {"pw-current_password": TEST_PASSWORD,
+                                                          "pw-password": "fresh pass phrase",
+                                                          "pw-confirm": "fresh pass phrase"}, page="/accounts/profile")
+    assert changed.status_code == 302  # ...the owner changes the password
+    client.submit("/accounts/logout", page="/accounts/profile")
+    refused = client.get(link)
+    assert refused.status_code == 400 and "not valid or was already used" in refused.get_data(as_text=True)
+    posted = client.post(link, data={"password": "the intruder's pick 7", "confirm": "the intruder's pick 7"})
+    assert posted.status_code == 400
+    login = client.submit("/accounts/login", {"email": "stolen-mailbox@example.org", "password": "fresh pass phrase"})
+    assert login.status_code == 302
+
+
+def test_a_second_reset_kills_the_first_link(client, db, make_user, outbox):
+    make_user(email="twice@example.org")
+    client.submit("/accounts/reset", {"email": "twice@example.org"})
+    first = reset_link(outbox, "twice@example.org")
+    client.submit("/accounts/reset", {"email": "twice@example.org"})
+    second = reset_link(outbox, "twice@example.org")
+    assert first != second
+    assert client.submit(second, {"password": "fresh pass phrase", "confirm": "fresh pass phrase"}).status_code == 302
+    assert client.get(first).status_code == 400

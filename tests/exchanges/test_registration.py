@@ -19,6 +19,7 @@ from exchange.exchanges.registrations import (
 from exchange.exchanges.registrations import register as register_for
 from tests.conftest import body_text
 from tests.exchanges.conftest import calendar_of
+from tests.live.helpers import log_in
 
 
 def _status(db, exchange, user) -> str:
@@ -208,9 +209,7 @@ def test_the_last_seat_goes_to_exactly_one_of_many_simultaneous_requests(app, db
     exchange_id, url = exchange.id, f"/exchanges/{exchange.id}"
     clients = []
     for person in racers:
-        c = app.test_client()
-        with c.session_transaction() as sess:
-            sess["_user_id"] = person.get_id()
+        c = log_in(app.test_client(), person)
         clients.append((c, c.csrf_token(url)))
 
     # Widen the window between counting seats and taking one: each request waits (briefly) for the others to

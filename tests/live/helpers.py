@@ -11,10 +11,21 @@ import time
 import requests
 import socketio as socketio_client
 
+from exchange.accounts.services import open_login
 from exchange.extensions import socketio
 
 NS = "/live"
 PASSWORD = "correct horse battery"  # the password make_user gives everyone (tests/conftest.py)
+
+
+def log_in(http, user, *, remember: bool = False):
+    """Log the Flask test client `http` in as `user` without the form: a recorded login (`open_login`, committed in
+    the current app context) and its id in the session cookie, as the login form leaves them. Returns `http`."""
+    open_login(user, remember=remember)
+    with http.session_transaction() as sess:
+        sess["_user_id"] = user.get_id()
+        sess["_fresh"] = True
+    return http
 
 
 class LiveClient:
@@ -25,9 +36,7 @@ class LiveClient:
         self.user = user
         self.http = app.test_client()
         if user is not None:
-            with self.http.session_transaction() as sess:
-                sess["_user_id"] = user.get_id()
-                sess["_fresh"] = True
+            log_in(self.http, user)
         self.inbox: list[tuple[str, object]] = []
         # A fresh app context per call, as in production: its own database session and its own current_user.
         with app.app_context():

@@ -34,6 +34,8 @@ ROUTES: list[tuple[str, str, dict, tuple]] = [
     ("accounts.verify_email", "POST", {"token": "not-a-token"}, ANY),
     ("accounts.resend_verification", "POST", {}, L),
     ("accounts.logout", "POST", {}, P),
+    ("accounts.logout_everywhere", "GET", {}, L),
+    ("accounts.logout_everywhere", "POST", {}, L),
     ("accounts.profile", "GET", {}, L),
     ("accounts.profile", "POST", {}, L),
     ("accounts.change_email", "POST", {}, L),
