@@ -11,9 +11,12 @@ import re
 from datetime import UTC, timedelta
 from io import BytesIO
 
+import pytest
 from sqlalchemy import select
 
+from exchange.common.errors import Conflict
 from exchange.common.time import utcnow
+from exchange.exchanges import services
 from exchange.exchanges.models import Exchange, ExchangeTeamMember
 from tests.conftest import body_text
 
@@ -192,3 +195,20 @@ def test_registration_notices_go_to_the_team_not_to_other_organizers(db, make_ex
     assert any("olivia@example.org" in r for r in recipients) and any("kofi@example.org" in r for r in recipients)
     assert not any("otto@example.org" in r for r in recipients)
     assert re.search(r"To approve: Adaeze Official", outbox.last(to="kofi@example.org")["Subject"])
+
+
+def test_a_speakers_clash_with_another_teams_draft_does_not_reveal_it(db, organizer, make_exchange, make_user,
+                                                                       make_expert_user, add_speaker):
+    other = make_user(role="organizer", name="Otto Outside")
+    expert = make_expert_user(name="Marcus Reed")
+    secret = make_exchange(created_by=other, title="Secret merger talks", status="draft")
+    add_speaker(expert, secret.sessions[0], "panelist")
+    ours = make_exchange(created_by=organizer, title="Ours")
+    with pytest.raises(Conflict) as refused:
+        services.add_speaker(ours.sessions[0], actor=organizer, user_id=expert.id, role="panelist")
+    assert "Marcus Reed already speaks at another session" in str(refused.value.message)
+    assert "Secret" not in str(refused.value.message)
+    theirs = make_exchange(created_by=other, title="Their webinar", starts_at=ours.sessions[0].starts_at)
+    with pytest.raises(Conflict) as told:  # the draft's own team is told which session it is
+        services.add_speaker(theirs.sessions[0], actor=other, user_id=expert.id, role="panelist")
+    assert "Secret merger talks" in str(told.value.message)
