@@ -119,15 +119,19 @@ def _register_rules() -> None:
 
     `common/permissions.py` never imports a feature, so these rules exist only once an app is made; adding them again
     (several apps in one process) changes nothing (docs/architecture.md, "Signals and registered rules"):
-    - exchanges/permissions.py `register_rules`: `exchange.view`, `.join`, `.register`, `.calendar`, asked of an
-      exchange's speakers, registrations and invitations, one EXISTS query each;
-    - live/seats.py `register_rules`: `live.join`, `live.moderate`, from the person's role in the room.
+    - exchanges/permissions.py `register_rules`: `exchange.manage` (its team), `.view`, `.join`, `.register`,
+      `.calendar`, asked of an exchange's team, speakers, registrations and invitations, one EXISTS query each;
+    - live/seats.py `register_rules`: `live.join`, `live.moderate`, `live.export`, from the person's role in the room;
+    - reports/permissions.py `register_rules`: `reports.view`, `followup.assign`, `followup.answer` (the team of
+      the exchange, the assigned expert).
     """
     from .exchanges.permissions import register_rules as register_exchange_rules
     from .live.seats import register_rules as register_live_rules
+    from .reports.permissions import register_rules as register_report_rules
 
     register_exchange_rules()
     register_live_rules()
+    register_report_rules()
 
 
 def _register_feature_filters(app: Flask) -> None:

@@ -9,7 +9,14 @@ from sqlalchemy import select
 from .accounts.models import User
 from .accounts.services import hash_password
 from .common.time import utcnow
-from .exchanges.models import Exchange, ExchangeSession, Registration, SessionSpeaker, Track
+from .exchanges.models import (
+    Exchange,
+    ExchangeSession,
+    ExchangeTeamMember,
+    Registration,
+    SessionSpeaker,
+    Track,
+)
 from .experts.models import (
     AvailabilityWindow,
     City,
@@ -29,6 +36,8 @@ DEMO_PASSWORD = "demo-peer-exchange"
 DEMO_PEOPLE = [
     ("admin", "admin@demo.peer-exchange.org", "Ada Admin", "America/New_York", "en"),
     ("organizer", "organizer@demo.peer-exchange.org", "Olivia Organizer", "America/New_York", "en"),
+    # On the webinar's team with Olivia, not on the conference's: she sees the conference as anyone does.
+    ("organizer", "coorganizer@demo.peer-exchange.org", "Kofi Mensah", "Africa/Accra", "en"),
     ("expert", "chicago.cio@demo.peer-exchange.org", "Marcus Reed", "America/Chicago", "en"),
     ("expert", "la.data@demo.peer-exchange.org", "Elena Vargas", "America/Los_Angeles", "en"),
     ("expert", "boston.engage@demo.peer-exchange.org", "Priya Natarajan", "America/New_York", "en"),
@@ -148,6 +157,14 @@ def _ensure_exchange(external_id: str, **fields) -> tuple[Exchange, bool]:
     return exchange, True
 
 
+def _ensure_team(exchange: Exchange, members: list[User], added_by: User) -> None:
+    """Put these organizers on the exchange's team (the creator first); members already there stay as they are."""
+    on_team = {m.user_id for m in exchange.team if m.user_id is not None}
+    for member in members:
+        if member.id not in on_team:
+            exchange.team.append(ExchangeTeamMember(user=member, added_by=added_by))
+
+
 def _ensure_exchanges(users: dict[str, User]) -> None:
     now = utcnow().replace(second=0, microsecond=0)
     organizer = users["organizer@demo.peer-exchange.org"]
@@ -183,6 +200,7 @@ def _ensure_exchanges(users: dict[str, User]) -> None:
             session.starts_at, session.ends_at = now - timedelta(minutes=15), now + timedelta(minutes=75)
             session.room_status = "open"
             session.ical_sequence += 1
+    _ensure_team(webinar, [organizer, users["coorganizer@demo.peer-exchange.org"]], organizer)
 
     conference, created = _ensure_exchange(
         "demo-conference-engagement", kind="conference", status="published", visibility="public",
@@ -214,6 +232,7 @@ def _ensure_exchanges(users: dict[str, User]) -> None:
                                       SessionSpeaker(user=organizer, role="moderator", status="accepted")]),
         ]
         conference.registrations = [Registration(user=o, status="registered") for o in officials[2:]]
+    _ensure_team(conference, [organizer], organizer)  # Olivia alone: Kofi is not on this one
 
 
 def _ensure_live_room(users: dict[str, User]) -> None:

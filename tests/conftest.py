@@ -238,20 +238,26 @@ def body_text(message: Message) -> str:
 
 @pytest.fixture
 def make_exchange(db, make_user):
-    """Create a published public webinar with one session starting in a day (overrides set any column)."""
+    """Create a published public webinar with one session starting in a day (overrides set any column).
+
+    Its creator (`created_by`, a new organizer unless given) is on its team, as when an organizer creates one;
+    `team` names co-organizers to add."""
     from datetime import timedelta
 
     from exchange.common.time import utcnow
-    from exchange.exchanges.models import Exchange, ExchangeSession
+    from exchange.exchanges.models import Exchange, ExchangeSession, ExchangeTeamMember
 
     def make(*, sessions: int = 1, starts_at=None, duration=timedelta(hours=1), session_zone: str = "UTC",
-             **overrides) -> Exchange:
+             team=(), **overrides) -> Exchange:
         values = {"kind": "webinar", "title": "Open data in practice", "status": "published",
                   "visibility": "public", "timezone": "UTC"}
         values.update(overrides)
         if "created_by" not in values:
             values["created_by"] = make_user(role="organizer")
         exchange = Exchange(**values)
+        creator = values["created_by"]
+        for member in ([creator] if creator is not None and creator.role in ("organizer", "admin") else []) + list(team):
+            exchange.team.append(ExchangeTeamMember(user=member, added_by=creator))
         start = starts_at or (utcnow() + timedelta(days=1)).replace(second=0, microsecond=0)
         for index in range(sessions):
             begin = start + index * (duration + timedelta(minutes=15))

@@ -254,3 +254,21 @@ def test_demo_keeps_a_public_url_that_is_set(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "Links in emails and calendars use https://exchange.example.org (set)" in result.output
     assert app.config["PUBLIC_URL"] == "https://exchange.example.org"
+
+
+def test_the_demo_shows_teams_two_organizers_run_the_webinar_and_only_olivia_the_conference(run, db, client):
+    from exchange.exchanges.models import Exchange, ExchangeTeamMember
+
+    run("demo", "--no-serve")
+    assert run("demo", "--no-serve").exit_code == 0  # a second run adds nobody twice
+    teams = {}
+    for external_id in ("demo-webinar-open-data", "demo-conference-engagement"):
+        exchange = db.session.scalar(select(Exchange).where(Exchange.external_id == external_id))
+        teams[external_id] = sorted(db.session.scalars(select(User.email).join(
+            ExchangeTeamMember, ExchangeTeamMember.user_id == User.id).where(ExchangeTeamMember.exchange_id == exchange.id)))
+    assert teams == {"demo-webinar-open-data": ["coorganizer@demo.peer-exchange.org", "organizer@demo.peer-exchange.org"],
+                     "demo-conference-engagement": ["organizer@demo.peer-exchange.org"]}
+    client.submit("/accounts/login", {"email": "coorganizer@demo.peer-exchange.org", "password": DEMO_PASSWORD})
+    webinar, conference = (db.session.scalar(select(Exchange.id).where(Exchange.external_id == e)) for e in teams)
+    assert client.get(f"/exchanges/{webinar}/edit").status_code == 200
+    assert client.get(f"/exchanges/{conference}/edit").status_code == 404

@@ -98,6 +98,42 @@ def test_the_sequence_migration_reads_the_sequence_of_messages_already_queued(tm
         with db.engine.connect() as conn:
             rows = conn.execute(text("SELECT ical_uid, ical_sequence FROM outbox_messages ORDER BY id")).all()
         assert [tuple(r) for r in rows] == [("session-1@peer-exchange.local", 7), (None, None)]
+
+
+def test_the_teams_migration_puts_each_exchanges_creator_on_its_team(tmp_path, monkeypatch):
+    """Existing exchanges keep being run by the organizer who created them; one without a creator gets no team
+    (administrators run it), and nobody else is added."""
+    from sqlalchemy import text
+
+    from exchange.accounts.models import User
+    from exchange.exchanges.models import Exchange
+    from exchange.exchanges.permissions import runs_exchange
+
+    monkeypatch.setenv("EXCHANGE_INSTANCE", str(tmp_path))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'teams.sqlite'}", "SECRET_KEY": "x"})
+    now = "2026-12-01 10:00:00.000000"
+    with app.app_context():
+        upgrade(revision="9b4d2e7f1a3c")
+        with db.engine.begin() as conn:
+            for n, (name, role) in enumerate((("Olivia", "organizer"), ("Otto", "organizer"), ("Ada", "admin")), 1):
+                conn.execute(text("INSERT INTO users (id, email, name, password_hash, role, timezone, language, "
+                                  "disabled, session_version, created_at) VALUES (:id, :email, :name, '!', :role, "
+                                  "'UTC', 'en', false, 1, :now)"),
+                             {"id": n, "email": f"{name.lower()}@example.org", "name": name, "role": role, "now": now})
+            for n, creator in ((1, 1), (2, None), (3, 1)):
+                conn.execute(text("INSERT INTO exchanges (id, kind, title, description, status, visibility, "
+                                  "requires_approval, video_url, timezone, languages, interpretation_notes, "
+                                  "created_by_id, created_at, updated_at) VALUES (:id, 'webinar', :title, '', "
+                                  "'draft', 'public', false, '', 'UTC', 'en', '', :creator, :now, :now)"),
+                             {"id": n, "title": f"Exchange {n}", "creator": creator, "now": now})
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT exchange_id, user_id FROM exchange_team_members ORDER BY exchange_id"))
+            assert [tuple(r) for r in rows] == [(1, 1), (3, 1)]
+        olivia, otto, ada = (db.session.get(User, n) for n in (1, 2, 3))
+        first, orphan = db.session.get(Exchange, 1), db.session.get(Exchange, 2)
+        assert runs_exchange(olivia, first) and not runs_exchange(otto, first)
+        assert not runs_exchange(olivia, orphan) and runs_exchange(ada, orphan)
         downgrade(revision="9b4d2e7f1a3c")
         db.session.remove()
         db.engine.dispose()

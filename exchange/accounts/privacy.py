@@ -28,7 +28,7 @@ from werkzeug.security import check_password_hash
 from ..common import permissions
 from ..common.errors import Invalid
 from ..common.time import utcnow
-from ..exchanges.models import Invitation, Registration, SessionSpeaker
+from ..exchanges.models import ExchangeTeamMember, Invitation, Registration, SessionSpeaker
 from ..experts.models import ExpertProfile, OfficialProfile, PeerRequest
 from ..extensions import db
 from ..live.models import ChatMessage, LiveEvent, Mute, Poll, PollBallot, Question, QuestionVote, RaisedHand
@@ -80,6 +80,7 @@ def export_personal_data(user: User, *, actor: User) -> dict:
         "expert_profile": next(iter(_mine(ExpertProfile, ExpertProfile.user_id, user.id)), None),
         "registrations": _mine(Registration, Registration.user_id, user.id),
         "speaking": _mine(SessionSpeaker, SessionSpeaker.user_id, user.id),
+        "exchange_teams": _mine(ExchangeTeamMember, ExchangeTeamMember.user_id, user.id),
         "peer_requests": [_row(r) for r in db.session.scalars(select(PeerRequest).where(
             (PeerRequest.official_id == user.id) | (PeerRequest.requester_id == user.id)).order_by(PeerRequest.id))],
         "chat_messages": _mine(ChatMessage, ChatMessage.author_id, user.id),
@@ -152,6 +153,10 @@ def _forget_elsewhere(user: User, old_email: str) -> None:
     db.session.execute(update(SurveyResponse).where(SurveyResponse.user_id == user.id).values(user_id=None))
     db.session.execute(update(FollowUp).where(FollowUp.assigned_by_id == user.id).values(assigned_by_id=None))
     db.session.execute(update(OutcomeNote).where(OutcomeNote.created_by_id == user.id).values(created_by_id=None))
+    # A deleted organizer leaves the teams they were on (administrators still run those exchanges).
+    db.session.execute(delete(ExchangeTeamMember).where(ExchangeTeamMember.user_id == user.id))
+    db.session.execute(update(ExchangeTeamMember).where(ExchangeTeamMember.added_by_id == user.id)
+                       .values(added_by_id=None))
 
 
 def delete_account(user: User, *, actor: User, password: str) -> None:

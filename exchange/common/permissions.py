@@ -51,8 +51,9 @@ def _asked_expert(user: Any, req: Any) -> bool:
 
 
 RULES: dict[str, Callable[[Any, Any], bool]] = {
+    # Program-wide organizer powers. Running ONE exchange ("exchange.manage") is its team's and administrators':
+    # exchange/exchanges/permissions.py adds that rule (it reads the exchange's team).
     "exchange.create": lambda user, _obj: is_organizer(user),
-    "exchange.manage": lambda user, _obj: is_organizer(user),  # every organizer runs the whole program
     "program.import": lambda user, _obj: is_organizer(user),
     "assistant.use": lambda user, _obj: is_organizer(user),
     "account.edit": lambda user, target: _active(user) and (target is None or target.id == user.id),
@@ -77,15 +78,12 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "peer_request.cancel": lambda user, req: is_organizer(user) or _peer_request_party(user, req),
     "peer_request.respond": _asked_expert,
     "peer_request.make_exchange": lambda user, req: is_organizer(user) and req is not None and req.status == "accepted",
-    # "exchange.view", "exchange.join", "exchange.register" and "exchange.calendar" (asked of an exchange's rows)
-    # are added by exchange/exchanges/permissions.py; "live.join" and "live.moderate" (a person's role in a room)
-    # by exchange/live/seats.py; the app factory calls their register_rules().
-    "live.export": lambda user, _session: is_organizer(user),
-    # Reports, follow-ups and the library: organizers report and assign; the assigned expert answers.
-    "reports.view": lambda user, _obj: is_organizer(user),
-    "followup.assign": lambda user, _obj: is_organizer(user),
-    "followup.answer": lambda user, fu: _active(user) and fu is not None and (
-        is_organizer(user) or (fu.expert_id == user.id and fu.status in ("assigned", "answered"))),
+    # "exchange.manage", "exchange.view", "exchange.join", "exchange.register" and "exchange.calendar" (asked of an
+    # exchange's team and rows) are added by exchange/exchanges/permissions.py; "live.join", "live.moderate" and
+    # "live.export" (a person's role in a room) by exchange/live/seats.py; "reports.view", "followup.assign" and
+    # "followup.answer" (an exchange's team, the assigned expert) by exchange/reports/permissions.py; the app
+    # factory calls their register_rules().
+    # The library: organizers write outcome notes for the whole program.
     "library.manage": lambda user, _obj: is_organizer(user),
     "library.view_note": lambda user, note: note is not None and (note.status == "published" or is_organizer(user)),
     "self_description.edit": lambda user, _obj: _active(user),

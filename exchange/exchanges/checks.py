@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select
 
 from ..accounts.models import User
-from ..common import text, timefmt
+from ..common import permissions, text, timefmt
 from ..common.errors import Conflict, Invalid
 from ..common.time import local_to_utc
 from ..extensions import db
@@ -102,6 +102,10 @@ def check_clash(user: User, starts_at: datetime, ends_at: datetime, *, exclude_s
     if exclude_session_id is not None:
         query = query.where(ExchangeSession.id != exclude_session_id)
     other = db.session.scalar(query)
+    if other is not None and actor is not None and not permissions.can(actor, "exchange.view", other.exchange):
+        # Another team's draft or private exchange: its name and time stay theirs.
+        raise Conflict(_l("%(name)s already speaks at another session that overlaps this one.", name=user.name),
+                       field="user_id")
     if other is not None:
         raise Conflict(_l("%(name)s already speaks at “%(session)s” (%(title)s), %(when)s, which overlaps this session.",
                           name=user.name, session=other.title, title=other.exchange.title,

@@ -152,6 +152,18 @@ class SpeakerForm(FlaskForm):
         self.user_id.choices = [(u.id, f"{u.name} ({u.timezone})") for u in services.speaker_choices()]
 
 
+class TeamMemberForm(FlaskForm):
+    user_id = SelectField(_l("Organizer"), coerce=int, validate_choice=False)
+    submit = SubmitField(_l("Add to the team"))
+
+    def fill_choices(self, exchange) -> None:
+        self.user_id.choices = [(u.id, f"{u.name} <{u.email}>") for u in services.team_candidates(exchange)]
+
+
+class RemoveTeamMemberForm(FlaskForm):
+    submit = SubmitField(_l("Remove from the team"))
+
+
 class TrackForm(FlaskForm):
     name = StringField(_l("Track name"), validators=[DataRequired(), Length(max=120)])
     submit = SubmitField(_l("Add track"))

@@ -29,6 +29,7 @@ from .registrations import (
 )
 from .sessions import stage_bump_sequence, stage_new_session
 from .speakers import stage_add_speaker
+from .team import stage_add_creator
 from .timeinfo import is_past
 
 
@@ -93,11 +94,13 @@ def _check_video_url(url: str) -> str:
 
 def create_exchange(*, actor: User, data: ExchangeData, first_session: SessionData | None = None,
                     speaker_id: int | None = None, invitee_id: int | None = None, publish: bool = False) -> Exchange:
-    """Create an exchange (with its first session, a first speaker and a first invitee when given)."""
+    """Create an exchange (with its first session, a first speaker and a first invitee when given); its creator is
+    its team's first member."""
     permissions.require(actor, "exchange.create")
     exchange = Exchange(created_by=actor, status="draft")
     stage_exchange_data(exchange, data)
     db.session.add(exchange)
+    stage_add_creator(exchange, actor)
     session = stage_new_session(exchange, first_session, actor=actor) if first_session is not None else None
     if publish:
         _publish(exchange)

@@ -114,12 +114,38 @@ class Exchange(db.Model):
                                                order_by="Track.position")
     registrations: Mapped[list[Registration]] = relationship(back_populates="exchange", cascade="all, delete-orphan")
     invitations: Mapped[list[Invitation]] = relationship(back_populates="exchange", cascade="all, delete-orphan")
+    team: Mapped[list[ExchangeTeamMember]] = relationship(back_populates="exchange", cascade="all, delete-orphan",
+                                                          order_by="ExchangeTeamMember.added_at")
     focus_areas: Mapped[list[FocusArea]] = relationship(secondary=exchange_focus_areas)
     topics: Mapped[list[Topic]] = relationship(secondary=exchange_topics)
     cities: Mapped[list[City]] = relationship(secondary=exchange_cities)
 
     def __repr__(self) -> str:
         return f"<Exchange {self.id} {self.kind} {self.status}>"
+
+
+class ExchangeTeamMember(db.Model):
+    """One organizer (or administrator) on an exchange's team: the team runs the exchange and moderates its rooms.
+
+    The organizer who creates an exchange is its first member; members add co-organizers (`exchanges/team.py`).
+    A member whose account stops being an active organizer keeps the row but loses the power (the rules ask both).
+    """
+
+    __tablename__ = "exchange_team_members"
+    __table_args__ = (UniqueConstraint("exchange_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exchange_id: Mapped[int] = mapped_column(ForeignKey("exchanges.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    exchange: Mapped[Exchange] = relationship(back_populates="team")
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    added_by: Mapped[User | None] = relationship(foreign_keys=[added_by_id])
+
+    def __repr__(self) -> str:
+        return f"<ExchangeTeamMember exchange={self.exchange_id} user={self.user_id}>"
 
 
 class Track(db.Model):

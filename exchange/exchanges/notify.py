@@ -564,3 +564,17 @@ def exchange_cancelled(exchange, sessions: list, reason: str = "") -> None:
     for user in [user for user, _role in holders] + others:
         _cancel_where_held(user, "cancelled", subject, exchange=exchange, intro=intro, sessions=sessions,
                            details=details)
+
+
+# -- the team ---------------------------------------------------------------------------------------
+
+def added_to_team(member) -> None:
+    """Tell an organizer they are now on an exchange's team, with the link to its page (where its tools are)."""
+    exchange = member.exchange
+    by = member.added_by.name if member.added_by is not None else ""
+    _send(member.user, "team_added", _l("You are on the team of %(title)s", title=exchange.title), exchange=exchange,
+          sessions=upcoming_sessions(exchange),
+          intro=_l("%(name)s added you to the team of “%(title)s”. You can now edit it, run its registrations, "
+                   "invitations and follow-ups, and moderate its live rooms.", name=by, title=exchange.title),
+          link=public_link("exchanges.detail", exchange_id=exchange.id, _anchor="manage"),
+          link_label=_l("Manage the exchange"))

@@ -37,6 +37,8 @@ from .models import (
     SpeakerRole,
     Track,
 )
+from .permissions import team_clause
+from .team import stage_add_creator
 
 FORMAT = "peer-exchange-program"
 VERSION = 1
@@ -336,8 +338,12 @@ def _apply_exchange(row: _ExchangeRow, *, actor: User | None, report: ImportRepo
     if exchange is None:
         exchange = Exchange(created_by=actor, status="draft", external_id=row.external_id)
         db.session.add(exchange)
+        stage_add_creator(exchange, actor)
         report.exchanges_created += 1
     else:
+        if actor is not None and not permissions.can(actor, "exchange.manage", exchange):
+            # Another team's exchange: its file row may not change it (and the message tells nothing of it).
+            raise DomainError(_l("this external id belongs to an exchange you do not run; choose another one"))
         report.exchanges_updated += 1
         if exchange.external_id is None:
             exchange.external_id = row.external_id
@@ -450,10 +456,13 @@ def _iso_local(value: datetime | None, zone: str) -> str | None:
 
 
 def export_program(*, actor: User | None, external_ids: list[str] | None = None) -> dict:
-    """Return every exchange (or the named ones) in the import format; importing it back changes nothing."""
+    """Return every exchange the actor runs (the command line, `actor` None: every one), or the named ones among
+    them, in the import format; importing it back changes nothing."""
     if actor is not None:
         permissions.require(actor, "program.import")
     query = select(Exchange).order_by(Exchange.id)
+    if actor is not None and not permissions.is_admin(actor):
+        query = query.where(team_clause(actor, Exchange.id))
     exchanges = [e for e in db.session.scalars(query)
                  if not external_ids or (e.external_id or f"peer-exchange-{e.id}") in external_ids]
     return {"format": FORMAT, "version": VERSION, "exchanges": [_export_exchange(e) for e in exchanges]}

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import User
@@ -20,6 +20,7 @@ from ..common.time import utcnow
 from ..experts.models import City, ExpertProfile, FocusArea, Topic
 from ..extensions import db
 from .models import Exchange, ExchangeSession, Registration, SessionSpeaker, SpeakerRole
+from .permissions import team_clause
 from .timeinfo import hours_warnings
 
 PER_PAGE = 20
@@ -34,7 +35,7 @@ def get_exchange(exchange_id: int, *, actor) -> Exchange:
 
 
 def get_managed_exchange(exchange_id: int, *, actor) -> Exchange:
-    """Return the exchange for an organizer; anyone else gets NotFound (nothing is revealed)."""
+    """Return the exchange for its team and administrators; anyone else gets NotFound (nothing is revealed)."""
     exchange = db.session.get(Exchange, exchange_id)
     if exchange is None or not permissions.can(actor, "exchange.manage", exchange):
         raise NotFound(_l("There is no such exchange, or it is not open to you."))
@@ -58,6 +59,7 @@ class ExchangeFilters:
     city: str = ""  # city slug
     language: str = ""  # ISO 639-1 code
     q: str = ""
+    mine: bool = False  # only the exchanges of the reader's teams
 
 
 @dataclass
@@ -84,12 +86,17 @@ def list_exchanges(filters: ExchangeFilters, *, actor=None, public_only: bool = 
                    per_page: int = PER_PAGE) -> Page:
     """Return exchanges matching `filters`, upcoming soonest first, past latest first.
 
-    Everyone sees published public exchanges; organizers also see drafts, invite-only and cancelled ones
-    (unless `public_only`, as for the API).
+    Everyone sees published public exchanges; an organizer also sees the drafts, invite-only and cancelled
+    exchanges of their teams, an administrator every one (unless `public_only`, as for the API).
     """
     query = select(Exchange)
-    if public_only or not permissions.can(actor, "exchange.manage"):
-        query = query.where(Exchange.status == "published", Exchange.visibility == "public")
+    public = and_(Exchange.status == "published", Exchange.visibility == "public")
+    if public_only or not permissions.is_organizer(actor):
+        query = query.where(public)
+    elif not permissions.is_admin(actor):
+        query = query.where(or_(public, team_clause(actor, Exchange.id)))
+    if filters.mine and not public_only:
+        query = query.where(team_clause(actor, Exchange.id) if permissions.is_organizer(actor) else False)
     now = utcnow()
     if filters.when == "past":
         query = query.where(Exchange.last_end <= now).order_by(Exchange.last_end.desc(), Exchange.id.desc())

@@ -23,7 +23,7 @@ from ..common.tokens import hash_token, new_token
 from ..experts.models import STAKEHOLDER_GROUPS, City, OfficialProfile
 from ..extensions import db
 from . import notify
-from .models import SEAT_HOLDING, Exchange, Invitation, Registration, RegistrationStatus
+from .models import SEAT_HOLDING, Exchange, ExchangeTeamMember, Invitation, Registration, RegistrationStatus
 from .timeinfo import is_past
 
 INVITATION_DAYS = 30
@@ -112,10 +112,14 @@ def _apply_answers(registration: Registration, answers: RegistrationAnswers) -> 
 
 
 def _organizers(exchange: Exchange) -> list[User]:
-    if exchange.created_by is not None and not exchange.created_by.disabled:
-        return [exchange.created_by]
-    return list(db.session.scalars(select(User).where(User.role == "organizer", User.disabled.is_(False))
-                                   .order_by(User.id).limit(3)))
+    """Who hears of the exchange's registrations: its team's active organizers; with none, up to three active
+    administrators (they run every exchange). Organizers outside the team never do."""
+    active = (User.disabled.is_(False), User.role.in_(("organizer", "admin")))
+    team = list(db.session.scalars(select(User).join(ExchangeTeamMember, ExchangeTeamMember.user_id == User.id)
+                                   .where(ExchangeTeamMember.exchange_id == exchange.id, *active)
+                                   .order_by(ExchangeTeamMember.added_at, ExchangeTeamMember.id)))
+    return team or list(db.session.scalars(select(User).where(User.role == "admin", *active[:1])
+                                           .order_by(User.id).limit(3)))
 
 
 def _seat_or_waitlist(exchange: Exchange, registration: Registration) -> None:
@@ -159,7 +163,8 @@ def register(exchange: Exchange, *, actor: User, answers: RegistrationAnswers) -
     """Register `actor`: a seat while any is free, else the waitlist; pending when approval is required."""
     if not permissions.can(actor, "exchange.register", exchange):
         raise NotFound(_l("There is no such exchange, or it is not open to you."))
-    if exchange.visibility == "invite_only" and not permissions.is_organizer(actor) and not _invited(exchange, actor):
+    if (exchange.visibility == "invite_only" and not permissions.can(actor, "exchange.manage", exchange)
+            and not _invited(exchange, actor)):
         raise Forbidden(_l("This exchange is by invitation only. Use the link in your invitation email."))
     exchange = lock_exchange(exchange.id)
     registration = _register(exchange, actor, answers, invited=_invited(exchange, actor))

@@ -10,6 +10,8 @@ module; it holds no logic (as `live/services.py` for the live room). Each concer
 - `sessions`    add, edit and cancel sessions; tracks; the calendar SEQUENCE
 - `speakers`    invite and remove speakers; their answer by emailed link
 
+- `team`        the exchange's team: its creator, co-organizers added and removed
+
 Registration, the waitlist and invitations are `registrations.py`. Each public write commits once, with its emails
 in the same transaction; a `stage_*` function does the same change without committing, for another use case of this
 package (program import) to commit (docs/architecture.md, "Commit naming").
@@ -61,6 +63,14 @@ from .sessions import (
     update_session,
 )
 from .speakers import add_speaker, get_speaker_by_token, remove_speaker, respond_as_speaker, stage_add_speaker
+from .team import (
+    add_team_member,
+    get_team_member,
+    remove_team_member,
+    stage_add_creator,
+    team_candidates,
+    team_of,
+)
 
 __all__ = [
     # what an organizer enters
@@ -77,4 +87,6 @@ __all__ = [
     "stage_update_session", "update_session",
     # speakers
     "add_speaker", "get_speaker_by_token", "remove_speaker", "respond_as_speaker", "stage_add_speaker",
+    # the team
+    "add_team_member", "get_team_member", "remove_team_member", "stage_add_creator", "team_candidates", "team_of",
 ]

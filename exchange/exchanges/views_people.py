@@ -1,5 +1,5 @@
-"""Organizers' pages about an exchange's people: the registrations and their approval, and the invitations (one
-by one or from a CSV).
+"""Organizers' pages about an exchange's people: the registrations and their approval, the invitations (one
+by one or from a CSV), and the exchange's team (add a co-organizer; remove one after a confirmation page).
 """
 
 from __future__ import annotations
@@ -8,11 +8,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..common.errors import DomainError
+from ..common import permissions
+from ..common.errors import DomainError, Invalid
 from ..common.web import form_error
 from . import registrations, services
 from .blueprint import bp
-from .forms import InviteesUploadForm, InviteForm
+from .forms import InviteesUploadForm, InviteForm, RemoveTeamMemberForm, TeamMemberForm
 
 
 @bp.route("/exchanges/<int:exchange_id>/registrations", endpoint="registrations")
@@ -76,3 +77,51 @@ def _import_invitees(exchange, upload):
     if not report.errors:
         flash(_("%(created)d invited, %(updated)d updated.", created=report.created, updated=report.updated), "success")
     return report
+
+
+# -- the team ---------------------------------------------------------------------------------------
+
+def _team_anchor(exchange_id: int) -> str:
+    return url_for("exchanges.detail", exchange_id=exchange_id) + "#team"
+
+
+@bp.route("/exchanges/<int:exchange_id>/team", methods=["POST"])
+@login_required
+def add_team_member(exchange_id: int):
+    """The team adds a co-organizer (an active organizer account); they are emailed the exchange's link."""
+    exchange = services.get_managed_exchange(exchange_id, actor=current_user)
+    form = TeamMemberForm()
+    form.fill_choices(exchange)
+    try:
+        if not form.validate_on_submit() or not form.user_id.data:
+            raise Invalid(_("Choose an active organizer account from the list."))
+        member = services.add_team_member(exchange, actor=current_user, user_id=form.user_id.data)
+    except DomainError as exc:
+        flash(str(exc.message), "error")
+    else:
+        flash(_("%(name)s is on the team and has been emailed the link.", name=member.user.name), "success")
+    return redirect(_team_anchor(exchange_id))
+
+
+@bp.route("/exchanges/<int:exchange_id>/team/<int:user_id>/remove", methods=["GET", "POST"])
+@login_required
+def remove_team_member(exchange_id: int, user_id: int):
+    """Take someone off the team after a confirmation page (no script needed); the last member stays."""
+    exchange = services.get_managed_exchange(exchange_id, actor=current_user)
+    member = services.get_team_member(exchange, user_id)
+    form = RemoveTeamMemberForm()
+    if form.validate_on_submit():
+        name = member.user.name
+        try:
+            services.remove_team_member(exchange, actor=current_user, user_id=user_id)
+        except DomainError as exc:
+            flash(str(exc.message), "error")
+            return redirect(_team_anchor(exchange_id))
+        flash(_("%(name)s is no longer on the team.", name=name), "success")
+        if permissions.can(current_user, "exchange.manage", exchange):
+            return redirect(_team_anchor(exchange_id))
+        if permissions.can(current_user, "exchange.view", exchange):  # they left the team themselves
+            return redirect(url_for("exchanges.detail", exchange_id=exchange_id))
+        return redirect(url_for("exchanges.index"))
+    return render_template("exchanges/team_remove.html", exchange=exchange, member=member, form=form,
+                           leaving=member.user_id == current_user.id), 400 if request.method == "POST" else 200

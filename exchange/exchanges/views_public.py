@@ -20,7 +20,7 @@ from ..common.time import get_zone
 from ..common.web import form_error, page_number
 from . import registrations, services
 from .blueprint import bp, registered_message, speaker_form
-from .forms import RegistrationForm, TrackForm
+from .forms import RegistrationForm, TeamMemberForm, TrackForm
 from .timeinfo import is_past
 
 
@@ -34,7 +34,8 @@ def index():
     """List upcoming (or past) exchanges with filters and search."""
     filters = services.ExchangeFilters(**{k: request.args.get(k, "").strip()[:100] for k in
                                           ("kind", "focus", "topic", "city", "language", "q")},
-                                       when="past" if request.args.get("when") == "past" else "upcoming")
+                                       when=w if (w := request.args.get("when")) in ("past", "all") else "upcoming",
+                                       mine=request.args.get("mine") == "1")
     page = services.list_exchanges(filters, actor=current_user, page=_page_number())
     return render_template("exchanges/index.html", page=page, filters=filters, focus_areas=services.focus_areas(),
                            cities=services.cities(), languages=services.LANGUAGES)
@@ -50,6 +51,12 @@ def detail(exchange_id: int):
     return _render_detail(exchange, form)
 
 
+def _team_form(exchange) -> TeamMemberForm:
+    form = TeamMemberForm()
+    form.fill_choices(exchange)
+    return form
+
+
 def _render_detail(exchange, form, status: int = 200):
     managing = permissions.can(current_user, "exchange.manage", exchange)
     return render_template(
@@ -59,6 +66,7 @@ def _render_detail(exchange, form, status: int = 200):
         counts=registrations.status_counts(exchange) if managing else None,
         speaker_form=speaker_form() if managing else None, track_form=TrackForm() if managing else None,
         participant_ids=services.participant_ids(exchange) if managing else [],
+        team=services.team_of(exchange) if managing else [], team_form=_team_form(exchange) if managing else None,
         invited=registrations.is_invited(exchange, current_user)), status
 
 

@@ -6,13 +6,14 @@ import re
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import User
 from ..common import permissions
 from ..common.errors import Conflict, Invalid, NotFound
 from ..exchanges.models import Exchange, exchange_cities
+from ..exchanges.permissions import team_clause
 from ..extensions import db
 from .checks import clean_text
 from .models import City, OfficialProfile
@@ -83,11 +84,15 @@ def update_city(city: City, *, actor: User, name: str, country: str, region: str
 
 
 def city_page(city: City, *, viewer) -> dict:
-    """Return a city's exchanges (published public ones unless the viewer organizes) and, for organizers, officials."""
+    """Return a city's exchanges (published public ones; an organizer also sees their teams' others, an administrator
+    every one) and, for organizers, officials."""
     query = (select(Exchange).join(exchange_cities, exchange_cities.c.exchange_id == Exchange.id)
              .where(exchange_cities.c.city_id == city.id).options(selectinload(Exchange.sessions)))
+    public = and_(Exchange.status == "published", Exchange.visibility == "public")
     if not permissions.is_organizer(viewer):
-        query = query.where(Exchange.status == "published", Exchange.visibility == "public")
+        query = query.where(public)
+    elif not permissions.is_admin(viewer):
+        query = query.where(or_(public, team_clause(viewer, Exchange.id)))
     exchanges = sorted(db.session.scalars(query), key=lambda e: (e.sessions[0].starts_at if e.sessions else e.created_at))
     officials = None
     if permissions.can(viewer, "city.view_officials", city):

@@ -3,7 +3,7 @@
 Every event already re-checks the person's seat (services.get_seat), so a removed person is refused at once.
 On top of that, their open connections are closed within about a second, on every server process:
 - a change of account (disabled, deleted, role, session version: a new password) or of a place in an exchange
-  (registration status, speaker role or status, removal) closes every socket of that person;
+  (registration status, speaker role or status, a place on its team, removal) closes every socket of that person;
 - logging out closes the sockets opened with that login (the id of its `LoginSession` row); logging out
   everywhere, like a new password, raises the session version and closes all of them.
 The browser client reconnects and re-joins; the join decides anew with the current rights.
@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 from ..accounts.models import AccessRevocation, User
 from ..common.realtime import LIVE_NAMESPACE, on_commit, sending
 from ..common.time import utcnow
-from ..exchanges.models import Registration, SessionSpeaker
+from ..exchanges.models import ExchangeTeamMember, Registration, SessionSpeaker
 from ..extensions import db, socketio
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,7 @@ WATCHED: dict[type, tuple[str, ...]] = {
     User: ("disabled", "role", "session_version"),
     Registration: ("status", "exchange_id", "user_id"),
     SessionSpeaker: ("role", "status", "session_id", "user_id"),
+    ExchangeTeamMember: ("exchange_id", "user_id"),  # removed from a team: no longer moderates its rooms
 }
 
 
@@ -158,7 +159,7 @@ def register_listeners() -> None:
     """Watch every ORM session for changes that take access away (for every SQLAlchemy session).
 
     Guarantees: a flush that disables, deletes or re-roles an account, changes its session version (a new password),
-    or changes or removes a registration or a speaker place adds one `AccessRevocation` row per person to the same
+    or changes or removes a registration, a speaker place or a place on an exchange's team adds one `AccessRevocation` row per person to the same
     transaction (a rollback drops it); every server process's watcher then closes that person's live sockets,
     outside any transaction or lock. Called by `create_app`; registering again is harmless.
     """

@@ -1,4 +1,4 @@
-"""What happened in a room: the summary page, the organizers' transcript, and the rooms open around now."""
+"""What happened in a room: the summary page, the transcript (for the people who ran it), and the rooms open around now."""
 
 from __future__ import annotations
 
@@ -56,9 +56,10 @@ def session_summary(session_id: int, *, actor: Any) -> Summary:
 
 
 def transcript(session_id: int, *, actor: Any) -> dict:
-    """Return the room's record for organizers: chat, questions (anonymous askers stay anonymous), polls."""
+    """Return the room's record for the people who ran it (the exchange's team, administrators, the session's
+    accepted hosts and moderators, experts too): chat, questions (anonymous askers stay anonymous), polls."""
     seat = get_seat(session_id, actor=actor)
-    require(actor, "live.export", seat.session, _l("Only organizers can export a transcript."))
+    require(actor, "live.export", seat.session, _l("Only the people who ran this session can export its transcript."))
     session = seat.session
     summary = session_summary(session_id, actor=actor)
     messages = db.session.scalars(select(ChatMessage).where(

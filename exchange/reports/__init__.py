@@ -3,5 +3,6 @@
 What other features may use (everything else is private):
 - `models`: the report rows (for privacy export and deletion);
 - `surveys.send_due_surveys`, `surveys.start_survey_scheduler` (the command line, the server);
-- `followups.connect_signals` (the app factory: it hears the live room's `room_closed`); `views.bp`.
+- `followups.connect_signals` (the app factory: it hears the live room's `room_closed`); `views.bp`;
+- `permissions.register_rules` (the app factory: `reports.view`, `followup.assign`, `followup.answer`).
 """

@@ -16,9 +16,11 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
 from ..common.errors import Invalid, NotFound
-from ..common.permissions import can, require
+from ..common.permissions import can, is_admin, require
 from ..common.time import utcnow
 from ..common.urls import public_url
+from ..exchanges.models import ExchangeSession
+from ..exchanges.permissions import team_clause
 from ..experts.models import ExpertProfile
 from ..extensions import db
 from ..live.models import Question
@@ -52,10 +54,15 @@ def connect_signals() -> None:
 
 
 def list_follow_ups(*, actor: Any) -> list[FollowUp]:
-    """Return every follow-up, the ones waiting for an expert first (organizers)."""
+    """Return the follow-ups of the sessions of the actor's teams' exchanges (administrators: every one), the ones
+    waiting for an expert first."""
     require(actor, "followup.assign", None, _l("Only organizers can assign follow-ups."))
     order = {"open": 0, "assigned": 1, "answered": 2}
-    rows = db.session.scalars(select(FollowUp).options(selectinload(FollowUp.question), selectinload(FollowUp.session)))
+    query = select(FollowUp).options(selectinload(FollowUp.question), selectinload(FollowUp.session))
+    if not is_admin(actor):
+        query = query.join(ExchangeSession, ExchangeSession.id == FollowUp.session_id).where(
+            team_clause(actor, ExchangeSession.exchange_id))
+    rows = db.session.scalars(query)
     return sorted(rows, key=lambda f: (order.get(f.status, 3), f.id))
 
 

@@ -14,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..common.errors import Invalid, NotFound
-from ..common.permissions import can, require
+from ..common.permissions import can, is_admin, require
 from ..exchanges.models import Exchange, ExchangeSession, Registration
+from ..exchanges.permissions import team_clause
 from ..exchanges.services import STAKEHOLDER_LABELS
 from ..experts.models import OfficialProfile
 from ..extensions import db
@@ -218,7 +219,7 @@ def _build(title: str, exchanges: list[Exchange], exchange: Exchange | None) -> 
 
 
 def exchange_report(exchange_id: int, *, actor: Any) -> Report:
-    """Return the dashboard of one exchange (organizers)."""
+    """Return the dashboard of one exchange (its team and administrators)."""
     exchange = db.session.get(Exchange, exchange_id)
     if exchange is None or not can(actor, "reports.view", exchange):
         raise NotFound(_l("There is no such report."))
@@ -226,11 +227,15 @@ def exchange_report(exchange_id: int, *, actor: Any) -> Report:
 
 
 def program_report(*, actor: Any) -> tuple[Report, list[Exchange]]:
-    """Return the program-wide dashboard and the exchanges it covers (organizers; drafts left out)."""
+    """Return the dashboard over many exchanges and the exchanges it covers, drafts left out: for an administrator
+    the whole program, for an organizer the exchanges of their teams (other teams' figures are theirs)."""
     require(actor, "reports.view", None, _l("Only organizers can see reports."))
-    exchanges = list(db.session.scalars(select(Exchange).where(Exchange.status != "draft")
-                                        .order_by(Exchange.created_at.desc(), Exchange.id.desc())))
-    return _build(str(_l("The whole program")), exchanges, None), exchanges
+    query = select(Exchange).where(Exchange.status != "draft")
+    title = _l("The whole program")
+    if not is_admin(actor):
+        query, title = query.where(team_clause(actor, Exchange.id)), _l("Your teams' exchanges")
+    exchanges = list(db.session.scalars(query.order_by(Exchange.created_at.desc(), Exchange.id.desc())))
+    return _build(str(title), exchanges, None), exchanges
 
 
 def self_description(*, actor: Any) -> SelfDescription:

@@ -188,8 +188,10 @@ def test_hidden_exchanges_answer_404_like_missing_ones(db, client, make_user, ma
     add_speaker(speaker, draft.sessions[0])
     login_as(speaker)
     assert client.get(f"/exchanges/{draft.id}/calendar.ics").status_code == 200
-    login_as(make_user(role="organizer"))
+    login_as(hidden.created_by)  # its team
     assert client.get(url).status_code == 200
+    login_as(make_user(role="organizer"))  # an organizer outside its team: as anyone
+    assert client.get(url).status_code == 404
 
 
 def _count_queries():

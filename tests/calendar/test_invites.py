@@ -11,6 +11,7 @@ from ical_tools import ics_of, iso, vobject_events
 from icalendar import Calendar
 
 from exchange.calendar.invites import invite_part
+from exchange.exchanges.models import ExchangeTeamMember
 from exchange.exchanges.registrations import RegistrationAnswers, cancel_registration, register
 from exchange.exchanges.services import SessionData, add_speaker, cancel_session, update_session
 from exchange.experts.models import FocusArea
@@ -218,7 +219,8 @@ def _promoted(webinar, person, outbox, make_user):
 
 
 def _speaker(webinar, person, outbox, make_user):
-    person.role = "organizer"  # organizers may speak; adding oneself is accepting
+    person.role = "organizer"  # organizers may speak; adding oneself is accepting (a member of the team)
+    webinar.team.append(ExchangeTeamMember(user=person))
     add_speaker(webinar.sessions[0], actor=person, user_id=person.id, role="panelist")
 
 

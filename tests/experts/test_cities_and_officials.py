@@ -56,12 +56,14 @@ def test_only_organizers_manage_cities(app, db, make_user, login_as, reference):
 
 
 def test_city_page_shows_public_exchanges_to_all_and_officials_to_organizers(app, db, make_exchange, make_official,
-                                                                             organizer_client, login_as):
+                                                                             organizer, organizer_client, login_as,
+                                                                             make_user):
     official = make_official(city="lagos", name="Lola Lagos", email="lola@lagos.example")
     lagos = db.session.scalar(select(City).where(City.slug == "lagos"))
     make_exchange(title="Public webinar for Lagos", cities=[lagos])
-    make_exchange(title="Draft plan for Lagos", status="draft", cities=[lagos])
-    make_exchange(title="Private peer exchange", visibility="invite_only", cities=[lagos])
+    make_exchange(title="Draft plan for Lagos", status="draft", cities=[lagos], created_by=organizer)
+    make_exchange(title="Private peer exchange", visibility="invite_only", cities=[lagos], created_by=organizer)
+    make_exchange(title="Another team's draft", status="draft", cities=[lagos])
     make_exchange(title="Jakarta only", cities=[db.session.scalar(select(City).where(City.slug == "jakarta"))])
     for viewer in (app.test_client(), login_as(official, app.test_client())):
         html = viewer.get("/cities/lagos").get_data(as_text=True)
@@ -69,8 +71,11 @@ def test_city_page_shows_public_exchanges_to_all_and_officials_to_organizers(app
         assert "Draft plan" not in html and "Private peer exchange" not in html and "Jakarta only" not in html
         assert "Lola Lagos" not in html and "lola@lagos.example" not in html
     html = organizer_client.get("/cities/lagos").get_data(as_text=True)
-    assert "Draft plan for Lagos" in html and "Private peer exchange" in html
+    assert "Draft plan for Lagos" in html and "Private peer exchange" in html  # her team's
+    assert "Another team&#39;s draft" not in html and "Another team's draft" not in html
     assert "Lola Lagos" in html and "lola@lagos.example" in html
+    admin = login_as(make_user(role="admin"), app.test_client())
+    assert "Another team" in admin.get("/cities/lagos").get_data(as_text=True)
 
 
 def test_unknown_city_is_not_found(client, reference):

@@ -19,7 +19,7 @@ def test_a_host_closes_and_reopens_the_room(run, room, db, stored):
 
 
 @pytest.mark.parametrize(("who", "session_offset", "message"), [
-    ("official", 0, "Only the session's hosts and organizers"),  # a participant may not close the room
+    ("official", 0, "Only the session's hosts and the exchange's organizers"),  # a participant may not close the room
     ("outsider", 0, "to join its live room"),                      # nor someone without a seat
     ("nobody", 0, "No active account with the email"),            # an unknown email
     ("host", 999, "There is no such session."),                   # a session that does not exist

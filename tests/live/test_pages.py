@@ -198,9 +198,22 @@ def test_transcript_exports_keep_anonymous_askers_anonymous(room, finished, clie
         assert "— Anonymous" in text and "**Answer:** A mix of grants and the city budget." in text
 
 
-def test_transcript_is_for_organizers(room, finished, client, login_as):
+def test_the_people_who_ran_the_session_export_its_transcript_with_anonymity_kept(room, finished, client, login_as,
+                                                                                    make_user, add_speaker):
+    """Issue 21 §4: the session's accepted host and moderator (experts, not organizers) export it; askers stay
+    anonymous for them too. Panelists, participants, a speaker who has not accepted and organizers outside the
+    exchange's team may not."""
+    for person in (room.host, room.moderator):
+        login_as(person)
+        response = client.get(f"/sessions/{room.id}/transcript.json")
+        assert response.status_code == 200, person.name
+        (anon,) = [q for q in json.loads(response.get_data(as_text=True))["questions"] if q["anonymous"]]
+        assert anon["author"] is None and "Adaeze" not in json.dumps(anon)
+    invited = make_user(role="expert", name="Ines Invited")
+    add_speaker(invited, room.session, "moderator", status="invited")
+    outside_organizer = make_user(role="organizer", name="Otto Outside")
+    for person in (room.panelist, room.official, room.declined, invited, outside_organizer, room.outsider):
+        login_as(person)
+        assert client.get(f"/sessions/{room.id}/transcript.json").status_code in (403, 404), person.name
     login_as(room.host)
-    assert client.get(f"/sessions/{room.id}/transcript.json").status_code == 403
-    login_as(room.outsider)
-    assert client.get(f"/sessions/{room.id}/transcript.json").status_code == 403
     assert client.get(f"/sessions/{room.id}/transcript.pdf").status_code == 404

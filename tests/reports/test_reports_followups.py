@@ -89,3 +89,32 @@ def test_assigning_to_someone_who_is_not_an_expert_is_refused(closed, client, lo
     client.submit(f"/reports/follow-ups/{follow_up.id}/assign", {"expert": closed.lagos[0].id}, page="/reports/follow-ups")
     db.session.refresh(follow_up)
     assert follow_up.status == "open" and follow_up.expert_id is None
+
+
+def test_follow_ups_and_reports_belong_to_the_exchanges_team(closed, client, login_as, db, make_user):
+    """An organizer outside the team neither sees nor assigns the session's follow-ups, nor opens its report; the
+    exchange's team and administrators do. The dashboard over many exchanges counts only the reader's teams'."""
+    follow_up = follow_up_for(db, closed.named_id)
+    outsider = make_user(role="organizer", name="Otto Outside")
+    login_as(outsider)
+    assert "Which budget data" not in client.get("/reports/follow-ups").get_data(as_text=True)
+    response = client.submit(f"/reports/follow-ups/{follow_up.id}/assign", {"expert": closed.expert.user.id},
+                             page="/reports/follow-ups")
+    assert response.status_code == 404
+    assert client.get(f"/follow-ups/{follow_up.id}").status_code == 404
+    assert client.get(f"/reports/exchanges/{closed.exchange.id}").status_code == 404
+    dashboard = client.get("/reports/").get_data(as_text=True)
+    assert "Open budgets" not in dashboard
+    db.session.refresh(follow_up)
+    assert follow_up.status == "open"
+
+    for person in (closed.organizer, make_user(role="admin", name="Ada Admin")):
+        login_as(person)
+        assert "Which budget data" in client.get("/reports/follow-ups").get_data(as_text=True)
+        assert client.get(f"/reports/exchanges/{closed.exchange.id}").status_code == 200
+        assert "Open budgets" in client.get("/reports/").get_data(as_text=True)
+    login_as(closed.organizer)
+    client.submit(f"/reports/follow-ups/{follow_up.id}/assign", {"expert": closed.expert.user.id},
+                  page="/reports/follow-ups")
+    db.session.refresh(follow_up)
+    assert follow_up.status == "assigned"

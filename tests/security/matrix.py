@@ -9,12 +9,20 @@ from __future__ import annotations
 import uuid
 
 ROLES = ("anonymous", "official", "pending_expert", "approved_expert", "organizer", "admin", "other_host",
-         "disabled")
+         "outside_organizer", "co_organizer", "invited_speaker", "accepted_moderator", "disabled")
+# organizer: created exchanges A and B (their team); co_organizer: added to both teams; outside_organizer: an
+# organizer on neither team; invited_speaker: an expert invited (not yet accepted) as moderator of A's session;
+# accepted_moderator: an expert who accepted to moderate it; other_host: an expert hosting B.
 
-P = ("ok",) * 7                               # public
-L = ("in", "ok", "ok", "ok", "ok", "ok", "ok")  # any logged-in person
-ORG = ("in", "no", "no", "no", "ok", "ok", "no")  # organizers and admins
-ANY = ("any",) * 7
+P = ("ok",) * 11                               # public
+L = ("in",) + ("ok",) * 10                     # any logged-in person
+#      anon  official pending approved organizer admin other  outside co    invited accepted
+ORG = ("in", "no", "no", "no", "ok", "ok", "no", "ok", "ok", "no", "no")   # program-wide: organizers and admins
+TEAM = ("in", "no", "no", "no", "ok", "ok", "no", "no", "ok", "no", "no")  # the exchange's team and admins
+SEATED = ("in", "ok", "no", "no", "ok", "ok", "no", "no", "ok", "ok", "ok")  # a seat in A's room (or its link)
+RAN = ("in", "no", "no", "no", "ok", "ok", "no", "no", "ok", "no", "ok")   # ran A's session: team, accepted chairs
+ANY = ("any",) * 11
+NF = ("nf",) * 11
 
 # endpoint, method, url arguments (from the world), outcomes for ROLES[:-1] (disabled = anonymous)
 ROUTES: list[tuple[str, str, dict, tuple]] = [
@@ -45,7 +53,7 @@ ROUTES: list[tuple[str, str, dict, tuple]] = [
     ("api.exchanges", "GET", {}, P),
     ("api.exchange", "GET", {"exchange_id": "exchange"}, P),
     ("api.openapi", "GET", {}, P),
-    ("calendar.personal_feed", "GET", {"token": "not-a-token"}, ("nf",) * 7),
+    ("calendar.personal_feed", "GET", {"token": "not-a-token"}, NF),
     ("calendar.public_feed", "GET", {}, P),
     ("calendar.regenerate_token", "POST", {}, L),
     ("calendar.exchange_calendar", "GET", {"exchange_id": "exchange"}, P),
@@ -57,7 +65,7 @@ ROUTES: list[tuple[str, str, dict, tuple]] = [
     ("experts.new_city", "POST", {}, ORG),
     ("experts.directory", "GET", {}, P),
     ("experts.expert", "GET", {"expert_id": "expert"}, P),
-    ("experts.photo", "GET", {"expert_id": "expert"}, ("nf",) * 7),  # no photo uploaded
+    ("experts.photo", "GET", {"expert_id": "expert"}, NF),  # no photo uploaded
     ("experts.apply", "GET", {}, L),
     ("experts.apply", "POST", {}, L),
     ("experts.my_application", "GET", {}, L),
@@ -70,37 +78,44 @@ ROUTES: list[tuple[str, str, dict, tuple]] = [
     ("experts.official_profile", "GET", {}, L),
     ("experts.official_profile", "POST", {}, L),
     ("experts.requests", "GET", {}, L),
-    ("experts.peer_request", "GET", {"request_id": "peer_request"}, ("in", "ok", "nf", "ok", "ok", "ok", "nf")),
-    ("experts.cancel_request", "POST", {"request_id": "peer_request"}, ("in", "ok", "nf", "no", "ok", "ok", "nf")),
-    ("experts.respond", "POST", {"request_id": "peer_request"}, ("in", "no", "nf", "ok", "no", "no", "nf")),
-    ("experts.send_request", "POST", {"request_id": "peer_request"}, ("in", "ok", "nf", "no", "ok", "ok", "nf")),
-    ("experts.new_request", "GET", {}, ("in", "ok", "no", "no", "ok", "ok", "no")),
-    ("experts.new_request", "POST", {}, ("in", "ok", "no", "no", "ok", "ok", "no")),
+    ("experts.peer_request", "GET", {"request_id": "peer_request"},
+     ("in", "ok", "nf", "ok", "ok", "ok", "nf", "ok", "ok", "nf", "nf")),
+    ("experts.cancel_request", "POST", {"request_id": "peer_request"},
+     ("in", "ok", "nf", "no", "ok", "ok", "nf", "ok", "ok", "nf", "nf")),
+    ("experts.respond", "POST", {"request_id": "peer_request"},
+     ("in", "no", "nf", "ok", "no", "no", "nf", "no", "no", "nf", "nf")),
+    ("experts.send_request", "POST", {"request_id": "peer_request"},
+     ("in", "ok", "nf", "no", "ok", "ok", "nf", "ok", "ok", "nf", "nf")),
+    ("experts.new_request", "GET", {}, ("in", "ok", "no", "no", "ok", "ok", "no", "ok", "ok", "no", "no")),
+    ("experts.new_request", "POST", {}, ("in", "ok", "no", "no", "ok", "ok", "no", "ok", "ok", "no", "no")),
     ("exchanges.index", "GET", {}, P),
     ("exchanges.my_agenda", "GET", {}, L),
     ("exchanges.detail", "GET", {"exchange_id": "exchange"}, P),
     ("exchanges.agenda", "GET", {"exchange_id": "exchange"}, P),
-    ("exchanges.join", "GET", {"exchange_id": "exchange"}, ("in", "ok", "no", "no", "ok", "ok", "no")),
+    ("exchanges.join", "GET", {"exchange_id": "exchange"}, SEATED),
     ("exchanges.register", "POST", {"exchange_id": "exchange"}, L),
     ("exchanges.unregister", "POST", {"exchange_id": "exchange"}, L),
-    ("exchanges.cancel", "GET", {"exchange_id": "exchange"}, ORG),
-    ("exchanges.cancel", "POST", {"exchange_id": "exchange"}, ORG),
-    ("exchanges.edit", "GET", {"exchange_id": "exchange"}, ORG),
-    ("exchanges.edit", "POST", {"exchange_id": "exchange"}, ORG),
-    ("exchanges.invitations", "GET", {"exchange_id": "exchange"}, ORG),
-    ("exchanges.invitations", "POST", {"exchange_id": "exchange"}, ORG),
-    ("exchanges.publish", "POST", {"exchange_id": "exchange"}, ORG),
-    ("exchanges.registrations", "GET", {"exchange_id": "exchange"}, ORG),
+    ("exchanges.cancel", "GET", {"exchange_id": "exchange"}, TEAM),
+    ("exchanges.cancel", "POST", {"exchange_id": "exchange"}, TEAM),
+    ("exchanges.edit", "GET", {"exchange_id": "exchange"}, TEAM),
+    ("exchanges.edit", "POST", {"exchange_id": "exchange"}, TEAM),
+    ("exchanges.invitations", "GET", {"exchange_id": "exchange"}, TEAM),
+    ("exchanges.invitations", "POST", {"exchange_id": "exchange"}, TEAM),
+    ("exchanges.publish", "POST", {"exchange_id": "exchange"}, TEAM),
+    ("exchanges.registrations", "GET", {"exchange_id": "exchange"}, TEAM),
     ("exchanges.decide_registration", "POST", {"exchange_id": "exchange", "registration_id": "registration",
-                                               "decision": "approve"}, ORG),
-    ("exchanges.cancel_session", "POST", {"exchange_id": "exchange", "session_id": "session"}, ORG),
-    ("exchanges.edit_session", "GET", {"exchange_id": "exchange", "session_id": "session"}, ORG),
-    ("exchanges.edit_session", "POST", {"exchange_id": "exchange", "session_id": "session"}, ORG),
-    ("exchanges.add_speaker", "POST", {"exchange_id": "exchange", "session_id": "session"}, ORG),
-    ("exchanges.new_session", "GET", {"exchange_id": "exchange"}, ORG),
-    ("exchanges.new_session", "POST", {"exchange_id": "exchange"}, ORG),
-    ("exchanges.remove_speaker", "POST", {"exchange_id": "other", "speaker_id": "speaker"}, ORG),
-    ("exchanges.add_track", "POST", {"exchange_id": "exchange"}, ORG),
+                                               "decision": "approve"}, TEAM),
+    ("exchanges.cancel_session", "POST", {"exchange_id": "exchange", "session_id": "session"}, TEAM),
+    ("exchanges.edit_session", "GET", {"exchange_id": "exchange", "session_id": "session"}, TEAM),
+    ("exchanges.edit_session", "POST", {"exchange_id": "exchange", "session_id": "session"}, TEAM),
+    ("exchanges.add_speaker", "POST", {"exchange_id": "exchange", "session_id": "session"}, TEAM),
+    ("exchanges.new_session", "GET", {"exchange_id": "exchange"}, TEAM),
+    ("exchanges.new_session", "POST", {"exchange_id": "exchange"}, TEAM),
+    ("exchanges.remove_speaker", "POST", {"exchange_id": "other", "speaker_id": "speaker"}, TEAM),
+    ("exchanges.add_track", "POST", {"exchange_id": "exchange"}, TEAM),
+    ("exchanges.add_team_member", "POST", {"exchange_id": "exchange"}, TEAM),
+    ("exchanges.remove_team_member", "GET", {"exchange_id": "exchange", "user_id": "team_member"}, TEAM),
+    ("exchanges.remove_team_member", "POST", {"exchange_id": "exchange", "user_id": "team_member"}, TEAM),
     ("exchanges.assistant", "GET", {}, ORG),
     ("exchanges.export_program", "GET", {}, ORG),
     ("exchanges.import_program", "GET", {}, ORG),
@@ -113,24 +128,25 @@ ROUTES: list[tuple[str, str, dict, tuple]] = [
     ("exchanges.new", "POST", {}, ORG),
     ("mail.outbox", "GET", {}, ORG),
     ("live.index", "GET", {}, L),
-    ("live.room", "GET", {"session_id": "session"}, ("in", "ok", "no", "no", "ok", "ok", "no")),
-    ("live.summary", "GET", {"session_id": "session"}, ("in", "ok", "no", "no", "ok", "ok", "no")),
-    ("live.answer", "POST", {"session_id": "session", "question_id": "question"}, ("in", "no", "no", "no", "nf", "nf", "no")),
-    ("live.export", "GET", {"session_id": "session", "fmt": "json"}, ORG),
+    ("live.room", "GET", {"session_id": "session"}, SEATED),
+    ("live.summary", "GET", {"session_id": "session"}, SEATED),
+    ("live.answer", "POST", {"session_id": "session", "question_id": "question"},
+     ("in", "no", "no", "no", "nf", "nf", "no", "no", "nf", "no", "nf")),
+    ("live.export", "GET", {"session_id": "session", "fmt": "json"}, RAN),
     ("reports.index", "GET", {}, ORG),
-    ("reports.exchange", "GET", {"exchange_id": "exchange"}, ORG),
+    ("reports.exchange", "GET", {"exchange_id": "exchange"}, TEAM),
     ("reports.download", "GET", {"key": "questions", "fmt": "csv"}, ORG),
     ("reports.follow_ups", "GET", {}, ORG),
-    ("reports.assign", "POST", {"follow_up_id": 999_999}, ("in", "no", "no", "no", "nf", "nf", "no")),
+    ("reports.assign", "POST", {"follow_up_id": 999_999}, ("in", "no", "no", "no", "nf", "nf", "no", "nf", "nf", "no", "no")),
     ("reports.my_follow_ups", "GET", {}, L),
-    ("reports.answer_follow_up", "GET", {"follow_up_id": 999_999}, ("in",) + ("nf",) * 6),
-    ("reports.answer_follow_up", "POST", {"follow_up_id": 999_999}, ("in",) + ("nf",) * 6),
+    ("reports.answer_follow_up", "GET", {"follow_up_id": 999_999}, ("in",) + ("nf",) * 10),
+    ("reports.answer_follow_up", "POST", {"follow_up_id": 999_999}, ("in",) + ("nf",) * 10),
     ("reports.about_you", "GET", {}, L),
     ("reports.about_you", "POST", {}, L),
     ("reports.survey", "GET", {"token": "not-a-token"}, ANY),
     ("reports.survey", "POST", {"token": "not-a-token"}, ANY),
     ("reports.library_index", "GET", {}, P),
-    ("reports.note", "GET", {"note_id": 999_999}, ("nf",) * 7),
+    ("reports.note", "GET", {"note_id": 999_999}, NF),
     ("reports.edit_note", "GET", {}, ORG),
     ("reports.edit_note", "POST", {}, ORG),
 ]
@@ -150,6 +166,16 @@ def url_arg(world, value):
         db.session.add(speaker)
         db.session.commit()
         return speaker.id
+    if value == "team_member":  # a fresh co-organizer of A for each person, so an allowed removal leaves one
+        from exchange.accounts.models import User
+        from exchange.exchanges.models import ExchangeTeamMember
+        from exchange.extensions import db
+
+        person = User(email=f"team-{uuid.uuid4().hex[:8]}@example.org", name="Tia Team", role="organizer",
+                      password_hash="!")
+        db.session.add(ExchangeTeamMember(user=person, exchange=world.exchange))
+        db.session.commit()
+        return person.id
     if value == "question":
         return 999_999  # no question exists: everyone gets the same 404
     obj = getattr(world, value, None) if isinstance(value, str) else None
@@ -159,8 +185,10 @@ def url_arg(world, value):
 
 
 U, F = "unauthenticated", "forbidden"
-PARTICIPANT = (U, "ok", F, F, "ok", "ok", F)   # registered people, speakers and organizers
-MODERATOR = (U, F, F, F, "ok", "ok", F)        # the room's hosts/moderators and organizers
+#               anon official pending approved organizer admin other outside co   invited accepted
+PARTICIPANT = (U, "ok", F, F, "ok", "ok", F, F, "ok", "ok", "ok")  # registered people, speakers (invited too), the team
+MODERATOR = (U, F, F, F, "ok", "ok", F, F, "ok", F, "ok")   # accepted hosts/moderators, the team, admins
+HOSTING = (U, F, F, F, "ok", "ok", F, F, "ok", F, F)        # open/close: accepted hosts, the team, admins
 EVENTS: dict[str, tuple[dict, tuple]] = {
     "join": ({}, PARTICIPANT),
     "leave": ({}, PARTICIPANT),
@@ -175,7 +203,7 @@ EVENTS: dict[str, tuple[dict, tuple]] = {
     "poll.close": ({"poll_id": "poll"}, MODERATOR),
     "hand.raise": ({"raised": True}, PARTICIPANT),
     "hand.lower": ({"user_id": "host"}, MODERATOR),
-    "room.open": ({}, MODERATOR),
-    "room.close": ({}, MODERATOR),
-    "*": ({}, ("unknown_event",) * 7),  # any other event name
+    "room.open": ({}, HOSTING),
+    "room.close": ({}, HOSTING),
+    "*": ({}, ("unknown_event",) * 11),  # any other event name
 }

@@ -1,8 +1,10 @@
 """The authorization matrix: every URL rule and every /live Socket.IO event, against every kind of person.
 
 Each row names a route (endpoint + method) or an event and the outcome for: anonymous, official, pending expert,
-approved expert, organizer, admin, a host of another exchange, and a disabled account (which is always treated
-as anonymous on pages: its login no longer loads, and the live room refuses its connection). The test fails when a route or event exists without a row, and
+approved expert, organizer (on the exchanges' team), admin, a host of another exchange, an organizer outside the
+team, a co-organizer (added to the team), a speaker invited to moderate who has not accepted, a speaker who accepted
+to moderate, and a disabled account (which is always treated as anonymous on pages: its login no longer loads, and
+the live room refuses its connection). The test fails when a route or event exists without a row, and
 when a row names one that no longer exists.
 
 Outcomes: ok = allowed (2xx/3xx, or 400/409 for a POST with an empty form: the form was judged, so the person
