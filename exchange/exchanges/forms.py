@@ -25,6 +25,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from ..accounts.forms import ZoneAndLanguageMixin, zone_choices
+from ..common.web import Required
 from ..experts.models import STAKEHOLDER_GROUPS
 from . import services
 from .models import SpeakerRole
@@ -70,7 +71,8 @@ class ExchangeForm(FlaskForm):
     topics = SelectMultipleField(_l("Topics"), coerce=int, validate_choice=False)
     cities = SelectMultipleField(_l("Cities involved"), coerce=int, validate_choice=False,
                                  description=_l("Their local times are shown beside every session."))
-    languages = SelectMultipleField(_l("Languages"), choices=language_choices, validate_choice=False, default=["en"])
+    languages = SelectMultipleField(_l("Languages"), choices=language_choices, validate_choice=False, default=["en"],
+                                    validators=[Required()])
     interpretation_notes = TextAreaField(_l("Interpretation notes"), validators=[Length(max=2000)])
     visibility = SelectField(_l("Who can see it"), choices=lambda: list(VISIBILITY_LABELS.items()))
     capacity = IntegerField(_l("Capacity"), validators=[Optional(), NumberRange(min=1, max=100_000)],
@@ -154,11 +156,6 @@ class SpeakerForm(FlaskForm):
 class TrackForm(FlaskForm):
     name = StringField(_l("Track name"), validators=[DataRequired(), Length(max=120)])
     submit = SubmitField(_l("Add track"))
-
-
-class CancelForm(FlaskForm):
-    reason = TextAreaField(_l("Reason (sent to everyone concerned)"), validators=[Length(max=1000)])
-    submit = SubmitField(_l("Cancel the exchange"))
 
 
 class RegistrationForm(FlaskForm):

@@ -541,15 +541,17 @@ def session_added(session) -> None:
                                                      title=exchange.title), method="REQUEST", sessions=[session])
 
 
-def session_cancelled(session) -> None:
-    """Cancel one session in the calendars that hold it; the others concerned are told in plain words."""
+def session_cancelled(session, reason: str = "") -> None:
+    """Cancel one session in the calendars that hold it; the others concerned are told in plain words (both
+    quote the organizer's `reason` when there is one)."""
     exchange = session.exchange
     subject = _l("Cancelled: %(session)s", session=session.title)
     intro = _l("“%(session)s” (%(title)s) is cancelled.", session=session.title, title=exchange.title)
     holders, others = audience(exchange, session)
     _refresh_registrants(exchange)  # unsent invites lose the cancelled session; the notice below says why
     for user in [user for user, _role in holders] + others:
-        _cancel_where_held(user, "session_cancelled", subject, exchange=exchange, intro=intro, sessions=[session])
+        _cancel_where_held(user, "session_cancelled", subject, exchange=exchange, intro=intro, sessions=[session],
+                           details=[reason] if reason else [])
 
 
 def exchange_cancelled(exchange, sessions: list, reason: str = "") -> None:
