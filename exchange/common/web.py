@@ -23,7 +23,9 @@ def form_error(form, error: DomainError) -> int:
     for name, message in getattr(error, "errors", None) or [(error.field, error.message)]:
         field = getattr(form, name, None) if name else None
         if field is not None:
-            field.errors = [*field.errors, str(message)] if isinstance(field.errors, list) else [str(message)]
+            errors = field.errors if isinstance(field.errors, list) else []
+            if str(message) not in errors:  # two checks of one value (an exchange's zone and its session's) say it once
+                field.errors = [*errors, str(message)]
         else:
             flash(str(message), "error")
     return error.status

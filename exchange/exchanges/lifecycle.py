@@ -200,7 +200,7 @@ def stage_cancel_exchange(exchange: Exchange, reason: str = "") -> None:
     """Cancel and queue the cancellations people get (no commit; for `cancel_exchange` and program import)."""
     if is_past(exchange):
         raise Invalid(_l("This exchange has already taken place; there is nothing left to cancel."))
-    reason = clean_text(reason, field_name="reason", label=_l("The reason"), max_len=1000)
+    reason = clean_text(reason, field_name="reason", label=_l("The reason"), max_len=1000, drop_controls=True)
     remaining = notify.upcoming_sessions(exchange)
     was_published = exchange.status == "published"
     exchange.status = "cancelled"

@@ -152,7 +152,7 @@ def stage_cancel_session(session: ExchangeSession, reason: str = "") -> None:
     commit; for `cancel_session` and import)."""
     if session.starts_at <= utcnow():
         raise Invalid(_l("This session has already started; it cannot be cancelled now."))
-    reason = clean_text(reason, field_name="reason", label=_l("The reason"), max_len=1000)
+    reason = clean_text(reason, field_name="reason", label=_l("The reason"), max_len=1000, drop_controls=True)
     session.status = "cancelled"
     stage_bump_sequence(session)
     if session.exchange.status == "published" or any(sp.status == "accepted" for sp in session.speakers):
