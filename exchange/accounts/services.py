@@ -31,7 +31,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 from ..common import permissions
-from ..common.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
+from ..common.errors import Conflict, Forbidden, Invalid, NotFound, Problems, RateLimited
 from ..common.time import is_zone, utcnow
 from ..common.tokens import hash_token, new_token
 from ..common.urls import public_url
@@ -123,10 +123,13 @@ def _only_personal_words(lowered: str, local: str, name: str) -> bool:
 
 
 def _check_choices(timezone: str, language: str) -> None:
+    problems = Problems()
     if not is_zone(timezone):
-        raise Invalid(_l("Unknown time zone “%(zone)s”. Choose one from the list.", zone=timezone or ""), field="timezone")
+        problems.add(Invalid(_l("Unknown time zone “%(zone)s”. Choose one from the list.", zone=timezone or ""),
+                             field="timezone"))
     if language not in SUPPORTED_LANGUAGES:
-        raise Invalid(_l("Unknown language. Choose one from the list."), field="language")
+        problems.add(Invalid(_l("Unknown language. Choose one from the list."), field="language"))
+    problems.raise_any()
 
 
 def _check_name(name: str) -> str:
@@ -149,16 +152,18 @@ def _holder(email: str, *, exclude_id: int | None = None) -> User | None:
 def _checked_account(*, email: str, name: str, password: str, timezone: str, language: str,
                      role: str) -> tuple[str, str]:
     """Check a new account's fields; return the normalised email and name (whether the address is free is not
-    asked here)."""
+    asked here). Every field is checked; all the problems are raised together."""
+    problems = Problems()
     email = normalize_email(email)
-    name = _check_name(name)
+    checked_name = problems.check(_check_name, name, default="")
     if "@" not in email or len(email) > 254:
-        raise Invalid(_l("Enter a valid email address."), field="email")
+        problems.add(Invalid(_l("Enter a valid email address."), field="email"))
     if role not in tuple(UserRole):
-        raise Invalid(_l("Unknown role “%(role)s”.", role=role), field="role")
-    _check_choices(timezone, language)
-    check_password_strength(password, email=email, name=name)
-    return email, name
+        problems.add(Invalid(_l("Unknown role “%(role)s”.", role=role), field="role"))
+    problems.check(check_password_strength, password, email=email, name=checked_name)
+    problems.check(_check_choices, timezone, language)
+    problems.raise_any()
+    return email, checked_name
 
 
 def _new_user(*, email: str, name: str, password: str, timezone: str, language: str, role: str,

@@ -68,9 +68,10 @@ class SessionData:
     premoderate_questions: bool = False
 
 
-def clean_text(value: str | None, *, field_name: str, label, max_len: int, required: bool = False) -> str:
+def clean_text(value: str | None, *, field_name: str, label, max_len: int, required: bool = False,
+               drop_controls: bool = False) -> str:
     """Trim a field of an exchange or session (its lines kept); its errors name the field by `label`."""
-    return text.clean_text(value, field=field_name, max_len=max_len, required=required,
+    return text.clean_text(value, field=field_name, max_len=max_len, required=required, drop_controls=drop_controls,
                            empty=_l("Enter %(what)s.", what=label),
                            too_long=_l("%(what)s can be at most %(n)d characters.", what=label, n=max_len))
 

@@ -25,7 +25,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from ..accounts.forms import ZoneAndLanguageMixin, zone_choices
-from ..common.web import record_id
+from ..common.web import Required, record_id
 from ..experts.models import STAKEHOLDER_GROUPS
 from . import services
 from .models import SpeakerRole
@@ -71,7 +71,8 @@ class ExchangeForm(FlaskForm):
     topics = SelectMultipleField(_l("Topics"), coerce=record_id, validate_choice=False)
     cities = SelectMultipleField(_l("Cities involved"), coerce=record_id, validate_choice=False,
                                  description=_l("Their local times are shown beside every session."))
-    languages = SelectMultipleField(_l("Languages"), choices=language_choices, validate_choice=False, default=["en"])
+    languages = SelectMultipleField(_l("Languages"), choices=language_choices, validate_choice=False, default=["en"],
+                                    validators=[Required()])
     interpretation_notes = TextAreaField(_l("Interpretation notes"), validators=[Length(max=2000)])
     visibility = SelectField(_l("Who can see it"), choices=lambda: list(VISIBILITY_LABELS.items()))
     capacity = IntegerField(_l("Capacity"), validators=[Optional(), NumberRange(min=1, max=100_000)],
@@ -153,7 +154,7 @@ class SpeakerForm(FlaskForm):
 
 
 class TeamMemberForm(FlaskForm):
-    user_id = SelectField(_l("Organizer"), coerce=int, validate_choice=False)
+    user_id = SelectField(_l("Organizer"), coerce=record_id, validate_choice=False)
     submit = SubmitField(_l("Add to the team"))
 
     def fill_choices(self, exchange) -> None:
@@ -167,11 +168,6 @@ class RemoveTeamMemberForm(FlaskForm):
 class TrackForm(FlaskForm):
     name = StringField(_l("Track name"), validators=[DataRequired(), Length(max=120)])
     submit = SubmitField(_l("Add track"))
-
-
-class CancelForm(FlaskForm):
-    reason = TextAreaField(_l("Reason (sent to everyone concerned)"), validators=[Length(max=1000)])
-    submit = SubmitField(_l("Cancel the exchange"))
 
 
 class RegistrationForm(FlaskForm):

@@ -7,13 +7,14 @@ Each public write commits once; its emails and calendar messages go through `not
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..accounts.models import User
 from ..common import permissions
-from ..common.errors import Conflict, Invalid
+from ..common.errors import Conflict, Invalid, Problems
 from ..common.time import is_zone, local_to_utc
 from ..experts.models import City, FocusArea, Topic
 from ..extensions import db
@@ -27,51 +28,76 @@ from .registrations import (
     stage_promote_waitlist,
     stage_send_waiting_invitations,
 )
-from .sessions import stage_bump_sequence, stage_new_session
+from .sessions import check_new_session, stage_bump_sequence, stage_new_session
 from .speakers import stage_add_speaker
 from .team import stage_add_creator
 from .timeinfo import is_past
 
 
-def stage_exchange_data(exchange: Exchange, data: ExchangeData) -> None:
-    """Check an exchange's fields and set them (no commit; for `create_exchange`, `update_exchange`, program import)."""
-    if data.kind not in EXCHANGE_KINDS:
-        raise Invalid(_l("Choose a kind: webinar, peer exchange or conference."), field="kind")
-    if data.visibility not in VISIBILITIES:
-        raise Invalid(_l("Choose who can see the exchange: public or invite-only."), field="visibility")
-    if not is_zone(data.timezone):
-        raise Invalid(_l("Unknown time zone “%(zone)s”. Choose one from the list.", zone=data.timezone or ""), field="timezone")
-    if data.capacity is not None and not 1 <= data.capacity <= 100_000:
-        raise Invalid(_l("Capacity must be a whole number from 1 to 100000, or empty for no limit."), field="capacity")
-    languages = [code for code in dict.fromkeys(data.languages) if code]
+def _choice(ok: bool, message, field: str) -> None:
+    if not ok:
+        raise Invalid(message, field=field)
+
+
+def _languages(codes: list[str]) -> str:
+    languages = [code for code in dict.fromkeys(codes) if code]
     if not languages or any(code not in LANGUAGES for code in languages):
         raise Invalid(_l("Choose at least one language from the list."), field="languages")
+    return ",".join(languages)
+
+
+def _deadline(local: datetime | None, zone: str) -> datetime | None:
+    if local is None:
+        return None
+    try:
+        return to_utc(local, zone, None, "registration_deadline")
+    except Invalid as exc:
+        if exc.details.get("reason") != "ambiguous":
+            raise
+        # A deadline in the repeated fall-back hour: the earlier of the two is the safe reading.
+        return local_to_utc(local, zone, fold=0)
+
+
+def stage_exchange_data(exchange: Exchange, data: ExchangeData) -> None:
+    """Check an exchange's fields and set them (no commit; for `create_exchange`, `update_exchange`, program import).
+
+    Every field is checked before any is set; all the problems are raised together, in the form's order.
+    """
+    with db.session.no_autoflush:  # the exchange may be in the session already, its fields not yet set
+        problems = Problems()
+        problems.check(_choice, data.kind in EXCHANGE_KINDS, _l("Choose a kind: webinar, peer exchange or conference."),
+                       "kind")
+        values = {
+            "title": problems.check(clean_text, data.title, field_name="title", label=_l("a title"), max_len=200,
+                                    required=True),
+            "description": problems.check(clean_text, data.description, field_name="description",
+                                          label=_l("The description"), max_len=20_000),
+        }
+        problems.check(_choice, data.visibility in VISIBILITIES,
+                       _l("Choose who can see the exchange: public or invite-only."), "visibility")
+        problems.check(_choice, data.capacity is None or 1 <= data.capacity <= 100_000,
+                       _l("Capacity must be a whole number from 1 to 100000, or empty for no limit."), "capacity")
+        zone_ok = is_zone(data.timezone)
+        problems.check(_choice, zone_ok, _l("Unknown time zone “%(zone)s”. Choose one from the list.",
+                                            zone=data.timezone or ""), "timezone")
+        values.update(
+            languages=problems.check(_languages, data.languages),
+            interpretation_notes=problems.check(clean_text, data.interpretation_notes, field_name="interpretation_notes",
+                                                label=_l("Interpretation notes"), max_len=2000),
+            video_url=problems.check(_check_video_url, data.video_url),
+            registration_deadline=problems.check(_deadline, data.registration_deadline, data.timezone) if zone_ok else None,
+            focus_areas=problems.check(_by_ids, FocusArea, data.focus_area_ids, "focus_areas"),
+            topics=problems.check(_by_ids, Topic, data.topic_ids, "topics"),
+            cities=problems.check(_by_ids, City, data.city_ids, "cities"),
+        )
+    problems.raise_any()
+    for name, value in values.items():
+        setattr(exchange, name, value)
     exchange.kind = data.kind
-    exchange.title = clean_text(data.title, field_name="title", label=_l("a title"), max_len=200, required=True)
-    exchange.description = clean_text(data.description, field_name="description", label=_l("The description"),
-                                      max_len=20_000)
-    exchange.interpretation_notes = clean_text(data.interpretation_notes, field_name="interpretation_notes",
-                                               label=_l("Interpretation notes"), max_len=2000)
     exchange.visibility = data.visibility
     exchange.capacity = data.capacity
     exchange.requires_approval = bool(data.requires_approval)
-    exchange.video_url = _check_video_url(data.video_url)
     exchange.timezone = data.timezone
-    exchange.languages = ",".join(languages)
-    if data.registration_deadline is None:
-        exchange.registration_deadline = None
-    else:
-        try:
-            exchange.registration_deadline = to_utc(data.registration_deadline, data.timezone, None,
-                                                    "registration_deadline")
-        except Invalid as exc:
-            if exc.details.get("reason") != "ambiguous":
-                raise
-            # A deadline in the repeated fall-back hour: the earlier of the two is the safe reading.
-            exchange.registration_deadline = local_to_utc(data.registration_deadline, data.timezone, fold=0)
-    exchange.focus_areas = _by_ids(FocusArea, data.focus_area_ids, "focus_areas")
-    exchange.topics = _by_ids(Topic, data.topic_ids, "topics")
-    exchange.cities = _by_ids(City, data.city_ids, "cities")
 
 
 def _by_ids(model, ids: list[int], field_name: str) -> list:
@@ -98,7 +124,11 @@ def create_exchange(*, actor: User, data: ExchangeData, first_session: SessionDa
     its team's first member."""
     permissions.require(actor, "exchange.create")
     exchange = Exchange(created_by=actor, status="draft")
-    stage_exchange_data(exchange, data)
+    problems = Problems()  # the exchange's fields and its first session's, all reported together
+    problems.check(stage_exchange_data, exchange, data)
+    if first_session is not None:
+        check_new_session(exchange, first_session, problems)
+    problems.raise_any()
     db.session.add(exchange)
     stage_add_creator(exchange, actor)
     session = stage_new_session(exchange, first_session, actor=actor) if first_session is not None else None
@@ -173,7 +203,7 @@ def stage_cancel_exchange(exchange: Exchange, reason: str = "") -> None:
     """Cancel and queue the cancellations people get (no commit; for `cancel_exchange` and program import)."""
     if is_past(exchange):
         raise Invalid(_l("This exchange has already taken place; there is nothing left to cancel."))
-    reason = clean_text(reason, field_name="reason", label=_l("The reason"), max_len=1000)
+    reason = clean_text(reason, field_name="reason", label=_l("The reason"), max_len=1000, drop_controls=True)
     remaining = notify.upcoming_sessions(exchange)
     was_published = exchange.status == "published"
     exchange.status = "cancelled"

@@ -541,15 +541,22 @@ def session_added(session) -> None:
                                                      title=exchange.title), method="REQUEST", sessions=[session])
 
 
-def session_cancelled(session) -> None:
-    """Cancel one session in the calendars that hold it; the others concerned are told in plain words."""
+def _reason(reason: str) -> list:
+    """The lines a cancellation adds for the organizer's reason (none without one)."""
+    return [_l("The organizers' reason: %(reason)s", reason=reason)] if reason else []
+
+
+def session_cancelled(session, reason: str = "") -> None:
+    """Cancel one session in the calendars that hold it; the others concerned are told in plain words (both
+    quote the organizer's `reason` when there is one)."""
     exchange = session.exchange
     subject = _l("Cancelled: %(session)s", session=session.title)
     intro = _l("“%(session)s” (%(title)s) is cancelled.", session=session.title, title=exchange.title)
     holders, others = audience(exchange, session)
     _refresh_registrants(exchange)  # unsent invites lose the cancelled session; the notice below says why
     for user in [user for user, _role in holders] + others:
-        _cancel_where_held(user, "session_cancelled", subject, exchange=exchange, intro=intro, sessions=[session])
+        _cancel_where_held(user, "session_cancelled", subject, exchange=exchange, intro=intro, sessions=[session],
+                           details=_reason(reason))
 
 
 def exchange_cancelled(exchange, sessions: list, reason: str = "") -> None:
@@ -557,7 +564,7 @@ def exchange_cancelled(exchange, sessions: list, reason: str = "") -> None:
     CANCEL for a session she never had); the others concerned are told in plain words."""
     subject = _l("Cancelled: %(title)s", title=exchange.title)
     intro = _l("“%(title)s” is cancelled.", title=exchange.title)
-    details = [reason] if reason else []
+    details = _reason(reason)
     for registration, _kind in _unsent(exchange):  # unsent registration messages are out of date: drop them
         replace_unsent(_registration_key(registration), window=window_for("MAIL_PERSON_WINDOW"))
     holders, others = audience(exchange)

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 from ..accounts.models import User
 from ..accounts.services import add_user, normalize_email, stage_release_email, stage_verify_email
 from ..common import permissions, timefmt
-from ..common.errors import Conflict, Forbidden, Invalid, NotFound
+from ..common.errors import Conflict, Forbidden, Invalid, NotFound, Problems
 from ..common.time import utcnow
 from ..common.tokens import hash_token, new_token
 from ..experts.models import STAKEHOLDER_GROUPS, City, OfficialProfile
@@ -99,13 +99,15 @@ def _check_open(exchange: Exchange) -> None:
 
 
 def _apply_answers(registration: Registration, answers: RegistrationAnswers) -> None:
-    if answers.stakeholder_group and answers.stakeholder_group not in STAKEHOLDER_GROUPS:
-        raise Invalid(_l("Choose a stakeholder group from the list."), field="stakeholder_group")
+    problems = Problems()  # every answer is checked; all the problems are raised together
     if answers.city_id and db.session.get(City, answers.city_id) is None:
-        raise Invalid(_l("Choose a city from the list."), field="city_id")
+        problems.add(Invalid(_l("Choose a city from the list."), field="city_id"))
+    if answers.stakeholder_group and answers.stakeholder_group not in STAKEHOLDER_GROUPS:
+        problems.add(Invalid(_l("Choose a stakeholder group from the list."), field="stakeholder_group"))
     needs = (answers.needs or "").strip()
     if len(needs) > 2000:
-        raise Invalid(_l("Keep your needs to at most 2000 characters."), field="needs")
+        problems.add(Invalid(_l("Keep your needs to at most 2000 characters."), field="needs"))
+    problems.raise_any()
     registration.city_id = answers.city_id or None
     registration.stakeholder_group = answers.stakeholder_group or ""
     registration.needs = needs

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import User
 from ..common import permissions, timefmt
-from ..common.errors import Conflict, Invalid
+from ..common.errors import Conflict, Invalid, Problems
 from ..common.time import is_zone, utcnow
 from ..extensions import db
 from . import notify
@@ -36,29 +36,57 @@ def _session_times(data: SessionData) -> tuple[datetime, datetime]:
     return starts_at, ends_at
 
 
-def _session_fields(session: ExchangeSession, data: SessionData) -> None:
-    session.title = clean_text(data.title, field_name="title", label=_l("a title"), max_len=200, required=True)
-    session.description = clean_text(data.description, field_name="description", label=_l("The description"),
-                                     max_len=5000)
-    session.premoderate_questions = bool(data.premoderate_questions)
-    if data.track_id:
-        track = db.session.get(Track, data.track_id)
-        if track is None or track.exchange_id != session.exchange.id:
-            raise Invalid(_l("Choose a track of this exchange."), field="track_id")
-        session.track = track
-    else:
-        session.track = None
+def _track(exchange: Exchange, track_id: int | None) -> Track | None:
+    if not track_id:
+        return None
+    track = db.session.get(Track, track_id)
+    if track is None or track.exchange_id != exchange.id:
+        raise Invalid(_l("Choose a track of this exchange."), field="track_id")
+    return track
+
+
+def _session_values(exchange: Exchange, data: SessionData, problems: Problems) -> dict:
+    """Check a session's fields other than its times, noting their problems in `problems`."""
+    return {
+        "title": problems.check(clean_text, data.title, field_name="title", label=_l("a title"), max_len=200,
+                                required=True),
+        "description": problems.check(clean_text, data.description, field_name="description",
+                                      label=_l("The description"), max_len=5000),
+        "track": problems.check(_track, exchange, data.track_id),
+        "premoderate_questions": bool(data.premoderate_questions),
+    }
+
+
+def _assign(session: ExchangeSession, values: dict) -> None:
+    for name, value in values.items():
+        setattr(session, name, value)
+
+
+def _future(starts_at: datetime) -> None:
+    if starts_at <= utcnow():
+        raise Invalid(_l("That time has already passed. Choose a start in the future."), field="starts_local")
+
+
+def check_new_session(exchange: Exchange, data: SessionData, problems: Problems) -> tuple[tuple | None, dict]:
+    """Check every field of a new session, noting the problems in `problems`; return its times and values."""
+    times = problems.check(_session_times, data)
+    if times is not None:
+        problems.check(_future, times[0])
+    return times, _session_values(exchange, data, problems)
 
 
 def stage_new_session(exchange: Exchange, data: SessionData, *, actor: User | None) -> ExchangeSession:
-    """Check and add a session in the future (no commit, nobody told; for `add_session`, `create_exchange`, import)."""
-    starts_at, ends_at = _session_times(data)
-    if starts_at <= utcnow():
-        raise Invalid(_l("That time has already passed. Choose a start in the future."), field="starts_local")
+    """Check and add a session in the future (no commit, nobody told; for `add_session`, `create_exchange`, import).
+
+    Every field is checked; all the problems are raised together."""
+    problems = Problems()
+    times, values = check_new_session(exchange, data, problems)
+    problems.raise_any()
+    starts_at, ends_at = times
     # Defaults set here, not at flush: the rest of the use case reads them before anything is flushed.
     session = ExchangeSession(exchange=exchange, starts_at=starts_at, ends_at=ends_at, timezone=data.timezone,
                               status="scheduled", room_status=RoomStatus.SCHEDULED, ical_sequence=0)
-    _session_fields(session, data)
+    _assign(session, values)
     db.session.add(session)
     return session
 
@@ -77,27 +105,34 @@ def add_session(exchange: Exchange, *, actor: User, data: SessionData) -> Exchan
 
 
 def stage_update_session(session: ExchangeSession, data: SessionData, *, actor: User | None) -> bool:
-    """Apply edits to a session (no commit); return whether its time moved (everyone concerned is told)."""
+    """Apply edits to a session (no commit); return whether its time moved (everyone concerned is told).
+
+    Every field is checked before anything changes; all the problems are raised together."""
     exchange = session.exchange
-    starts_at, ends_at = _session_times(data)
-    moved = (starts_at, ends_at) != (session.starts_at, session.ends_at)
-    was = (session.starts_at, session.ends_at)
+    problems = Problems()
+    times = problems.check(_session_times, data)
+    moved = times is not None and times != (session.starts_at, session.ends_at)
     if moved:
         if session.starts_at <= utcnow():
-            raise Invalid(_l("This session started on %(when)s; its time can no longer be changed.",
-                             when=timefmt.span(session.starts_at, session.ends_at, zone_of(actor))),
-                          field="starts_local")
-        if session.status == "cancelled":
+            problems.add(Invalid(_l("This session started on %(when)s; its time can no longer be changed.",
+                                    when=timefmt.span(session.starts_at, session.ends_at, zone_of(actor))),
+                                 field="starts_local"))
+        elif session.status == "cancelled":
             raise Conflict(_l("This session is cancelled; add a new session instead of moving it."))
-        if starts_at <= utcnow():
-            raise Invalid(_l("That time has already passed. Choose a start in the future."), field="starts_local")
+        else:
+            problems.check(_future, times[0])
+    values = _session_values(exchange, data, problems)
+    problems.raise_any()
+    was = (session.starts_at, session.ends_at)
+    if moved:
+        starts_at, ends_at = times
         for speaker in session.speakers:
             if speaker.status != "declined":
                 check_clash(speaker.user, starts_at, ends_at, exclude_session_id=session.id, actor=actor)
         session.starts_at, session.ends_at = starts_at, ends_at
         stage_bump_sequence(session)
     session.timezone = data.timezone
-    _session_fields(session, data)
+    _assign(session, values)
     if moved and (exchange.status == "published" or any(sp.status == "accepted" for sp in session.speakers)):
         notify.session_changed(session, was=was)
     return moved
@@ -112,21 +147,23 @@ def update_session(session: ExchangeSession, *, actor: User, data: SessionData) 
     return session
 
 
-def stage_cancel_session(session: ExchangeSession) -> None:
-    """Cancel a session that has not started and queue its notices (no commit; for `cancel_session` and import)."""
+def stage_cancel_session(session: ExchangeSession, reason: str = "") -> None:
+    """Cancel a session that has not started and queue its notices, which quote `reason` when there is one (no
+    commit; for `cancel_session` and import)."""
     if session.starts_at <= utcnow():
         raise Invalid(_l("This session has already started; it cannot be cancelled now."))
+    reason = clean_text(reason, field_name="reason", label=_l("The reason"), max_len=1000, drop_controls=True)
     session.status = "cancelled"
     stage_bump_sequence(session)
     if session.exchange.status == "published" or any(sp.status == "accepted" for sp in session.speakers):
-        notify.session_cancelled(session)
+        notify.session_cancelled(session, reason)
 
 
-def cancel_session(session: ExchangeSession, *, actor: User) -> ExchangeSession:
-    """Cancel one session (the exchange goes on); it leaves everyone's calendar."""
+def cancel_session(session: ExchangeSession, *, actor: User, reason: str = "") -> ExchangeSession:
+    """Cancel one session (the exchange goes on); it leaves everyone's calendar, and the notices quote `reason`."""
     permissions.require(actor, "exchange.manage", session.exchange)
     if session.status != "cancelled":
-        stage_cancel_session(session)
+        stage_cancel_session(session, reason)
         db.session.commit()
     return session
 

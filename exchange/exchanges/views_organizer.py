@@ -17,17 +17,18 @@ from ..common import permissions, timefmt
 from ..common.errors import DomainError, Invalid, NotFound
 from ..common.i18n import current_locale
 from ..common.time import get_zone, is_zone, zone_label
-from ..common.web import form_error, optional_id
+from ..common.web import ConfirmForm, ReasonConfirmForm, confirm_page, confirmed, form_error, optional_id
 from . import services
 from .blueprint import bp, speaker_form
-from .forms import CancelForm, ExchangeForm, NewExchangeForm, SessionForm, TrackForm
+from .forms import ExchangeForm, NewExchangeForm, SessionForm, TrackForm
 
 
 def _fold_labels(form, exc: DomainError) -> None:
     """When a local time happens twice, offer both instants as choices for the matching fold field."""
     if exc.details.get("reason") != "ambiguous":
         return
-    target = form.start_fold if exc.field == "starts_local" else form.end_fold
+    times = [name for name, _message in getattr(exc, "errors", [(exc.field, "")]) if name in ("starts_local", "ends_local")]
+    target = form.start_fold if times[:1] == ["starts_local"] else form.end_fold
     zone = form.timezone.data
     labels = []
     for n, iso in enumerate(exc.details["choices"]):
@@ -171,11 +172,12 @@ def publish(exchange_id: int):
 @bp.route("/exchanges/<int:exchange_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(exchange_id: int):
-    """Cancel an exchange after confirming; everyone concerned is emailed a calendar cancellation."""
+    """Cancel an exchange after confirming (with an optional reason for the emails); everyone concerned is emailed
+    a calendar cancellation."""
     exchange = services.get_managed_exchange(exchange_id, actor=current_user)
-    form = CancelForm()
-    status = 200
-    if form.validate_on_submit():
+    form = ReasonConfirmForm()
+    status = None
+    if confirmed(form):
         try:
             services.cancel_exchange(exchange, actor=current_user, reason=form.reason.data or "")
         except DomainError as exc:
@@ -183,7 +185,13 @@ def cancel(exchange_id: int):
         else:
             flash(_("The exchange is cancelled and everyone concerned is told."), "success")
             return redirect(url_for("exchanges.detail", exchange_id=exchange_id))
-    return render_template("exchanges/cancel.html", form=form, exchange=exchange), status
+    return confirm_page(
+        form, title=_("Cancel “%(title)s”?", title=exchange.title),
+        consequences=[_("Everyone registered, waiting or speaking is emailed, and the sessions leave their calendars. "
+                        "This cannot be undone."),
+                      _("The reason, if you give one, is quoted in that email.")],
+        confirm_label=_("Cancel the exchange"), back=url_for("exchanges.detail", exchange_id=exchange_id) + "#manage",
+        back_label=_("Keep it"), status=status)
 
 
 @bp.route("/exchanges/<int:exchange_id>/tracks", methods=["POST"])
@@ -268,18 +276,31 @@ def edit_session(exchange_id: int, session_id: int):
     return render_template("exchanges/session_form.html", form=form, exchange=exchange, session=session), status
 
 
-@bp.route("/exchanges/<int:exchange_id>/sessions/<int:session_id>/cancel", methods=["POST"])
+@bp.route("/exchanges/<int:exchange_id>/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel_session(exchange_id: int, session_id: int):
-    """Cancel one session."""
+    """Cancel one session after confirming (with an optional reason for the emails)."""
     exchange = services.get_managed_exchange(exchange_id, actor=current_user)
-    try:
-        services.cancel_session(services.get_session(exchange, session_id), actor=current_user)
-    except DomainError as exc:
-        flash(str(exc.message), "error")
-    else:
-        flash(_("The session is cancelled and everyone concerned is told."), "success")
-    return redirect(url_for("exchanges.detail", exchange_id=exchange_id))
+    session = services.get_session(exchange, session_id)
+    form = ReasonConfirmForm()
+    status = None
+    if confirmed(form):
+        try:
+            services.cancel_session(session, actor=current_user, reason=form.reason.data or "")
+        except Invalid as exc:
+            status = form_error(form, exc)
+        except DomainError as exc:
+            flash(str(exc.message), "error")
+        else:
+            flash(_("The session is cancelled and everyone concerned is told."), "success")
+            return redirect(url_for("exchanges.detail", exchange_id=exchange_id))
+    return confirm_page(
+        form, title=_("Cancel the session “%(session)s”?", session=session.title),
+        consequences=[_("Everyone registered and every speaker gets a cancellation in their calendar, by email."),
+                      _("The reason, if you give one, is quoted in that email."),
+                      _("The exchange and its other sessions go on. This cannot be undone.")],
+        confirm_label=_("Cancel the session"), back=url_for("exchanges.detail", exchange_id=exchange_id) + f"#session-{session.id}",
+        back_label=_("Keep it"), status=status)
 
 
 @bp.route("/exchanges/<int:exchange_id>/sessions/<int:session_id>/speakers", methods=["POST"])
@@ -300,14 +321,22 @@ def add_speaker(exchange_id: int, session_id: int):
     return redirect(url_for("exchanges.detail", exchange_id=exchange_id) + "#manage")
 
 
-@bp.route("/exchanges/<int:exchange_id>/speakers/<int:speaker_id>/remove", methods=["POST"])
+@bp.route("/exchanges/<int:exchange_id>/speakers/<int:speaker_id>/remove", methods=["GET", "POST"])
 @login_required
 def remove_speaker(exchange_id: int, speaker_id: int):
-    """Take a speaker off a session."""
+    """Take a speaker off a session, after confirming."""
     exchange = services.get_managed_exchange(exchange_id, actor=current_user)
     speaker = next((sp for s in exchange.sessions for sp in s.speakers if sp.id == speaker_id), None)
     if speaker is None:
         raise NotFound(_("There is no such speaker."))
+    form = ConfirmForm()
+    if not confirmed(form):
+        return confirm_page(
+            form, title=_("Remove %(name)s from “%(session)s”?", name=speaker.user.name, session=speaker.session.title),
+            consequences=[_("%(name)s is told by email, and the session leaves their calendar.", name=speaker.user.name),
+                          _("To have them back, invite them again.")],
+            confirm_label=_("Remove the speaker"),
+            back=url_for("exchanges.detail", exchange_id=exchange_id) + f"#session-{speaker.session_id}")
     services.remove_speaker(speaker, actor=current_user)
     flash(_("%(name)s is no longer on the session and is told.", name=speaker.user.name), "success")
     return redirect(url_for("exchanges.detail", exchange_id=exchange_id))

@@ -17,10 +17,11 @@ from ..common.errors import DomainError, NotFound
 from ..common.i18n import current_locale
 from ..common.templating import viewer_zone
 from ..common.time import get_zone
-from ..common.web import form_error, page_number
+from ..common.web import ConfirmForm, confirm_page, confirmed, form_error, page_number
 from . import registrations, services
 from .blueprint import bp, registered_message, speaker_form
 from .forms import RegistrationForm, TeamMemberForm, TrackForm
+from .models import RegistrationStatus
 from .timeinfo import is_past
 
 
@@ -116,11 +117,26 @@ def register(exchange_id: int):
     return redirect(url_for("exchanges.detail", exchange_id=exchange_id))
 
 
-@bp.route("/exchanges/<int:exchange_id>/unregister", methods=["POST"])
+@bp.route("/exchanges/<int:exchange_id>/unregister", methods=["GET", "POST"])
 @login_required
 def unregister(exchange_id: int):
-    """Cancel my registration (or leave the waitlist)."""
+    """Cancel my registration (or leave the waitlist), after confirming."""
     exchange = services.get_exchange(exchange_id, actor=current_user)
+    form = ConfirmForm()
+    if not confirmed(form):
+        registration = registrations.registration_of(exchange, current_user)
+        holds_seat = registration is not None and registration.holds_seat
+        consequences = []
+        if registration is not None and registration.status == RegistrationStatus.WAITLISTED:
+            consequences.append(_("You leave the waitlist and lose your place in it."))
+        elif holds_seat and registrations.status_counts(exchange)[RegistrationStatus.WAITLISTED]:
+            consequences.append(_("Your seat goes at once to the next person on the waitlist. If you change your "
+                                  "mind, you join the end of the waitlist."))
+        if holds_seat:
+            consequences.append(_("The sessions leave your calendar: you get a cancellation by email."))
+        return confirm_page(form, title=_("Cancel your registration for “%(title)s”?", title=exchange.title),
+                            consequences=consequences, confirm_label=_("Cancel my registration"),
+                            back=url_for("exchanges.detail", exchange_id=exchange_id), back_label=_("Keep my place"))
     try:
         registrations.cancel_registration(exchange, actor=current_user)
     except DomainError as exc:

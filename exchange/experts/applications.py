@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User, UserRole
 from ..common import permissions
-from ..common.errors import Conflict, Invalid
+from ..common.errors import Conflict, Invalid, Problems
 from ..common.time import utcnow
 from ..common.urls import public_url
 from ..extensions import db
@@ -107,39 +107,56 @@ def _windows(rows: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
     return sorted(cleaned)
 
 
-def _clean_application(data: ExpertApplication) -> dict:
-    """Check every field of an application; return the values to store (nothing is changed here)."""
-    state = (data.state or "").strip().upper()
-    if state not in STATE_NAMES:
-        raise Invalid(_l("Choose the U.S. state or territory of your city government."), field="state")
-    topics = find_topics(data.topics, required=True)
-    areas = find_focus_areas(data.focus_areas)
-    for topic in topics:  # a topic's focus area is implied by choosing the topic
-        if topic.focus_area not in areas:
-            areas.append(topic.focus_area)
-    codes = check_languages([code for code, _level in data.languages])
+def _levels(languages: list[tuple[str, str]], codes: list[str]) -> list[tuple[str, str]]:
     levels = {}
-    for code, level in data.languages:
+    for code, level in languages:
         code = (code or "").strip().lower()
         if code and level not in LANGUAGE_LEVELS:
             raise Invalid(_l("Choose a level for each language."), field="languages")
         if code:
             levels.setdefault(code, level)
-    return {
-        "job_title": clean_text(data.job_title, field="job_title", label=_l("your job title"), max_len=160),
-        "city_government": clean_text(data.city_government, field="city_government", label=_l("your city government"),
-                                 max_len=160),
-        "state": state,
-        "department": clean_text(data.department, field="department", label=_l("your department"), max_len=160),
-        "bio": clean_text(data.bio, field="bio", label=_l("a short bio"), max_len=2000, multiline=True),
-        "links": _links(data.links),
-        "timezone": check_zone(data.timezone),
-        "topics": topics,
-        "focus_areas": areas,
-        "languages": [(code, levels[code]) for code in codes],
-        "availability": _windows(data.availability),
-        "photo": process_photo(data.photo) if data.photo else None,
+    return [(code, levels[code]) for code in codes]
+
+
+def _state(value: str | None) -> str:
+    state = (value or "").strip().upper()
+    if state not in STATE_NAMES:
+        raise Invalid(_l("Choose the U.S. state or territory of your city government."), field="state")
+    return state
+
+
+def _clean_application(data: ExpertApplication) -> dict:
+    """Check every field of an application; return the values to store (nothing is changed here).
+
+    Every field is checked, and all the problems are raised together (`Invalid.many`), in the form's order.
+    """
+    problems = Problems()
+    values = {
+        "job_title": problems.check(clean_text, data.job_title, field="job_title", label=_l("your job title"),
+                                    max_len=160),
+        "city_government": problems.check(clean_text, data.city_government, field="city_government",
+                                          label=_l("your city government"), max_len=160),
+        "state": problems.check(_state, data.state),
+        "department": problems.check(clean_text, data.department, field="department", label=_l("your department"),
+                                     max_len=160),
     }
+    areas = problems.check(find_focus_areas, data.focus_areas, default=[])
+    topics = problems.check(find_topics, data.topics, required=True, default=[])
+    for topic in topics:  # a topic's focus area is implied by choosing the topic
+        if topic.focus_area not in areas:
+            areas.append(topic.focus_area)
+    codes = problems.check(check_languages, [code for code, _level in data.languages], default=[])
+    values.update(
+        topics=topics, focus_areas=areas,
+        languages=problems.check(_levels, data.languages, codes, default=[]),
+        timezone=problems.check(check_zone, data.timezone),
+        availability=problems.check(_windows, data.availability),
+        bio=problems.check(clean_text, data.bio, field="bio", label=_l("a short bio"), max_len=2000, multiline=True),
+        links=problems.check(_links, data.links),
+        photo=problems.check(process_photo, data.photo) if data.photo else None,
+    )
+    problems.raise_any()
+    return values
 
 
 def _assign(profile: ExpertProfile, values: dict, *, remove_photo: bool) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import User
 from ..common import permissions
-from ..common.errors import Conflict, Invalid, NotFound
+from ..common.errors import Conflict, Invalid, NotFound, Problems
 from ..exchanges.models import Exchange, exchange_cities
 from ..exchanges.permissions import team_clause
 from ..extensions import db
@@ -39,15 +39,19 @@ def _slugify(name: str) -> str:
 
 
 def _clean_city(*, name: str, country: str, region: str, population: int | None, timezone: str) -> dict:
-    if population is not None and not (0 <= population <= 100_000_000):
-        raise Invalid(_l("Give the population as a number of people, up to 100 million."), field="population")
-    return {
-        "name": clean_text(name, field="name", label=_l("the city's name"), max_len=120),
-        "country": clean_text(country, field="country", label=_l("the country"), max_len=80),
-        "region": clean_text(region, field="region", label=_l("the region"), max_len=80),
+    """Check every field of a city; all the problems are raised together."""
+    problems = Problems()
+    values = {
+        "name": problems.check(clean_text, name, field="name", label=_l("the city's name"), max_len=120),
+        "country": problems.check(clean_text, country, field="country", label=_l("the country"), max_len=80),
+        "region": problems.check(clean_text, region, field="region", label=_l("the region"), max_len=80),
         "population": population,
-        "timezone": check_zone(timezone),
     }
+    if population is not None and not (0 <= population <= 100_000_000):
+        problems.add(Invalid(_l("Give the population as a number of people, up to 100 million."), field="population"))
+    values["timezone"] = problems.check(check_zone, timezone)
+    problems.raise_any()
+    return values
 
 
 def create_city(*, actor: User, name: str, country: str, region: str, population: int | None,

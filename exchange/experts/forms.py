@@ -26,7 +26,7 @@ from wtforms.validators import NumberRange, Optional
 
 from ..accounts.forms import zone_choices
 from ..common.i18n import sort_key
-from ..common.web import record_id
+from ..common.web import Required, record_id
 from .data import US_STATES
 from .services import Challenge, ExpertApplication
 from .vocab import LEVEL_LABELS, STAKEHOLDER_LABELS, WEEKDAY_LABELS, language_choices
@@ -95,17 +95,17 @@ class WindowRow(Form):
 
 
 class ExpertApplicationForm(FlaskForm):
-    job_title = StringField(_l("Job title"), description=_l("For example: Chief Innovation Officer."))
-    city_government = StringField(_l("City government"), description=_l("For example: City of Boston."))
-    state = SelectField(_l("U.S. state or territory"), choices=_states, validate_choice=False)
-    department = StringField(_l("Department"))
+    job_title = StringField(_l("Job title"), validators=[Required()], description=_l("For example: Chief Innovation Officer."))
+    city_government = StringField(_l("City government"), validators=[Required()], description=_l("For example: City of Boston."))
+    state = SelectField(_l("U.S. state or territory"), choices=_states, validate_choice=False, validators=[Required()])
+    department = StringField(_l("Department"), validators=[Required()])
     focus_areas = SelectMultipleField(_l("Focus areas"), validate_choice=False)
-    topics = SelectMultipleField(_l("Topics"), validate_choice=False)
+    topics = SelectMultipleField(_l("Topics"), validate_choice=False, validators=[Required()])
     languages = FieldList(FormField(LanguageRow), min_entries=LANGUAGE_ROWS, max_entries=12)
-    timezone = SelectField(_l("Your time zone"), choices=zone_choices, validate_choice=False,
+    timezone = SelectField(_l("Your time zone"), choices=zone_choices, validate_choice=False, validators=[Required()],
                            description=_l("Your availability below is in this zone."))
     availability = FieldList(FormField(WindowRow), min_entries=WINDOW_ROWS, max_entries=30)
-    bio = TextAreaField(_l("Short bio"), description=_l("What you have led and what you can advise on (at most 2000 characters)."))
+    bio = TextAreaField(_l("Short bio"), validators=[Required()], description=_l("What you have led and what you can advise on (at most 2000 characters)."))
     links = TextAreaField(_l("Links (optional)"), description=_l("One web address a line, at most five."))
     photo = FileField(_l("Photo (optional)"), description=_l("A JPEG, PNG, GIF or WebP image of at most 3 MB."),
                       render_kw={"accept": "image/jpeg,image/png,image/gif,image/webp"})
@@ -170,10 +170,6 @@ class DecisionForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), description=_l("Required to reject or to ask for changes; the applicant reads it."))
 
 
-class WithdrawForm(FlaskForm):
-    """Only the CSRF token; the template renders the button."""
-
-
 class DirectoryForm(Form):
     """The directory's search form (GET, so no CSRF token)."""
 
@@ -189,34 +185,37 @@ class DirectoryForm(Form):
 
 
 class OfficialProfileForm(FlaskForm):
-    city = SelectField(_l("City"), coerce=record_id, validate_choice=False)
-    organization = StringField(_l("Organization"))
-    role_title = StringField(_l("Your role"))
-    stakeholder_group = SelectField(_l("Stakeholder group"), choices=_stakeholder_groups, validate_choice=False)
+    city = SelectField(_l("City"), coerce=record_id, validate_choice=False, validators=[Required()])
+    organization = StringField(_l("Organization"), validators=[Required()])
+    role_title = StringField(_l("Your role"), validators=[Required()])
+    stakeholder_group = SelectField(_l("Stakeholder group"), choices=_stakeholder_groups, validate_choice=False,
+                                    validators=[Required()])
     languages = SelectMultipleField(_l("Languages you work in"), choices=language_choices, validate_choice=False,
+                                    validators=[Required()],
                                     description=_l("Hold Ctrl (or Cmd) to choose more than one."), render_kw={"size": 8})
     submit = SubmitField(_l("Save official profile"))
 
 
 class CityForm(FlaskForm):
-    name = StringField(_l("Name"))
-    country = StringField(_l("Country"))
-    region = StringField(_l("Region"))
+    name = StringField(_l("Name"), validators=[Required()])
+    country = StringField(_l("Country"), validators=[Required()])
+    region = StringField(_l("Region"), validators=[Required()])
     population = IntegerField(_l("Population (metro area, people)"), validators=[Optional(), NumberRange(min=0), NumberRange(max=100_000_000)])
     timezone = SelectField(_l("Time zone"), choices=zone_choices, validate_choice=False)
     submit = SubmitField(_l("Save city"))
 
 
 class ChallengeForm(FlaskForm):
-    official = SelectField(_l("For the official"), coerce=record_id, validate_choice=False)
-    title = StringField(_l("Your challenge in one line"))
-    description = TextAreaField(_l("Describe the challenge"),
+    official = SelectField(_l("For the official"), coerce=record_id, validate_choice=False, validators=[Required()])
+    title = StringField(_l("Your challenge in one line"), validators=[Required()])
+    description = TextAreaField(_l("Describe the challenge"), validators=[Required()],
                                 description=_l("What you are trying to do, what you tried, and what you would like to learn."))
-    focus_area = SelectField(_l("Focus area"), validate_choice=False)
+    focus_area = SelectField(_l("Focus area"), validate_choice=False, validators=[Required()])
     topics = SelectMultipleField(_l("Topics"), validate_choice=False)
     languages = SelectMultipleField(_l("Languages you can work in"), choices=language_choices, validate_choice=False,
+                                    validators=[Required()],
                                     description=_l("Hold Ctrl (or Cmd) to choose more than one."), render_kw={"size": 8})
-    timezone = SelectField(_l("Your time zone"), choices=zone_choices, validate_choice=False)
+    timezone = SelectField(_l("Your time zone"), choices=zone_choices, validate_choice=False, validators=[Required()])
     hours_start = TimeField(_l("Your working day starts"), default=time(8))
     hours_end = TimeField(_l("Your working day ends"), default=time(18))
     preferred_times = TextAreaField(_l("Preferred times (optional)"),
@@ -240,6 +239,3 @@ class SendForm(FlaskForm):
 class RespondForm(FlaskForm):
     note = TextAreaField(_l("A note to the official (optional)"))
 
-
-class CancelForm(FlaskForm):
-    """Only the CSRF token; the template renders the button."""

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ..accounts.models import User
 from ..common import permissions
-from ..common.errors import Invalid
+from ..common.errors import Invalid, Problems
 from ..common.i18n import translated
 from ..extensions import db
 from .checks import clean_text
@@ -24,16 +24,19 @@ def save_official_profile(user: User, *, actor: User, city_id: int | None, organ
                           stakeholder_group: str, languages: list[str]) -> OfficialProfile:
     """Create or update an official's profile: city, organization, role, stakeholder group, languages."""
     permissions.require(actor, "official_profile.edit", user)
+    problems = Problems()  # every field is checked; all the problems are raised together
     city = db.session.get(City, city_id) if city_id else None
     if city is None:
-        raise Invalid(_l("Choose your city from the list."), field="city")
-    if stakeholder_group not in STAKEHOLDER_GROUPS:
-        raise Invalid(_l("Choose one of the five stakeholder groups."), field="stakeholder_group")
+        problems.add(Invalid(_l("Choose your city from the list."), field="city"))
     values = {
-        "organization": clean_text(organization, field="organization", label=_l("your organization"), max_len=160),
-        "role_title": clean_text(role_title, field="role_title", label=_l("your role"), max_len=160),
-        "languages": ",".join(check_languages(languages)),
+        "organization": problems.check(clean_text, organization, field="organization", label=_l("your organization"),
+                                       max_len=160),
+        "role_title": problems.check(clean_text, role_title, field="role_title", label=_l("your role"), max_len=160),
     }
+    if stakeholder_group not in STAKEHOLDER_GROUPS:
+        problems.add(Invalid(_l("Choose one of the five stakeholder groups."), field="stakeholder_group"))
+    values["languages"] = ",".join(problems.check(check_languages, languages, default=[]))
+    problems.raise_any()
     profile = get_official_profile(user)
     if profile is None:
         profile = OfficialProfile(user=user, stakeholder_group=stakeholder_group)

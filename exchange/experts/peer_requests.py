@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import User
 from ..common import permissions
-from ..common.errors import Conflict, Invalid, NotFound
+from ..common.errors import Conflict, Invalid, NotFound, Problems
 from ..common.time import utcnow
 from ..common.urls import public_url
 from ..exchanges.models import Exchange, ExchangeSession, SessionSpeaker
@@ -24,7 +24,7 @@ from ..mail.services import Recipient, queue_email
 from . import matching
 from .checks import clean_text, find_focus_areas, find_topics
 from .directory import windows_of
-from .models import ExpertProfile, PeerRequest, expert_focus_areas, expert_topics
+from .models import ExpertProfile, FocusArea, PeerRequest, expert_focus_areas, expert_topics
 from .officials import get_official_profile
 from .vocab import check_languages, check_zone
 
@@ -66,25 +66,32 @@ def default_languages_for(official: User) -> list[str]:
     return profile.language_codes if profile is not None and profile.language_codes else [official.language]
 
 
-def _clean_challenge(c: Challenge) -> dict:
-    area = find_focus_areas([c.focus_area])[0] if c.focus_area else None
-    if area is None:
+def _focus_area(slug: str) -> FocusArea:
+    if not slug:
         raise Invalid(_l("Choose the focus area of your challenge."), field="focus_area")
-    if not (0 <= c.hours_start < c.hours_end <= 1440):
-        raise Invalid(_l("Your working hours must start before they end."), field="hours_start")
-    return {
-        "title": clean_text(c.title, field="title", label=_l("a short title"), max_len=160),
-        "description": clean_text(c.description, field="description", label=_l("the challenge"), max_len=5000,
-                             multiline=True),
-        "focus_area": area,
-        "topics": find_topics(c.topics, required=False),
-        "languages": ",".join(check_languages(c.languages)),
-        "timezone": check_zone(c.timezone),
+    return find_focus_areas([slug])[0]
+
+
+def _clean_challenge(c: Challenge) -> dict:
+    """Check every field of a challenge; all the problems are raised together, in the form's order."""
+    problems = Problems()
+    values = {
+        "title": problems.check(clean_text, c.title, field="title", label=_l("a short title"), max_len=160),
+        "description": problems.check(clean_text, c.description, field="description", label=_l("the challenge"),
+                                      max_len=5000, multiline=True),
+        "focus_area": problems.check(_focus_area, c.focus_area),
+        "topics": problems.check(find_topics, c.topics, required=False, default=[]),
+        "languages": ",".join(problems.check(check_languages, c.languages, default=[])),
+        "timezone": problems.check(check_zone, c.timezone),
         "hours_start": c.hours_start,
         "hours_end": c.hours_end,
-        "preferred_times": clean_text(c.preferred_times, field="preferred_times", label=_l("preferred times"),
-                                 max_len=1000, required=False, multiline=True),
+        "preferred_times": problems.check(clean_text, c.preferred_times, field="preferred_times",
+                                          label=_l("preferred times"), max_len=1000, required=False, multiline=True),
     }
+    if not (0 <= c.hours_start < c.hours_end <= 1440):
+        problems.add(Invalid(_l("Your working hours must start before they end."), field="hours_start"))
+    problems.raise_any()
+    return values
 
 
 def create_peer_request(*, actor: User, challenge: Challenge, official_id: int | None = None,
@@ -94,9 +101,11 @@ def create_peer_request(*, actor: User, challenge: Challenge, official_id: int |
     official = db.session.get(User, official_id) if official_id else actor
     if official is not None and official.id != actor.id:
         permissions.require(actor, "peer_request.create_for_others")
+    problems = Problems()
     if official is None or official.role != "official" or official.disabled:
-        raise Invalid(_l("Choose the official this challenge is for."), field="official")
-    values = _clean_challenge(challenge)
+        problems.add(Invalid(_l("Choose the official this challenge is for."), field="official"))
+    values = problems.check(_clean_challenge, challenge)
+    problems.raise_any()
     expert = _expert_to_ask(expert_id, official, actor) if expert_id else None
     req = PeerRequest(official=official, requester=actor, **values)
     db.session.add(req)

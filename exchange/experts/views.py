@@ -10,10 +10,9 @@ from ..common import permissions
 from ..common.errors import DomainError
 from ..common.i18n import sort_key, translated
 from ..common.templating import viewer_zone
-from ..common.web import form_error, optional_id, page_number
+from ..common.web import ConfirmForm, confirm_page, confirmed, form_error, optional_id, page_number
 from . import services, vocab
 from .forms import (
-    CancelForm,
     ChallengeForm,
     CityForm,
     DecisionForm,
@@ -22,7 +21,6 @@ from .forms import (
     OfficialProfileForm,
     RespondForm,
     SendForm,
-    WithdrawForm,
     application_form_data,
 )
 
@@ -71,8 +69,7 @@ def my_application():
     profile = services.get_own_profile(current_user)
     if profile is None:
         return redirect(url_for("experts.apply"))
-    return render_template("experts/me.html", profile=profile, decisions=services.decisions_of(profile),
-                           withdraw_form=WithdrawForm())
+    return render_template("experts/me.html", profile=profile, decisions=services.decisions_of(profile))
 
 
 @bp.route("/experts/me/edit", methods=["GET", "POST"])
@@ -95,13 +92,21 @@ def edit_application():
     return _render_form("experts/apply.html", form, _status(form), areas=services.focus_area_tree(), profile=profile)
 
 
-@bp.route("/experts/me/withdraw", methods=["POST"])
+@bp.route("/experts/me/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw():
-    """Withdraw from the program."""
+    """Withdraw from the program, after confirming."""
     profile = services.get_own_profile(current_user)
-    if profile is None or not WithdrawForm().validate_on_submit():
+    if profile is None or profile.status == "withdrawn":
         return redirect(url_for("experts.my_application"))
+    form = ConfirmForm()
+    if not confirmed(form):
+        return confirm_page(
+            form, title=_("Withdraw from the program?"),
+            consequences=[_("Your profile leaves the directory at once."),
+                          _("Requests still waiting for your answer are declined, and the officials are told."),
+                          _("To come back, you apply again and wait for a new review.")],
+            confirm_label=_("Withdraw from the program"), back=url_for("experts.my_application"))
     services.withdraw_expert_profile(profile, actor=current_user)
     flash(_("You have withdrawn. Your profile is no longer listed."), "success")
     return redirect(url_for("experts.my_application"))
@@ -310,7 +315,7 @@ def peer_request(request_id: int):
     link = (url_for("exchanges.new", **services.exchange_prefill(req))
             if permissions.can(current_user, "peer_request.make_exchange", req) else None)
     return render_template("experts/request.html", req=req, suggestions=suggestions, exchange_link=link,
-                           send_form=SendForm(), respond_form=RespondForm(), cancel_form=CancelForm())
+                           send_form=SendForm(), respond_form=RespondForm())
 
 
 @bp.route("/requests/<int:request_id>/send", methods=["POST"])
@@ -339,12 +344,20 @@ def respond(request_id: int):
     return redirect(url_for("experts.peer_request", request_id=req.id))
 
 
-@bp.route("/requests/<int:request_id>/cancel", methods=["POST"])
+@bp.route("/requests/<int:request_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel_request(request_id: int):
-    """Cancel a request that has not been answered."""
+    """Cancel a request that has not been answered, after confirming."""
     req = services.get_peer_request(request_id, actor=current_user)
-    if CancelForm().validate_on_submit():
-        services.cancel_peer_request(req, actor=current_user)
-        flash(_("The request is cancelled."), "success")
+    permissions.require(current_user, "peer_request.cancel", req)
+    form = ConfirmForm()
+    if not confirmed(form):
+        return confirm_page(
+            form, title=_("Cancel the request “%(title)s”?", title=req.title),
+            consequences=[_("The expert asked, if any, is told that the request is withdrawn."),
+                          _("To ask again, you describe the challenge in a new request.")],
+            confirm_label=_("Cancel this request"), back=url_for("experts.peer_request", request_id=req.id),
+            back_label=_("Keep it"))
+    services.cancel_peer_request(req, actor=current_user)
+    flash(_("The request is cancelled."), "success")
     return redirect(url_for("experts.peer_request", request_id=req.id))

@@ -56,6 +56,7 @@ from .seats import (
     moderators_room,
     people_room,
     person_room,
+    require_host,
     room_role,
     rooms_for,
 )
@@ -64,7 +65,7 @@ from .summary import Summary, rooms_now, session_summary, transcript
 __all__ = [
     # seats and Socket.IO rooms
     "MODERATOR_ROLES", "NAMESPACE", "Seat", "everyone_room", "get_seat", "moderators_room",
-    "people_room", "person_room", "room_role", "rooms_for",
+    "people_room", "person_room", "require_host", "room_role", "rooms_for",
     # what people read
     "event_view", "message_view", "poll_view", "question_view", "redact_question",
     # the event log

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from ..common.errors import Conflict, Invalid
 from ..common.i18n import current_locale
 from ..common.templating import viewer_zone
+from ..common.web import ConfirmForm, confirm_page, confirmed
 from . import services, transcript
 from .forms import AnswerForm
 
@@ -58,6 +59,26 @@ def room(session_id: int):
     link = url if urlsplit(url).scheme in ("http", "https") else ""  # never a javascript: link
     return render_template("live/room.html", seat=seat, session=seat.session, video_url=link, embed=video_embed(link),
                            namespace=services.NAMESPACE)
+
+
+@bp.route("/sessions/<int:session_id>/room/close", methods=["GET", "POST"])
+@login_required
+def close_room(session_id: int):
+    """Close the room after confirming (hosts and organizers): the page behind the room's "Close the room" link,
+    which the room's script replaces with a dialog; both end in `services.close_room`."""
+    seat = services.get_seat(session_id, actor=current_user)
+    services.require_host(seat)
+    form = ConfirmForm()
+    if not confirmed(form):
+        return confirm_page(
+            form, title=_("Close the room of “%(session)s”?", session=seat.session.title),
+            consequences=[_("Chat, questions, votes and hands stop for everyone at once; open polls close."),
+                          _("The room stays readable, and unanswered questions become follow-ups.")],
+            confirm_label=_("Close the room"), back=url_for(".room", session_id=session_id),
+            back_label=_("Keep it open"))
+    services.close_room(session_id, actor=current_user)
+    flash(_("The room is closed."), "success")
+    return redirect(url_for(".room", session_id=session_id))
 
 
 @bp.route("/sessions/<int:session_id>/summary")

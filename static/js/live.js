@@ -441,7 +441,18 @@
   }
   if ($("room-open")) {
     $("room-open").addEventListener("click", function () { send("room.open", {}); });
-    $("room-close").addEventListener("click", function () { send("room.close", {}); });
+    // "Close the room" asks first: a dialog here; the link's confirmation page where <dialog> is missing.
+    var closeDialog = $("room-close-dialog");
+    $("room-close").addEventListener("click", function (event) {
+      if (!closeDialog || typeof closeDialog.showModal !== "function") { return; }
+      event.preventDefault();
+      closeDialog.showModal();
+      $("room-close-confirm").focus();
+    });
+    if (closeDialog) {
+      $("room-close-confirm").addEventListener("click", function () { closeDialog.close(); send("room.close", {}); });
+      $("room-close-back").addEventListener("click", function () { closeDialog.close(); $("room-close").focus(); });
+    }
   }
 
   // --- rendering ----------------------------------------------------------------------------------------------

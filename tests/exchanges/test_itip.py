@@ -97,7 +97,7 @@ def test_a_registered_speaker_taken_off_keeps_the_session_as_a_participant(db, c
     if how == "removed":
         speaker = db.session.scalar(select(SessionSpeaker))
         login_as(organizer)
-        assert client.submit(f"/exchanges/{exchange.id}/speakers/{speaker.id}/remove", {},
+        assert client.submit(f"/exchanges/{exchange.id}/speakers/{speaker.id}/remove", {"confirm": "1"},
                              page=f"/exchanges/{exchange.id}").status_code == 302
     else:
         assert client.submit(link, {"answer": "decline"}).status_code == 302
@@ -292,7 +292,7 @@ def test_a_change_of_speakers_updates_registrants_once_per_window(db, client, lo
 
     speaker = db.session.scalar(select(SessionSpeaker).where(SessionSpeaker.user_id == ngozi.id))
     login_as(organizer)
-    client.submit(f"/exchanges/{exchange.id}/speakers/{speaker.id}/remove", {}, page=f"/exchanges/{exchange.id}")
+    client.submit(f"/exchanges/{exchange.id}/speakers/{speaker.id}/remove", {"confirm": "1"}, page=f"/exchanges/{exchange.id}")
     outbox.deliver()
     last = outbox.last(to=ana.email)
     assert "Ngozi Eze" not in str(event_of(last)["DESCRIPTION"]) and "Marcus Reed" in str(event_of(last)["DESCRIPTION"])

@@ -201,7 +201,7 @@ def test_cancelling_a_session_and_an_exchange_sends_calendar_cancellations(db, m
     assert calendar_of(mail)["METHOD"] == "CANCEL" and str(event_of(mail)["UID"]) == first.ical_uid
     assert str(event_of(mail)["STATUS"]) == "CANCELLED"
     login_as(organizer)
-    response = client.submit(f"/exchanges/{exchange.id}/cancel", {"reason": "The speaker fell ill."})
+    response = client.submit(f"/exchanges/{exchange.id}/cancel", {"reason": "The speaker fell ill.", "confirm": "1"})
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Exchange, exchange.id).status == "cancelled"

@@ -31,7 +31,7 @@ def _manages(client, exchange) -> int:
     return client.get(f"/exchanges/{exchange.id}/edit").status_code
 
 
-def test_the_organizer_who_creates_an_exchange_is_its_team(db, organizer_client, organizer, make_user):
+def test_the_organizer_who_creates_an_exchange_is_its_team(db, organizer_client, organizer, make_user, login_as):
     start = (utcnow() + timedelta(days=3)).replace(minute=0, second=0, microsecond=0).astimezone(UTC)
     form = {"kind": "webinar", "title": "Budgets in the open", "timezone": "UTC", "languages": "en",
             "visibility": "public", "starts_local": start.strftime("%Y-%m-%dT%H:%M"),
@@ -41,9 +41,7 @@ def test_the_organizer_who_creates_an_exchange_is_its_team(db, organizer_client,
     assert _team(db, exchange) == ["Olivia Organizer"]
     assert _manages(organizer_client, exchange) == 200
     other = make_user(role="organizer", name="Otto Outside")
-    outsider = organizer_client.application.test_client()
-    with outsider.session_transaction() as sess:
-        sess["_user_id"] = other.get_id()
+    outsider = login_as(other, organizer_client.application.test_client())
     assert _manages(outsider, exchange) == 404  # a draft of another team: not even its page
     assert outsider.get(f"/exchanges/{exchange.id}").status_code == 404
 

@@ -159,7 +159,7 @@ def test_withdrawing_hides_the_profile_and_declines_waiting_requests(app, db, ma
     db.session.add(req)
     db.session.commit()
     client = login_as(profile.user, app.test_client())
-    assert client.submit("/experts/me/withdraw", {}, page="/experts/me").status_code == 302
+    assert client.submit("/experts/me/withdraw", {"confirm": "1"}).status_code == 302
     db.session.expire_all()
     assert profile.status == "withdrawn" and profile.user.role == "official"
     assert app.test_client().get(f"/experts/{profile.id}").status_code == 404

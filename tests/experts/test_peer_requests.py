@@ -162,11 +162,11 @@ def test_asking_from_the_expert_page_sends_at_once(app, db, official, make_exper
 def test_cancelling_a_sent_request_tells_the_expert(db, official, make_expert, outbox):
     expert = make_expert()
     req = make_request(db, official[0], expert=expert, status="sent")
-    official[1].submit(f"/requests/{req.id}/cancel", {}, page=f"/requests/{req.id}")
+    official[1].submit(f"/requests/{req.id}/cancel", {"confirm": "1"}, page=f"/requests/{req.id}")
     db.session.expire_all()
     assert db.session.get(PeerRequest, req.id).status == "cancelled"
     assert outbox.last(to=expert.user.email)["Subject"] == "A peer request to you was cancelled"
-    again = official[1].submit(f"/requests/{req.id}/cancel", {}, page=f"/requests/{req.id}")
+    again = official[1].submit(f"/requests/{req.id}/cancel", {"confirm": "1"}, page=f"/requests/{req.id}")
     assert again.status_code == 409
 
 

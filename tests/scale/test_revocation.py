@@ -206,7 +206,7 @@ def _password_change(cluster, room, a):
 
 
 def _unregister(cluster, room, a):
-    return _post(_browser(a.url, room.official), a.url, f"/exchanges/{room.exchange.id}/unregister")
+    return _post(_browser(a.url, room.official), a.url, f"/exchanges/{room.exchange.id}/unregister", {"confirm": "1"})
 
 
 def _delete_account(cluster, room, a):
@@ -215,7 +215,8 @@ def _delete_account(cluster, room, a):
 
 def _speaker_removed_by_organizer(cluster, room, a):
     speaker = next(s for s in room.session.speakers if s.user_id == room.official.id)
-    return _post(_browser(a.url, room.organizer), a.url, f"/exchanges/{room.exchange.id}/speakers/{speaker.id}/remove")
+    return _post(_browser(a.url, room.organizer), a.url, f"/exchanges/{room.exchange.id}/speakers/{speaker.id}/remove",
+                 {"confirm": "1"})
 
 
 @pytest.mark.parametrize("change", [_password_change, _unregister, _delete_account, _speaker_removed_by_organizer],
