@@ -10,12 +10,18 @@ from .errors import DomainError
 
 
 def form_error(form, error: DomainError) -> int:
-    """Attach a service error to its form field (or the whole form) and return the HTTP status."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error.message)] if isinstance(field.errors, list) else [str(error.message)]
-    else:
-        flash(str(error.message), "error")
+    """Attach a service error to its form field (or the whole form) and return the HTTP status.
+
+    An error that names several fields (`details["errors"]`: {field: message}) is attached to each of them, so the
+    person sees every problem at once, next to its field.
+    """
+    named = error.details.get("errors") if isinstance(error.details.get("errors"), dict) else None
+    for name, message in (named or {error.field: error.message}).items():
+        field = getattr(form, name, None) if name else None
+        if field is not None:
+            field.errors = [*field.errors, str(message)] if isinstance(field.errors, list) else [str(message)]
+        else:
+            flash(str(message), "error")
     return error.status
 
 

@@ -4,13 +4,14 @@ by one or from a CSV).
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..common.errors import DomainError
+from ..common.i18n import current_locale
 from ..common.web import form_error
-from . import registrations, services
+from . import questions, registrations, services
 from .blueprint import bp
 from .forms import InviteesUploadForm, InviteForm
 
@@ -20,9 +21,21 @@ from .forms import InviteesUploadForm, InviteForm
 def registrations_page(exchange_id: int):
     """Organizers: every registration with its answers, pending ones first."""
     exchange = services.get_managed_exchange(exchange_id, actor=current_user)
-    return render_template("exchanges/registrations.html", exchange=exchange,
-                           rows=registrations.registrations_of(exchange, actor=current_user),
+    rows = registrations.registrations_of(exchange, actor=current_user)
+    return render_template("exchanges/registrations.html", exchange=exchange, rows=rows,
+                           asked=questions.questions_of(exchange, archived=True),
+                           answers={r.id: questions.answers_of(r) for r in rows},
                            counts=registrations.status_counts(exchange), seats_left=registrations.seats_left(exchange))
+
+
+@bp.route("/exchanges/<int:exchange_id>/registrations.csv")
+@login_required
+def registrations_csv(exchange_id: int):
+    """Organizers: the registrations list as CSV, one column per registration question."""
+    exchange = services.get_managed_exchange(exchange_id, actor=current_user)
+    body = registrations.registrations_csv(exchange, actor=current_user, locale=current_locale())
+    return Response("\ufeff" + body, mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="registrations-{exchange.id}.csv"'})
 
 
 @bp.route("/exchanges/<int:exchange_id>/registrations/<int:registration_id>/<any(approve, decline):decision>",
