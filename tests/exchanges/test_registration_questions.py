@@ -94,7 +94,7 @@ def test_required_questions_are_enforced_with_every_error_next_to_its_field(db, 
     assert f'id="question_{topics.id}-error"' not in html  # optional
     assert db.session.scalar(select(func.count()).select_from(Registration)) == 0
 
-    response = client.submit(f"{url}/register", {"question_%d" % role.id: "7", "question_%d" % hope.id: "Data"},
+    response = client.submit(f"{url}/register", {f"question_{role.id}": "7", f"question_{hope.id}": "Data"},
                              page=url)
     assert response.status_code == 400 and "Choose from the list." in response.get_data(as_text=True)
 
@@ -289,3 +289,21 @@ def test_bad_questions_in_a_program_file_are_reported_with_their_line(db, people
     ]:
         assert item in problems, (item, problems)
     assert db.session.scalar(select(func.count()).select_from(RegistrationQuestion)) == 0
+
+
+def test_a_person_downloads_their_answers_and_deleting_the_account_deletes_what_they_typed(
+        db, client, login_as, make_exchange, make_user, organizer):
+    exchange, role, topics, hope = _setup(db, client, login_as, make_exchange, organizer)
+    person = make_user()
+    _register(client, login_as, person, exchange, {f"question_{role.id}": "1",
+                                                    f"question_{hope.id}": "Budgets of my town, Ouidah"})
+    data = client.get("/accounts/profile/data.json").get_json()
+    assert [(a["question"]["en"], a["answer"]) for a in data["registration_answers"]] == [
+        ("Your role", 1), ("What do you hope to learn?", "Budgets of my town, Ouidah")]
+
+    assert client.submit("/accounts/profile/delete", {"del-password": "correct horse battery"},
+                         page="/accounts/profile").status_code == 302
+    db.session.expire_all()
+    assert [(a.question_id, a.value) for a in db.session.scalars(select(RegistrationAnswer))] == [(role.id, 1)]
+    login_as(organizer)
+    assert "Ouidah" not in client.get(f"/exchanges/{exchange.id}/registrations.csv").get_data(as_text=True)
