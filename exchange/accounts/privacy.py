@@ -9,7 +9,9 @@ copy of their name or id in stored data is scrubbed in the same transaction:
 - the stored live events (replays) had their name and id copied in: those copies are rewritten alike, and the
   events' actor and recipient ids are cleared;
 - invitations to their address, emails queued for or sent to them, survey links, their self-description,
-  mutes and raised hands are removed or blanked; survey answers stay, without the id.
+  mutes and raised hands are removed or blanked; survey answers stay, without the id;
+- the text they typed in answer to an exchange's registration questions is deleted (their choices stay, like
+  their place).
 """
 
 from __future__ import annotations
@@ -28,7 +30,15 @@ from werkzeug.security import check_password_hash
 from ..common import permissions
 from ..common.errors import Invalid
 from ..common.time import utcnow
-from ..exchanges.models import ExchangeTeamMember, Invitation, Registration, SessionSpeaker
+from ..exchanges.models import (
+    CHOICE_KINDS,
+    ExchangeTeamMember,
+    Invitation,
+    Registration,
+    RegistrationAnswer,
+    RegistrationQuestion,
+    SessionSpeaker,
+)
 from ..experts.models import ExpertProfile, OfficialProfile, PeerRequest
 from ..extensions import db
 from ..live.models import ChatMessage, LiveEvent, Mute, Poll, PollBallot, Question, QuestionVote, RaisedHand
@@ -79,6 +89,14 @@ def export_personal_data(user: User, *, actor: User) -> dict:
         "official_profile": next(iter(_mine(OfficialProfile, OfficialProfile.user_id, user.id)), None),
         "expert_profile": next(iter(_mine(ExpertProfile, ExpertProfile.user_id, user.id)), None),
         "registrations": _mine(Registration, Registration.user_id, user.id),
+        "registration_answers": [
+            {"exchange_id": question.exchange_id, "question": question.label, "choices": question.choices,
+             "answer": answer.value}
+            for answer, question in db.session.execute(
+                select(RegistrationAnswer, RegistrationQuestion)
+                .join(RegistrationQuestion, RegistrationQuestion.id == RegistrationAnswer.question_id)
+                .join(Registration, Registration.id == RegistrationAnswer.registration_id)
+                .where(Registration.user_id == user.id).order_by(RegistrationAnswer.id))],
         "speaking": _mine(SessionSpeaker, SessionSpeaker.user_id, user.id),
         "exchange_teams": _mine(ExchangeTeamMember, ExchangeTeamMember.user_id, user.id),
         "peer_requests": [_row(r) for r in db.session.scalars(select(PeerRequest).where(
@@ -149,6 +167,11 @@ def _forget_elsewhere(user: User, old_email: str) -> None:
     db.session.execute(delete(OutboxMessage).where(
         or_(OutboxMessage.user_id == user.id, OutboxMessage.to_addr == old_email)))
     db.session.execute(delete(SelfDescription).where(SelfDescription.user_id == user.id))
+    typed = (select(RegistrationAnswer.id).join(Registration, Registration.id == RegistrationAnswer.registration_id)
+             .join(RegistrationQuestion, RegistrationQuestion.id == RegistrationAnswer.question_id)
+             .where(Registration.user_id == user.id, RegistrationQuestion.kind.not_in(CHOICE_KINDS)))
+    db.session.execute(delete(RegistrationAnswer).where(RegistrationAnswer.id.in_(typed))
+                       .execution_options(synchronize_session=False))
     db.session.execute(delete(SurveyInvitation).where(SurveyInvitation.user_id == user.id))
     db.session.execute(update(SurveyResponse).where(SurveyResponse.user_id == user.id).values(user_id=None))
     db.session.execute(update(FollowUp).where(FollowUp.assigned_by_id == user.id).values(assigned_by_id=None))

@@ -3,6 +3,7 @@ scheduling assistant, notices.
 
 What other features may use (everything else, and every name starting with `_`, is private):
 - `models`: `Exchange`, `ExchangeSession`, `Registration`, `SessionSpeaker`, `Invitation`, `Track`,
+  `RegistrationQuestion`, `RegistrationAnswer`, `CHOICE_KINDS` (a person's data: accounts.privacy),
   `EXCHANGE_KINDS`, `exchange_cities`, `register_time_bounds` (the app factory);
 - `services` (the face of `checks`, `reads`, `lifecycle`, `sessions`, `speakers`): reads (`upcoming_public`, the
   API's listings, `STAKEHOLDER_LABELS`); its writes are the organizers' use cases, each committing once; its

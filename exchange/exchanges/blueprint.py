@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from ..common import timefmt
 from ..common.i18n import current_locale, translated
 from ..common.templating import viewer_zone
+from . import questions
 from .forms import SpeakerForm, language_name
 from .markdown import render_markdown
 from .timeinfo import city_times
@@ -44,6 +45,18 @@ def session_city_times(session) -> list[str]:
 @bp.app_template_global()
 def language_label(code: str) -> str:
     return language_name(code)
+
+
+@bp.app_template_global()
+def question_text(question) -> str:
+    """An exchange's registration question in the reader's language (else the first one written)."""
+    return questions.text_for(question.label, current_locale(), questions.languages_of(question.exchange))
+
+
+@bp.app_template_global()
+def answer_text(question, value) -> str:
+    """An answer to a registration question as the reader sees it (choices in the reader's language)."""
+    return questions.answer_text(question, value, current_locale())
 
 
 # -- shared by the view modules ---------------------------------------------------------------------

@@ -23,12 +23,15 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts.forms import ZoneAndLanguageMixin, zone_choices
+from ..common.errors import Invalid
+from ..common.i18n import current_locale
 from ..common.web import Required, record_id
 from ..experts.models import STAKEHOLDER_GROUPS
-from . import services
-from .models import SpeakerRole
+from . import questions, services
+from .models import QuestionKind, SpeakerRole
 from .registrations import RegistrationAnswers
 
 LOCAL_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -161,28 +164,130 @@ class TeamMemberForm(FlaskForm):
         self.user_id.choices = [(u.id, f"{u.name} <{u.email}>") for u in services.team_candidates(exchange)]
 
 
-class RemoveTeamMemberForm(FlaskForm):
-    submit = SubmitField(_l("Remove from the team"))
-
-
 class TrackForm(FlaskForm):
     name = StringField(_l("Track name"), validators=[DataRequired(), Length(max=120)])
     submit = SubmitField(_l("Add track"))
 
 
 class RegistrationForm(FlaskForm):
+    """The fixed questions; `registration_form(exchange)` adds the exchange's own questions (`own_questions`)."""
+
     city_id = SelectField(_l("Your city"), coerce=record_id, validate_choice=False)
     stakeholder_group = SelectField(_l("Stakeholder group"), choices=stakeholder_choices, validate_choice=False)
     needs = TextAreaField(_l("Interpretation or accessibility needs"), validators=[Length(max=2000)],
                           description=_l("Only organizers see this."))
     submit = SubmitField(_l("Register"))
+    exchange = None
+    own_questions: list = []
 
     def fill_choices(self) -> None:
         self.city_id.choices = [(0, _l("— Choose your city —"))] + [(c.id, c.name) for c in services.cities()]
 
+    def question_fields(self) -> list:
+        """The fields of the exchange's own questions, in the form's order."""
+        return [self[questions.field_name(q)] for q in self.own_questions]
+
+    def fill_answers(self, answers: dict) -> None:
+        """Show earlier answers ({question id: value}) in the exchange's own questions."""
+        for question in self.own_questions:
+            value = answers.get(question.id)
+            if value is not None:
+                self[questions.field_name(question)].data = (
+                    [str(v) for v in value] if isinstance(value, list) else str(value))
+
+    def validate(self, extra_validators=None) -> bool:
+        """Check the fixed fields and the exchange's own questions together: every error at once, by its field."""
+        valid = super().validate(extra_validators)
+        if self.exchange is not None:
+            try:
+                questions.check_answers(self.exchange, self._own_answers())
+            except Invalid as exc:
+                for name, message in exc.errors:
+                    self[name].errors = [*self[name].errors, str(message)]
+                valid = False
+        return valid
+
+    def _own_answers(self) -> dict:
+        return {q.id: self[questions.field_name(q)].data for q in self.own_questions}
+
     def answers(self) -> RegistrationAnswers:
         return RegistrationAnswers(city_id=self.city_id.data or None, stakeholder_group=self.stakeholder_group.data or "",
-                                   needs=self.needs.data or "")
+                                   needs=self.needs.data or "", questions=self._own_answers())
+
+
+def _question_field(question, locale: str, languages: list[str]):
+    """The form field for one of an exchange's questions (checked by `questions.check_answers`, not here)."""
+    label = questions.text_for(question.label, locale, languages)
+    extra = {"description": _l("Required.")} if question.required else {}
+    if question.kind == QuestionKind.SHORT_TEXT:
+        return StringField(label, render_kw={"maxlength": questions.MAX_ANSWER[question.kind]}, **extra)
+    if question.kind == QuestionKind.LONG_TEXT:
+        return TextAreaField(label, **extra)
+    choices = [(str(n), questions.text_for(texts, locale, languages)) for n, texts in enumerate(question.choices)]
+    if question.kind == QuestionKind.ONE_CHOICE:
+        return RadioField(label, choices=choices, validate_choice=False, validators=[Optional()], **extra)
+    return SelectMultipleField(label, choices=choices, validate_choice=False, option_widget=CheckboxInput(),
+                               widget=ListWidget(prefix_label=False), **extra)
+
+
+def registration_form(exchange, form_class=None, **kwargs):
+    """Return the registration form of `exchange` (or `form_class`, the invitation sign-up form) with the
+    exchange's own questions after the fixed ones, its choices filled."""
+    base = form_class or RegistrationForm
+    own = questions.questions_of(exchange)
+    locale, languages = current_locale(), questions.languages_of(exchange)
+    fields = {questions.field_name(q): _question_field(q, locale, languages) for q in own}
+    form = type(base.__name__, (base,), fields)(**kwargs)
+    form.exchange, form.own_questions = exchange, own
+    form.fill_choices()
+    return form
+
+
+class QuestionForm(FlaskForm):
+    """An exchange's own registration question; `question_form(exchange)` adds its text in each of the exchange's
+    languages (`label_<code>`, and `choices_<code>`: one choice a line, the same line in every language)."""
+
+    kind = SelectField(_l("Kind of answer"), choices=QuestionKind.choices, default=QuestionKind.SHORT_TEXT.value)
+    required = BooleanField(_l("People must answer it"))
+    submit = SubmitField(_l("Save the question"))
+    languages: list[str] = []
+
+    def label_fields(self) -> list:
+        return [self[f"label_{code}"] for code in self.languages]
+
+    def choice_fields(self) -> list:
+        return [self[f"choices_{code}"] for code in self.languages]
+
+    def fill(self, question) -> None:
+        self.kind.data, self.required.data = str(question.kind), question.required
+        for code in self.languages:
+            self[f"label_{code}"].data = question.label.get(code, "")
+            self[f"choices_{code}"].data = "\n".join(c.get(code, "") for c in question.choices or [])
+
+    def to_data(self) -> questions.QuestionData:
+        lines = {code: (self[f"choices_{code}"].data or "").replace("\r\n", "\n").strip("\n").split("\n")
+                 for code in self.languages}
+        count = max((len(v) for v in lines.values() if any(x.strip() for x in v)), default=0)
+        choices = [{code: (lines[code][n] if n < len(lines[code]) else "") for code in self.languages}
+                   for n in range(count)]
+        return questions.QuestionData(kind=self.kind.data, required=bool(self.required.data), choices=choices,
+                                      label={code: self[f"label_{code}"].data or "" for code in self.languages})
+
+
+def question_form(exchange, **kwargs) -> QuestionForm:
+    """Return the question form with a question and a choices field for each of the exchange's languages."""
+    languages = questions.languages_of(exchange)
+    fields = {}
+    for code in languages:
+        name = language_name(code)
+        fields[f"label_{code}"] = StringField(_l("Question (%(language)s)", language=name),
+                                              render_kw={"maxlength": questions.MAX_LABEL})
+        fields[f"choices_{code}"] = TextAreaField(
+            _l("Choices (%(language)s)", language=name),
+            description=_l("For one or several choices: one choice a line, in the same order in every language."))
+    form = type("QuestionForm", (QuestionForm,), fields)(**kwargs)
+    form.languages = languages
+    return form
 
 
 class InvitationSignUpForm(ZoneAndLanguageMixin, RegistrationForm):

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    JSON,
     Boolean,
     ForeignKey,
     Integer,
@@ -77,6 +78,17 @@ class RegistrationStatus(Vocabulary):
 SEAT_HOLDING = (RegistrationStatus.REGISTERED,)
 ACTIVE_REGISTRATION = (RegistrationStatus.PENDING, RegistrationStatus.REGISTERED, RegistrationStatus.WAITLISTED)
 
+class QuestionKind(Vocabulary):
+    """The kind of answer a registration question takes."""
+
+    SHORT_TEXT = "short_text", _l("Short text")
+    LONG_TEXT = "long_text", _l("Long text")
+    ONE_CHOICE = "one_choice", _l("One choice")
+    SEVERAL_CHOICES = "several_choices", _l("Several choices")
+
+
+CHOICE_KINDS = (QuestionKind.ONE_CHOICE, QuestionKind.SEVERAL_CHOICES)
+
 exchange_focus_areas = link_table("exchange_focus_areas", ("exchange_id", "exchanges.id"), ("focus_area_id", "focus_areas.id"))
 exchange_topics = link_table("exchange_topics", ("exchange_id", "exchanges.id"), ("topic_id", "topics.id"))
 exchange_cities = link_table("exchange_cities", ("exchange_id", "exchanges.id"), ("city_id", "cities.id"))
@@ -113,6 +125,9 @@ class Exchange(db.Model):
     tracks: Mapped[list[Track]] = relationship(back_populates="exchange", cascade="all, delete-orphan",
                                                order_by="Track.position")
     registrations: Mapped[list[Registration]] = relationship(back_populates="exchange", cascade="all, delete-orphan")
+    # Every question ever asked, removed ones included (their answers stay); `questions.questions_of` reads them.
+    registration_questions: Mapped[list[RegistrationQuestion]] = relationship(
+        back_populates="exchange", cascade="all, delete-orphan", order_by="RegistrationQuestion.position")
     invitations: Mapped[list[Invitation]] = relationship(back_populates="exchange", cascade="all, delete-orphan")
     team: Mapped[list[ExchangeTeamMember]] = relationship(back_populates="exchange", cascade="all, delete-orphan",
                                                           order_by="ExchangeTeamMember.added_at")
@@ -241,6 +256,8 @@ class Registration(db.Model):
     exchange: Mapped[Exchange] = relationship(back_populates="registrations")
     user: Mapped[User] = relationship()
     city: Mapped[City | None] = relationship()
+    answers: Mapped[list[RegistrationAnswer]] = relationship(back_populates="registration",
+                                                             cascade="all, delete-orphan")
 
     def __repr__(self) -> str:
         return f"<Registration exchange={self.exchange_id} user={self.user_id} {self.status}>"
@@ -265,6 +282,49 @@ class Registration(db.Model):
     @classmethod
     def _active_expression(cls):
         return cls.status.in_(ACTIVE_REGISTRATION)
+
+
+class RegistrationQuestion(db.Model):
+    """A question an exchange's organizers ask on its registration form, written in the exchange's languages.
+
+    `label` is {language: text}; `choices` (one_choice, several_choices) is a list of {language: text}, and an
+    answer names a choice by its place in that list. A question removed once people answered it is archived
+    (`archived_at`): it leaves the form and the program file, its answers stay in the registrations list and CSV.
+    """
+
+    __tablename__ = "registration_questions"
+    __table_args__ = (UniqueConstraint("exchange_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exchange_id: Mapped[int] = mapped_column(ForeignKey("exchanges.id", ondelete="CASCADE"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(120), nullable=True)  # the program file's name for it
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[QuestionKind] = mapped_column(EnumText(QuestionKind, 20))
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+    label: Mapped[dict] = mapped_column(JSON)
+    choices: Mapped[list] = mapped_column(JSON, default=list)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    exchange: Mapped[Exchange] = relationship(back_populates="registration_questions")
+
+    def __repr__(self) -> str:
+        return f"<RegistrationQuestion {self.id} {self.kind} exchange={self.exchange_id}>"
+
+
+class RegistrationAnswer(db.Model):
+    """A registrant's answer to one question: text (short_text, long_text), a choice's place (one_choice) or a
+    list of places (several_choices)."""
+
+    __tablename__ = "registration_answers"
+    __table_args__ = (UniqueConstraint("registration_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("registration_questions.id", ondelete="CASCADE"), index=True)
+    value: Mapped[object] = mapped_column(JSON)
+
+    registration: Mapped[Registration] = relationship(back_populates="answers")
+    question: Mapped[RegistrationQuestion] = relationship()
 
 
 class Invitation(db.Model):

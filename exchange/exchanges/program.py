@@ -21,12 +21,12 @@ from sqlalchemy import select
 from ..accounts.models import User
 from ..accounts.services import normalize_email
 from ..common import permissions
-from ..common.errors import DomainError
+from ..common.errors import DomainError, Invalid
 from ..common.text import LONE_SURROGATE
 from ..common.time import EARLIEST_YEAR, LATEST_YEAR, is_zone, to_zone
 from ..experts.models import City, FocusArea, Topic
 from ..extensions import db
-from . import notify, services
+from . import notify, questions, services
 from .models import (
     EXCHANGE_KINDS,
     EXCHANGE_STATUSES,
@@ -34,6 +34,7 @@ from .models import (
     VISIBILITIES,
     Exchange,
     ExchangeSession,
+    QuestionKind,
     SpeakerRole,
     Track,
 )
@@ -120,6 +121,14 @@ class _SessionRow:
 
 
 @dataclass
+class _QuestionRow:
+    where: str
+    line: int
+    external_id: str
+    data: questions.QuestionData
+
+
+@dataclass
 class _ExchangeRow:
     where: str
     line: int
@@ -128,6 +137,7 @@ class _ExchangeRow:
     status: str
     tracks: list[str]
     sessions: list[_SessionRow]
+    questions: list[_QuestionRow] = field(default_factory=list)
 
 
 class _Checker:
@@ -260,6 +270,38 @@ class _Checker:
                                     premoderate_questions=self.flag(obj, "premoderate_questions", where))
         return _SessionRow(where, getattr(obj, "line", 1), external_id, data, status, speakers, track)
 
+    def texts(self, obj: dict, value: Any, key: str, where: str, languages: list[str]) -> dict[str, str]:
+        """Return {language: text} from the file, reporting a language the exchange does not have."""
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            self.fail(obj, where, _l("“%(key)s” must map language codes to text, like {\"en\": \"…\"}", key=key))
+            return {}
+        others = [code for code in value if code not in languages]
+        if others:
+            self.fail(obj, where, _l("“%(key)s” is written in %(codes)s, which is not among the exchange's "
+                                     "“languages”", key=key, codes=", ".join(others)))
+        return dict(value)
+
+    def question(self, obj: Any, where: str, languages: list[str], seen: set[str]) -> _QuestionRow | None:
+        if not isinstance(obj, dict):
+            self.fail(obj, where, _l("each registration question must be an object"))
+            return None
+        external_id = self.external_id(obj, where, seen)
+        kind = self.choice(obj, "kind", where, tuple(QuestionKind), QuestionKind.SHORT_TEXT)
+        label = self.texts(obj, obj.get("label", {}), "label", where, languages)
+        raw_choices = obj.get("choices", [])
+        if not isinstance(raw_choices, list):
+            self.fail(obj, where, _l("“choices” must be a list"))
+            raw_choices = []
+        choices = [self.texts(obj, c, "choices", where, languages) for c in raw_choices]
+        data = questions.QuestionData(kind=kind, label=label, required=self.flag(obj, "required", where),
+                                      choices=choices)
+        try:
+            questions.check_question(languages, data)
+        except Invalid as exc:
+            for _field, message in exc.errors:
+                self.fail(obj, where, message)
+        return _QuestionRow(where, getattr(obj, "line", 1), external_id, data)
+
     def exchange(self, obj: Any, where: str, seen: set[str]) -> _ExchangeRow | None:
         if not isinstance(obj, dict):
             self.fail(obj, where, _l("each exchange must be an object"))
@@ -305,8 +347,15 @@ class _Checker:
         session_ids: set[str] = set()
         sessions = [self.session(s, f"{where}.sessions[{n}]", zone, tracks, session_ids)
                     for n, s in enumerate(sessions_raw)]
+        raw_questions = obj.get("registration_questions", [])
+        if not isinstance(raw_questions, list):
+            self.fail(obj, where, _l("“registration_questions” must be a list"))
+            raw_questions = []
+        question_ids: set[str] = set()
+        asked = [self.question(q, f"{where}.registration_questions[{n}]", languages, question_ids)
+                 for n, q in enumerate(raw_questions)]
         return _ExchangeRow(where, getattr(obj, "line", 1), external_id, data, status, tracks,
-                            [s for s in sessions if s is not None])
+                            [s for s in sessions if s is not None], [q for q in asked if q is not None])
 
 
 # -- applying ---------------------------------------------------------------------------------------
@@ -354,6 +403,7 @@ def _apply_exchange(row: _ExchangeRow, *, actor: User | None, report: ImportRepo
         if name not in existing_tracks:
             existing_tracks[name] = Track(exchange=exchange, name=name, position=len(existing_tracks))
             db.session.add(existing_tracks[name])
+    _apply_questions(exchange, row.questions, report)
     db.session.flush()
     if exchange.video_url != old_url and exchange.status == "published":
         for session in notify.upcoming_sessions(exchange):
@@ -371,6 +421,24 @@ def _apply_exchange(row: _ExchangeRow, *, actor: User | None, report: ImportRepo
             services.stage_cancel_exchange(exchange)
         else:
             raise DomainError(_l("an exchange that was published or cancelled cannot go back to draft"))
+
+
+def _apply_questions(exchange: Exchange, rows: list[_QuestionRow], report: ImportReport) -> None:
+    """Add or update the file's registration questions, in the file's order at the top of the form (a removed
+    question the file names comes back onto the form, its answers with it)."""
+    staged = []
+    for qrow in rows:
+        question = questions.find_question(exchange, qrow.external_id)
+        try:
+            question = questions.stage_question(exchange, qrow.data, question=question, external_id=qrow.external_id)
+        except DomainError as exc:
+            report.errors.append(Problem(qrow.line, qrow.where, str(exc.message)))
+            continue
+        if question.external_id is None:
+            question.external_id = qrow.external_id
+        question.archived_at = None
+        staged.append(question)
+    questions.stage_order(exchange, staged)
 
 
 def _apply_session(exchange: Exchange, row: _SessionRow, tracks: dict[str, Track], *, actor: User | None,
@@ -487,6 +555,13 @@ def _export_exchange(exchange: Exchange) -> dict:
         "topics": sorted(t.slug for t in exchange.topics),
         "cities": sorted(c.slug for c in exchange.cities),
         "tracks": [t.name for t in exchange.tracks],
+        "registration_questions": [{
+            "external_id": q.external_id or f"question-{q.id}",
+            "kind": q.kind,
+            "required": q.required,
+            "label": q.label,
+            "choices": q.choices or [],
+        } for q in questions.questions_of(exchange)],
         "sessions": [{
             "external_id": s.external_id or f"session-{s.id}",
             "title": s.title,

@@ -167,12 +167,13 @@ def agenda_for(user: User, *, past: bool = False) -> list[AgendaItem]:
     return ordered[:100] if past else ordered
 
 
-def people_of(exchange: Exchange) -> list[tuple[str, str, str]]:
-    """Return (name, zone, role) of speakers and people registered or waiting, for the hours check; the role is
+def people_of(exchange: Exchange, session: ExchangeSession | None = None) -> list[tuple[str, str, str]]:
+    """Return (name, zone, role) of the people at `session` — its speakers and the people registered or waiting
+    (they attend every session) — or, without a session, of the whole exchange, for the hours check; the role is
     the word a reader sees ("host", "registrant"), translated when shown."""
     people: dict[int, tuple[str, str, str]] = {}
-    for session in exchange.sessions:
-        for speaker in session.speakers:
+    for each in [session] if session is not None else exchange.sessions:
+        for speaker in each.speakers:
             if speaker.status != "declined":
                 people[speaker.user_id] = (speaker.user.name, speaker.user.timezone or "UTC", SpeakerRole(speaker.role).noun)
     for registration in exchange.registrations:
@@ -190,9 +191,10 @@ def participant_ids(exchange: Exchange) -> list[int]:
 
 
 def organizer_warnings(exchange: Exchange, locale: str = "en"):
-    """Return sessions that fall outside 07:00–22:00 for a speaker or registrant (shown to organizers)."""
+    """Return sessions that fall outside 07:00–22:00 for one of their speakers or a registrant (shown to
+    organizers); a speaker is named only for the sessions he speaks in."""
     upcoming = [s for s in exchange.sessions if s.ends_at > utcnow()]
-    return hours_warnings(upcoming, people_of(exchange), locale)
+    return hours_warnings(upcoming, lambda session: people_of(exchange, session), locale)
 
 
 def may_speak(user: User) -> bool:

@@ -10,19 +10,23 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
 from ..accounts.services import add_user, normalize_email, stage_release_email, stage_verify_email
-from ..common import permissions, timefmt
+from ..common import permissions, spreadsheet, timefmt
 from ..common.errors import Conflict, Forbidden, Invalid, NotFound, Problems
+from ..common.i18n import translated
 from ..common.time import utcnow
 from ..common.tokens import hash_token, new_token
 from ..experts.models import STAKEHOLDER_GROUPS, City, OfficialProfile
 from ..extensions import db
-from . import notify
+from . import notify, questions
+from .checks import STAKEHOLDER_LABELS
 from .models import SEAT_HOLDING, Exchange, ExchangeTeamMember, Invitation, Registration, RegistrationStatus
 from .timeinfo import is_past
 
@@ -31,11 +35,13 @@ INVITATION_DAYS = 30
 
 @dataclass
 class RegistrationAnswers:
-    """The registration questions: where the person is from, their stakeholder group, and their needs."""
+    """The registration questions: where the person is from, their stakeholder group, their needs, and the answers
+    to the exchange's own questions ({question id: text, a choice's place or a list of places})."""
 
     city_id: int | None = None
     stakeholder_group: str = ""
     needs: str = ""  # interpretation or accessibility needs
+    questions: dict[int, Any] = field(default_factory=dict)
 
 
 def lock_exchange(exchange_id: int) -> Exchange:
@@ -107,10 +113,12 @@ def _apply_answers(registration: Registration, answers: RegistrationAnswers) -> 
     needs = (answers.needs or "").strip()
     if len(needs) > 2000:
         problems.add(Invalid(_l("Keep your needs to at most 2000 characters."), field="needs"))
+    own = problems.check(questions.check_answers, registration.exchange, answers.questions)
     problems.raise_any()
     registration.city_id = answers.city_id or None
     registration.stakeholder_group = answers.stakeholder_group or ""
     registration.needs = needs
+    questions.stage_answers(registration, own)
 
 
 def _organizers(exchange: Exchange) -> list[User]:
@@ -257,8 +265,31 @@ def registrations_of(exchange: Exchange, *, actor: User) -> list[Registration]:
     """Return every registration of an exchange (organizers only), pending first, then in order."""
     permissions.require(actor, "exchange.manage", exchange)
     order = {status: n for n, status in enumerate(RegistrationStatus)}  # the vocabulary's order: pending first
-    rows = list(db.session.scalars(select(Registration).where(Registration.exchange_id == exchange.id)))
+    rows = list(db.session.scalars(select(Registration).where(Registration.exchange_id == exchange.id)
+                                   .options(selectinload(Registration.answers), selectinload(Registration.user))))
     return sorted(rows, key=lambda r: (order.get(r.status, 9), r.waitlisted_at or r.created_at, r.id))
+
+
+def registrations_csv(exchange: Exchange, *, actor: User, locale: str) -> str:
+    """Return the registrations list as CSV (organizers only): the fixed answers, then one column per question
+    the exchange ever asked (removed ones too, their answers kept), every cell guarded against formulas."""
+    rows = registrations_of(exchange, actor=actor)
+    asked = questions.questions_of(exchange, archived=True)
+    languages = questions.languages_of(exchange)
+    header = [_l("Name"), _l("Email"), _l("Status"), _l("City"), _l("Stakeholder group"), _l("Needs"),
+              _l("Time zone"), _l("Registered")]
+    header += [questions.text_for(q.label, locale, languages) for q in asked]
+    table = [[str(h) for h in header]]
+    for registration in rows:
+        given = questions.answers_of(registration)
+        group = registration.stakeholder_group
+        table.append([registration.user.name, registration.user.email, str(registration.status.label),
+                      translated(registration.city.name) if registration.city else "",
+                      str(STAKEHOLDER_LABELS.get(group, group)) if group else "", registration.needs,
+                      registration.user.timezone or "UTC",
+                      timefmt.stamp(registration.created_at, exchange.timezone, locale),
+                      *(questions.answer_text(q, given.get(q.id), locale) for q in asked)])
+    return spreadsheet.to_csv(table)
 
 
 def status_counts(exchange: Exchange) -> dict[str, int]:

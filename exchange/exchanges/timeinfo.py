@@ -3,11 +3,13 @@ an exchange is over."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from ..common import timefmt
-from ..common.time import get_zone, utcnow
+from ..common.time import get_zone, utcnow, zone_city
 
 WAKING_START = 7 * 60  # a session before 07:00 or after 22:00 local is flagged to organizers
 WAKING_END = 22 * 60
@@ -47,20 +49,38 @@ class HoursWarning:
     local: str  # the session's local time for that person
 
 
-def hours_warnings(sessions, people: list[tuple[str, str, str]], locale: str = "en") -> list[HoursWarning]:
-    """Return a warning for each (session, person) where the session falls outside 07:00–22:00 for them.
+def hours_warnings(sessions, people_at: Callable[[Any], list[tuple[str, str, str]]],
+                   locale: str = "en") -> list[HoursWarning]:
+    """Return a warning for each (session, person at it) where the session falls outside 07:00–22:00 for them.
 
-    `people` holds (name, zone, role) for speakers and registrants.
+    `people_at(session)` gives (name, zone, role) of that session's people: its own speakers and the registrants.
     """
     found = []
     for session in sessions:
         if session.status != "scheduled":
             continue
-        for name, zone, role in people:
+        for name, zone, role in people_at(session):
             if outside_waking_hours(session.starts_at, session.ends_at, zone):
                 found.append(HoursWarning(session.title, name, role,
                                           timefmt.span(session.starts_at, session.ends_at, zone, locale)))
     return found
+
+
+@dataclass
+class HoursHint:
+    session_title: str
+    local: str  # "02:00–03:00" on the reader's clock
+    city: str  # the city that names the reader's zone
+
+
+def hours_hints(sessions, zone: str, locale: str = "en") -> list[HoursHint]:
+    """Return, for a reader in `zone`, each upcoming scheduled session that falls outside 07:00–22:00 for them
+    (shown on the exchange page before they register)."""
+    now = utcnow()
+    return [HoursHint(s.title, f"{timefmt.clock(s.starts_at, zone, locale)}–{timefmt.clock(s.ends_at, zone, locale)}",
+                      zone_city(zone, locale))
+            for s in sessions
+            if s.status == "scheduled" and s.ends_at > now and outside_waking_hours(s.starts_at, s.ends_at, zone)]
 
 
 def is_past(exchange) -> bool:

@@ -13,7 +13,7 @@ from ..common.errors import DomainError
 from ..common.web import form_error
 from . import registrations, services
 from .blueprint import bp, registered_message
-from .forms import InvitationSignUpForm, RegistrationForm
+from .forms import InvitationSignUpForm, registration_form
 
 
 @bp.route("/exchanges/speaking/<token>", methods=["GET", "POST"])
@@ -40,8 +40,7 @@ def invitation(token: str):
     if invite.used_at is not None:
         flash(_("You have already accepted this invitation."), "info")
         return redirect(url_for("exchanges.detail", exchange_id=invite.exchange_id))
-    form = RegistrationForm() if current_user.is_authenticated else InvitationSignUpForm()
-    form.fill_choices()
+    form = registration_form(invite.exchange, None if current_user.is_authenticated else InvitationSignUpForm)
     if request.method == "GET":
         form.city_id.data, form.stakeholder_group.data = invite.city_id or 0, invite.stakeholder_group
         if not current_user.is_authenticated:

@@ -1,5 +1,5 @@
 """Organizers' pages that shape an exchange: create it (prefilled from a peer request or the assistant), edit,
-publish and cancel it, its tracks, its sessions and their speakers.
+publish and cancel it, its tracks, its registration questions, its sessions and their speakers.
 
 Each route parses, calls one service and renders or redirects; a local time that happens twice (the clocks go back)
 is offered as two choices (`_fold_labels`).
@@ -18,9 +18,9 @@ from ..common.errors import DomainError, Invalid, NotFound
 from ..common.i18n import current_locale
 from ..common.time import get_zone, is_zone, zone_label
 from ..common.web import ConfirmForm, ReasonConfirmForm, confirm_page, confirmed, form_error, optional_id
-from . import services
-from .blueprint import bp, speaker_form
-from .forms import ExchangeForm, NewExchangeForm, SessionForm, TrackForm
+from . import questions, services
+from .blueprint import bp, question_text, speaker_form
+from .forms import ExchangeForm, NewExchangeForm, SessionForm, TrackForm, question_form
 
 
 def _fold_labels(form, exc: DomainError) -> None:
@@ -207,6 +207,85 @@ def add_track(exchange_id: int):
     except DomainError as exc:
         flash(str(exc.message), "error")
     return redirect(url_for("exchanges.detail", exchange_id=exchange_id) + "#manage")
+
+
+# -- registration questions -------------------------------------------------------------------------
+
+def _questions_url(exchange_id: int) -> str:
+    return url_for("exchanges.detail", exchange_id=exchange_id) + "#questions"
+
+
+@bp.route("/exchanges/<int:exchange_id>/questions/new", methods=["GET", "POST"])
+@login_required
+def new_question(exchange_id: int):
+    """Add a question to the registration form, written in each of the exchange's languages."""
+    exchange = services.get_managed_exchange(exchange_id, actor=current_user)
+    form = question_form(exchange)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            questions.add_question(exchange, actor=current_user, data=form.to_data())
+        except DomainError as exc:
+            status = form_error(form, exc)
+        else:
+            flash(_("The question is on the registration form."), "success")
+            return redirect(_questions_url(exchange_id))
+    elif form.is_submitted():
+        status = 400
+    return render_template("exchanges/question_form.html", form=form, exchange=exchange, question=None), status
+
+
+@bp.route("/exchanges/<int:exchange_id>/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_question(exchange_id: int, question_id: int):
+    """Change a question; answers already given are kept."""
+    exchange = services.get_managed_exchange(exchange_id, actor=current_user)
+    question = questions.get_question(exchange, question_id)
+    form = question_form(exchange)
+    if request.method == "GET":
+        form.fill(question)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            questions.update_question(question, actor=current_user, data=form.to_data())
+        except DomainError as exc:
+            status = form_error(form, exc)
+        else:
+            flash(_("The question is saved."), "success")
+            return redirect(_questions_url(exchange_id))
+    elif form.is_submitted():
+        status = 400
+    return render_template("exchanges/question_form.html", form=form, exchange=exchange, question=question,
+                           answered=questions.is_answered(question)), status
+
+
+@bp.route("/exchanges/<int:exchange_id>/questions/<int:question_id>/remove", methods=["GET", "POST"])
+@login_required
+def remove_question(exchange_id: int, question_id: int):
+    """Remove a question after confirming (a page, so it works without JavaScript); answers given are kept."""
+    exchange = services.get_managed_exchange(exchange_id, actor=current_user)
+    question = questions.get_question(exchange, question_id)
+    form = ConfirmForm()
+    if not confirmed(form):
+        return confirm_page(
+            form, title=_("Remove “%(question)s”?", question=question_text(question)),
+            consequences=[_("People have answered it: it leaves the registration form, and their answers stay in the "
+                            "registrations list and its CSV.") if questions.is_answered(question)
+                          else _("Nobody has answered it yet: it is deleted.")],
+            confirm_label=_("Remove the question"), back=_questions_url(exchange_id), back_label=_("Keep it"))
+    archived = questions.remove_question(question, actor=current_user)
+    flash(_("The question is off the registration form; the answers given to it stay in the registrations list.")
+          if archived else _("The question is removed."), "success")
+    return redirect(_questions_url(exchange_id))
+
+
+@bp.route("/exchanges/<int:exchange_id>/questions/<int:question_id>/<any(up, down):direction>", methods=["POST"])
+@login_required
+def move_question(exchange_id: int, question_id: int, direction: str):
+    """Move a question one place up or down the registration form."""
+    exchange = services.get_managed_exchange(exchange_id, actor=current_user)
+    questions.move_question(questions.get_question(exchange, question_id), actor=current_user, up=direction == "up")
+    return redirect(_questions_url(exchange_id))
 
 
 # -- sessions and speakers -------------------------------------------------------------------------

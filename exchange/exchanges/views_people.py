@@ -4,16 +4,17 @@ by one or from a CSV), and the exchange's team (add a co-organizer; remove one a
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..common import permissions
 from ..common.errors import DomainError, Invalid
-from ..common.web import form_error
-from . import registrations, services
+from ..common.i18n import current_locale
+from ..common.web import ConfirmForm, confirm_page, confirmed, form_error
+from . import questions, registrations, services
 from .blueprint import bp
-from .forms import InviteesUploadForm, InviteForm, RemoveTeamMemberForm, TeamMemberForm
+from .forms import InviteesUploadForm, InviteForm, TeamMemberForm
 
 
 @bp.route("/exchanges/<int:exchange_id>/registrations", endpoint="registrations")
@@ -21,9 +22,21 @@ from .forms import InviteesUploadForm, InviteForm, RemoveTeamMemberForm, TeamMem
 def registrations_page(exchange_id: int):
     """Organizers: every registration with its answers, pending ones first."""
     exchange = services.get_managed_exchange(exchange_id, actor=current_user)
-    return render_template("exchanges/registrations.html", exchange=exchange,
-                           rows=registrations.registrations_of(exchange, actor=current_user),
+    rows = registrations.registrations_of(exchange, actor=current_user)
+    return render_template("exchanges/registrations.html", exchange=exchange, rows=rows,
+                           asked=questions.questions_of(exchange, archived=True),
+                           answers={r.id: questions.answers_of(r) for r in rows},
                            counts=registrations.status_counts(exchange), seats_left=registrations.seats_left(exchange))
+
+
+@bp.route("/exchanges/<int:exchange_id>/registrations.csv")
+@login_required
+def registrations_csv(exchange_id: int):
+    """Organizers: the registrations list as CSV, one column per registration question."""
+    exchange = services.get_managed_exchange(exchange_id, actor=current_user)
+    body = registrations.registrations_csv(exchange, actor=current_user, locale=current_locale())
+    return Response("\ufeff" + body, mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="registrations-{exchange.id}.csv"'})
 
 
 @bp.route("/exchanges/<int:exchange_id>/registrations/<int:registration_id>/<any(approve, decline):decision>",
@@ -109,19 +122,27 @@ def remove_team_member(exchange_id: int, user_id: int):
     """Take someone off the team after a confirmation page (no script needed); the last member stays."""
     exchange = services.get_managed_exchange(exchange_id, actor=current_user)
     member = services.get_team_member(exchange, user_id)
-    form = RemoveTeamMemberForm()
-    if form.validate_on_submit():
+    form = ConfirmForm()
+    leaving = member.user_id == current_user.id
+    if not confirmed(form):
         name = member.user.name
-        try:
-            services.remove_team_member(exchange, actor=current_user, user_id=user_id)
-        except DomainError as exc:
-            flash(str(exc.message), "error")
-            return redirect(_team_anchor(exchange_id))
-        flash(_("%(name)s is no longer on the team.", name=name), "success")
-        if permissions.can(current_user, "exchange.manage", exchange):
-            return redirect(_team_anchor(exchange_id))
-        if permissions.can(current_user, "exchange.view", exchange):  # they left the team themselves
-            return redirect(url_for("exchanges.detail", exchange_id=exchange_id))
-        return redirect(url_for("exchanges.index"))
-    return render_template("exchanges/team_remove.html", exchange=exchange, member=member, form=form,
-                           leaving=member.user_id == current_user.id), 400 if request.method == "POST" else 200
+        return confirm_page(
+            form, title=_("Leave the team of “%(title)s”?", title=exchange.title) if leaving
+            else _("Remove %(name)s from the team of “%(title)s”?", name=name, title=exchange.title),
+            consequences=[_("You will no longer run this exchange or moderate its live rooms. Another member can add "
+                            "you again.") if leaving else _("%(name)s will no longer run this exchange or moderate its "
+                                                             "live rooms. You can add them again later.", name=name)],
+            confirm_label=_("Leave the team") if leaving else _("Remove from the team"), back=_team_anchor(exchange_id),
+            back_label=_("Keep things as they are"))
+    name = member.user.name
+    try:
+        services.remove_team_member(exchange, actor=current_user, user_id=user_id)
+    except DomainError as exc:
+        flash(str(exc.message), "error")
+        return redirect(_team_anchor(exchange_id))
+    flash(_("%(name)s is no longer on the team.", name=name), "success")
+    if permissions.can(current_user, "exchange.manage", exchange):
+        return redirect(_team_anchor(exchange_id))
+    if permissions.can(current_user, "exchange.view", exchange):  # they left the team themselves
+        return redirect(url_for("exchanges.detail", exchange_id=exchange_id))
+    return redirect(url_for("exchanges.index"))

@@ -18,11 +18,11 @@ from ..common.i18n import current_locale
 from ..common.templating import viewer_zone
 from ..common.time import get_zone
 from ..common.web import ConfirmForm, confirm_page, confirmed, form_error, page_number
-from . import registrations, services
+from . import questions, registrations, services
 from .blueprint import bp, registered_message, speaker_form
-from .forms import RegistrationForm, TeamMemberForm, TrackForm
+from .forms import TeamMemberForm, TrackForm, registration_form
 from .models import RegistrationStatus
-from .timeinfo import is_past
+from .timeinfo import hours_hints, is_past
 
 
 def _page_number() -> int:
@@ -46,9 +46,14 @@ def index():
 def detail(exchange_id: int):
     """The exchange page: description, sessions in your zone and the exchange's, registration."""
     exchange = services.get_exchange(exchange_id, actor=current_user)
-    form = RegistrationForm()
-    form.fill_choices()
-    form.city_id.data, form.stakeholder_group.data = registrations.usual_answers(current_user)
+    form = registration_form(exchange)
+    earlier = registrations.registration_of(exchange, current_user)
+    if earlier is not None:  # registering again: the answers given last time
+        form.city_id.data, form.stakeholder_group.data = earlier.city_id or 0, earlier.stakeholder_group
+        form.needs.data = earlier.needs
+        form.fill_answers(questions.answers_of(earlier))
+    else:
+        form.city_id.data, form.stakeholder_group.data = registrations.usual_answers(current_user)
     return _render_detail(exchange, form)
 
 
@@ -68,7 +73,10 @@ def _render_detail(exchange, form, status: int = 200):
         speaker_form=speaker_form() if managing else None, track_form=TrackForm() if managing else None,
         participant_ids=services.participant_ids(exchange) if managing else [],
         team=services.team_of(exchange) if managing else [], team_form=_team_form(exchange) if managing else None,
-        invited=registrations.is_invited(exchange, current_user)), status
+        own_questions=questions.questions_of(exchange) if managing else [],
+        invited=registrations.is_invited(exchange, current_user),
+        hours=hours_hints(exchange.sessions, viewer_zone(), current_locale()) if current_user.is_authenticated else []
+        ), status
 
 
 @bp.route("/exchanges/<int:exchange_id>/agenda")
@@ -105,8 +113,7 @@ def my_agenda():
 def register(exchange_id: int):
     """Register (or join the waitlist, or ask for approval)."""
     exchange = services.get_exchange(exchange_id, actor=current_user)
-    form = RegistrationForm()
-    form.fill_choices()
+    form = registration_form(exchange)
     if not form.validate_on_submit():
         return _render_detail(exchange, form, 400)
     try:

@@ -8,6 +8,7 @@ import json
 from datetime import datetime
 
 from ..common import timefmt
+from ..common.spreadsheet import cell
 
 CSV_COLUMNS = ("kind", "id", "at", "author", "text", "status", "votes", "pinned", "answer", "poll_id")
 
@@ -61,28 +62,22 @@ def to_markdown(data: dict, zone: str = "UTC", locale: str = "en") -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _cell(value) -> str:
-    """Return a CSV cell that spreadsheets do not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def to_csv(data: dict) -> str:
     """Return the transcript as one CSV table: chat, question and poll-option rows."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for m in data["chat"]:
-        writer.writerow([_cell(v) for v in ("chat", m["id"], m["at"], m["author"], m["body"], "", "", "", "", "")])
+        writer.writerow([cell(v) for v in ("chat", m["id"], m["at"], m["author"], m["body"], "", "", "", "", "")])
     for q in data["questions"]:
         author = "Anonymous" if q["anonymous"] else q["author"]
-        writer.writerow([_cell(v) for v in ("question", q["id"], q["at"], author, q["body"], q["status"], q["votes"],
+        writer.writerow([cell(v) for v in ("question", q["id"], q["at"], author, q["body"], q["status"], q["votes"],
                                             "yes" if q["pinned"] else "no", q["answer"], "")])
     for p in data["polls"]:
-        writer.writerow([_cell(v) for v in ("poll", p["id"], p["opened_at"], "", p["prompt"], p["status"],
+        writer.writerow([cell(v) for v in ("poll", p["id"], p["opened_at"], "", p["prompt"], p["status"],
                                             p["voters"], "", "", p["id"])])
         for o in p["options"]:
-            writer.writerow([_cell(v) for v in ("poll_option", "", "", "", o["label"], "", o["votes"], "", "", p["id"])])
+            writer.writerow([cell(v) for v in ("poll_option", "", "", "", o["label"], "", o["votes"], "", "", p["id"])])
     return out.getvalue()
 
 

@@ -13,6 +13,8 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from ..common.spreadsheet import cell
+
 THRESHOLD = 5
 
 
@@ -87,18 +89,13 @@ def show(cell: Cell, fewer: str) -> str:
     return str(cell.value)
 
 
-def _csv_text(value: str) -> str:
-    """Keep spreadsheets from running a cell as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def to_csv(table: Table, *, first_column: str, total_label: str, fewer: str) -> str:
     """Return the table as CSV, suppressed cells written as words."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([_csv_text(first_column), *(_csv_text(c) for c in table.columns)])
+    writer.writerow([cell(first_column), *(cell(c) for c in table.columns)])
     for row in table.rows:
-        writer.writerow([_csv_text(row.label), *(show(c, fewer) for c in row.cells)])
+        writer.writerow([cell(row.label), *(show(c, fewer) for c in row.cells)])
     if table.total is not None:
-        writer.writerow([_csv_text(total_label), *(show(c, fewer) for c in table.total.cells)])
+        writer.writerow([cell(total_label), *(show(c, fewer) for c in table.total.cells)])
     return out.getvalue()

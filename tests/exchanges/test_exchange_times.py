@@ -122,7 +122,58 @@ def test_organizers_are_warned_when_a_session_is_outside_waking_hours(db, client
     assert "Outside 07:00–22:00 for some people" in page
     assert "Budi Santoso (registrant) — Wed, Jan 9, 2030, 11:00\u202fPM – Thu, Jan 10, 2030, 12:00\u202fAM (Jakarta, UTC+7)" in page
     other = login_as(budi).get(f"/exchanges/{exchange.id}").get_data(as_text=True)
-    assert "Outside 07:00–22:00" not in other
+    assert "Outside 07:00–22:00 for some people" not in other  # the organizers' list is theirs
+    assert "Weekly call is at 11:00\u202fPM–12:00\u202fAM your time (Jakarta)." in other  # his own hint
+
+
+def _two_parts(db, make_exchange, *, part_one_utc: int, part_two_utc: int):
+    """A published exchange tomorrow: "Part 1" and "Part 2", an hour each, starting at these UTC hours."""
+    from datetime import timedelta
+
+    from exchange.common.time import utcnow
+
+    day = (utcnow() + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    exchange = make_exchange(sessions=2)
+    for session, title, hour in zip(exchange.sessions, ("Part 1", "Part 2"), (part_one_utc, part_two_utc), strict=True):
+        session.title, session.starts_at = title, day + timedelta(hours=hour)
+        session.ends_at = session.starts_at + timedelta(hours=1)
+    db.session.commit()
+    return exchange
+
+
+def test_a_registrant_sees_before_registering_which_sessions_fall_at_night_for_them(db, client, login_as, make_user,
+                                                                                  make_exchange):
+    exchange = _two_parts(db, make_exchange, part_one_utc=12, part_two_utc=1)  # Lagos (UTC+1): 13:00 and 02:00
+    url = f"/exchanges/{exchange.id}"
+    login_as(make_user(timezone="Africa/Lagos"))
+    page = client.get(url).get_data(as_text=True)
+    assert "Outside 07:00–22:00 where you are:" in page
+    assert "Part 2 is at 2:00\u202fAM–3:00\u202fAM your time (Lagos)." in page
+    assert "Part 1 is at" not in page
+    assert page.index("Part 2 is at") < page.index(f'action="{url}/register"')  # before the form
+    login_as(make_user(timezone="Africa/Lagos", language="fr"))
+    assert "Part 2 a lieu à 02:00–03:00 à votre heure (Lagos)." in client.get(url).get_data(as_text=True)
+    login_as(make_user(timezone="Europe/Paris"))  # 13:00 and 02:00 in winter, 14:00 and 03:00 in summer
+    assert "Part 2 is at" in client.get(url).get_data(as_text=True)
+    login_as(make_user(timezone="America/Chicago"))  # 06:00 or 07:00 and 19:00 or 20:00: Part 1 at most
+    assert "Part 2 is at" not in client.get(url).get_data(as_text=True)
+
+
+def test_off_hours_warnings_name_a_speaker_only_for_the_sessions_he_speaks_in(db, client, login_as, make_user,
+                                                                             make_exchange, add_speaker, register):
+    # Jakarta (UTC+7): Part 1 at 12:00, Part 2 at 03:00.
+    exchange = _two_parts(db, make_exchange, part_one_utc=5, part_two_utc=20)
+    expert = make_user(name="Siti Rahma", role="expert", timezone="Asia/Jakarta")
+    add_speaker(expert, exchange.sessions[0])  # invited to Part 1 only
+    register(make_user(name="Budi Santoso", timezone="Asia/Jakarta"), exchange)  # registrants attend both
+    warnings = services.organizer_warnings(exchange)
+    assert [(w.session_title, w.person, w.role) for w in warnings] == [("Part 2", "Budi Santoso", "registrant")]
+
+    add_speaker(expert, exchange.sessions[1], role="host")  # now she speaks in Part 2 too
+    db.session.expire_all()
+    page = login_as(exchange.created_by).get(f"/exchanges/{exchange.id}").get_data(as_text=True)
+    assert "Part 2: Siti Rahma (host)" in page and "Part 2: Budi Santoso (registrant)" in page
+    assert "Part 1: Siti Rahma" not in page
 
 
 @pytest.mark.parametrize(("start", "end", "zone", "outside"), [

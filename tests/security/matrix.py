@@ -107,6 +107,15 @@ ROUTES: list[tuple[str, str, dict, tuple]] = [
     ("exchanges.invitations", "POST", {"exchange_id": "exchange"}, TEAM),
     ("exchanges.publish", "POST", {"exchange_id": "exchange"}, TEAM),
     ("exchanges.registrations", "GET", {"exchange_id": "exchange"}, TEAM),
+    ("exchanges.registrations_csv", "GET", {"exchange_id": "exchange"}, TEAM),
+    ("exchanges.new_question", "GET", {"exchange_id": "exchange"}, TEAM),
+    ("exchanges.new_question", "POST", {"exchange_id": "exchange"}, TEAM),
+    ("exchanges.edit_question", "GET", {"exchange_id": "exchange", "question_id": "registration_question"}, TEAM),
+    ("exchanges.edit_question", "POST", {"exchange_id": "exchange", "question_id": "registration_question"}, TEAM),
+    ("exchanges.remove_question", "GET", {"exchange_id": "exchange", "question_id": "registration_question"}, TEAM),
+    ("exchanges.remove_question", "POST", {"exchange_id": "exchange", "question_id": "registration_question"}, TEAM),
+    ("exchanges.move_question", "POST", {"exchange_id": "exchange", "question_id": "registration_question",
+                                         "direction": "up"}, TEAM),
     ("exchanges.decide_registration", "POST", {"exchange_id": "exchange", "registration_id": "registration",
                                                "decision": "approve"}, TEAM),
     ("exchanges.cancel_session", "GET", {"exchange_id": "exchange", "session_id": "session"}, TEAM),
@@ -184,6 +193,15 @@ def url_arg(world, value):
         db.session.add(ExchangeTeamMember(user=person, exchange=world.exchange))
         db.session.commit()
         return person.id
+    if value == "registration_question":  # a fresh one for each person, so an allowed removal leaves one
+        from exchange.exchanges.models import RegistrationQuestion
+        from exchange.extensions import db
+
+        question = RegistrationQuestion(exchange=world.exchange, kind="short_text", label={"en": "Your role"},
+                                        choices=[], position=0, required=False)
+        db.session.add(question)
+        db.session.commit()
+        return question.id
     if value == "question":
         return 999_999  # no question exists: everyone gets the same 404
     obj = getattr(world, value, None) if isinstance(value, str) else None
