@@ -63,6 +63,9 @@ FTS_TABLE = "library_fts"
 # The text search configuration for an exchange's first language; any other language is searched word for word.
 TEXT_CONFIGS = {"en": "english", "es": "spanish", "pt": "portuguese", "fr": "french"}
 _START, _STOP = "\x02", "\x03"  # markers a snippet comes back with; escaped text cannot contain them as tags
+# PostgreSQL's headline drops what looks like an HTML tag; its "<" is handed over as this and given back as text.
+_LT = "\x04"
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _MARKED = re.compile(f"{_START}([^{_START}{_STOP}]*){_STOP}")
 _TERM = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
 _WORD = re.compile(r"\w+")
@@ -90,7 +93,7 @@ def search_library(q: str, filters: dict[str, str] | None = None, *, viewer: Any
     An empty query (no words) matches nothing.
     """
     del viewer  # the same public results for everyone, by design (module docstring)
-    q = (q or "")[:MAX_QUERY]
+    q = _CONTROLS.sub(" ", (q or "")[:MAX_QUERY])  # PostgreSQL refuses NUL; the others are our markers
     if not _WORD.search(q):
         return []
     docs = _documents(filters or {}).subquery("docs")
@@ -107,7 +110,7 @@ def search_library(q: str, filters: dict[str, str] | None = None, *, viewer: Any
 
 def marked(value: str | None) -> Markup:
     """Escape a snippet, then turn its matched-word markers (and only those, in pairs) into <mark>."""
-    escaped = str(escape(value or ""))
+    escaped = str(escape((value or "").replace(_LT, "<")))
     return Markup(_MARKED.sub(r"<mark>\1</mark>", escaped).replace(_START, "").replace(_STOP, ""))  # noqa: S704
 
 
@@ -175,15 +178,16 @@ def _documents(filters: dict[str, str]):
 def _postgresql(docs, q: str):
     first = func.split_part(docs.c.languages, ",", 1)
     config = cast(case(*((first == code, name) for code, name in TEXT_CONFIGS.items()), else_="simple"), REGCONFIG)
-    vector = func.setweight(func.to_tsvector(config, docs.c.title), "A").op("||")(
-        func.setweight(func.to_tsvector(config, docs.c.body), "B"))
+    vector = func.setweight(func.to_tsvector(config, docs.c.title), literal_column("'A'")).op("||")(
+        func.setweight(func.to_tsvector(config, docs.c.body), literal_column("'B'")))
     query = func.websearch_to_tsquery(config, q)
     rank = func.ts_rank(vector, query).label("rank")
     marks = f"StartSel={_START}, StopSel={_STOP}"
     return db.session.execute(
         select(docs.c.kind, docs.c.ref, docs.c.exchange_id, docs.c.exchange_title, rank,
-               func.ts_headline(config, docs.c.title, query, marks + ", HighlightAll=true").label("title_hl"),
-               func.ts_headline(config, docs.c.body, query,
+               func.ts_headline(config, func.replace(docs.c.title, "<", _LT), query,
+                                marks + ", HighlightAll=true").label("title_hl"),
+               func.ts_headline(config, func.replace(docs.c.body, "<", _LT), query,
                                 marks + ", MaxFragments=2, MaxWords=30, MinWords=12, FragmentDelimiter=\" … \"")
                .label("snippet"))
         .where(vector.op("@@")(query))
