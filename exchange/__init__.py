@@ -103,15 +103,19 @@ def _register_hooks() -> None:
     - exchanges/models.py `register_time_bounds`: an exchange's first start and last end follow its sessions,
       in the same transaction;
     - live/access.py `register_listeners`: a lost right (account, password, registration, speaker place) adds an
-      access revocation to the same transaction, and every process closes that person's live sockets.
+      access revocation to the same transaction, and every process closes that person's live sockets;
+    - reports/search.py `register_search_index`: on SQLite, the library's search index follows the text of notes,
+      questions and follow-ups, in the same transaction.
     """
     from .common.realtime import register_hooks
     from .exchanges.models import register_time_bounds
     from .live.access import register_listeners
+    from .reports.search import register_search_index
 
     register_hooks()
     register_time_bounds()
     register_listeners()
+    register_search_index()
 
 
 def _register_rules() -> None:

@@ -8,11 +8,15 @@ from flask_migrate import downgrade, upgrade
 
 from exchange import create_app
 from exchange.extensions import db
+from exchange.reports.search import is_search_index_table
 
 
 def _diff(engine) -> list:
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        # The SQLite search index is made by a migration and has no model (migrations/env.py leaves it out too).
+        context = MigrationContext.configure(conn, opts={
+            "compare_type": True,
+            "include_name": lambda name, type_, _parents: not (type_ == "table" and is_search_index_table(name))})
         return compare_metadata(context, db.metadata)
 
 
@@ -135,5 +139,32 @@ def test_the_teams_migration_puts_each_exchanges_creator_on_its_team(tmp_path, m
         assert runs_exchange(olivia, first) and not runs_exchange(otto, first)
         assert not runs_exchange(olivia, orphan) and runs_exchange(ada, orphan)
         downgrade(revision="9b4d2e7f1a3c")
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_library_search_migration_indexes_the_notes_already_written(tmp_path, monkeypatch):
+    """On SQLite the FTS5 index starts with every note there is; going down removes it and its shadow tables."""
+    from sqlalchemy import text
+
+    from exchange.reports.search import fts_rowid
+
+    monkeypatch.setenv("EXCHANGE_INSTANCE", str(tmp_path))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'search.sqlite'}", "SECRET_KEY": "x"})
+    with app.app_context():
+        upgrade(revision="4f6b8d2c1e9a")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO outcome_notes (id, exchange_id, title, challenge, practice, lessons, "
+                              "next_steps, status, created_at, updated_at) VALUES (7, 1, 'Budgets', 'Trust', "
+                              "'Participação cidadã', '', '', 'published', '2026-12-01 10:00:00.000000', "
+                              "'2026-12-01 10:00:00.000000')"))
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT rowid, kind, ref FROM library_fts WHERE library_fts MATCH "
+                                     "'\"participacao\"'")).all()
+        assert [tuple(r) for r in rows] == [(fts_rowid("note", 7), "note", 7)]
+        downgrade(revision="4f6b8d2c1e9a")
+        with db.engine.connect() as conn:
+            assert not [t for t in db.inspect(conn).get_table_names() if t.startswith("library_fts")]
         db.session.remove()
         db.engine.dispose()

@@ -60,10 +60,12 @@ def _calendar(session, user, method: str, role: str | None):
 def _send(user, kind: str, subject, *, exchange, intro, sessions: Iterable = (), session=None, method: str | None = None,
           role: str | None = None, link: str | None = None, link_label=None, details: Iterable = (),
           was: tuple[datetime, datetime] | None = None, coalesce_key: str | None = None,
-          not_before: datetime | None = None, state: dict | None = None) -> None:
+          not_before: datetime | None = None, state: dict | None = None,
+          series: tuple[int, int] | None = None) -> None:
     """Queue one message; with `session` and `method` it carries that session's calendar part. A disabled
     account gets no new invitation or update (as with reminders: it cannot sign in to act on it), but still gets a
-    cancellation, so that its calendar never keeps a session that is gone."""
+    cancellation, so that its calendar never keeps a session that is gone. `series` (n, of): this is message n of
+    the `of` sent for one change, one per session (`_numbered`); the message says so."""
     if user.disabled and method != "CANCEL":
         return
     calendar = _calendar(session, user, method, role) if session is not None and method else None
@@ -72,16 +74,29 @@ def _send(user, kind: str, subject, *, exchange, intro, sessions: Iterable = (),
                 coalesce_key=coalesce_key, not_before=not_before, state=state,
                 context={"exchange": exchange, "intro": intro, "sessions": shown, "link": link,
                          "link_label": link_label, "details": list(details), "was": was, "role": role,
+                         "series": series,
                          # With a calendar file: say that calendar replies are not read, and where to change things.
                          "exchange_link": _page(exchange) if calendar is not None else None})
+
+
+def _numbered(sessions: Iterable) -> list[tuple[object, tuple[int, int] | None]]:
+    """Pair each session with its place in a series of messages for one change ((n, of), or None when alone).
+
+    One message per session is the fewest that puts every session in every calendar and lets each be updated and
+    cancelled later (README, "Calendar"): an iTIP REQUEST carries one event (RFC 5546 §3.2.2: all its components
+    share one UID), and Outlook ignores every VEVENT after the first of a message (MS-STANOICAL §2.2.175).
+    The messages share one subject and each says which of how many it is.
+    """
+    sessions = list(sessions)
+    return [(s, (n, len(sessions)) if len(sessions) > 1 else None) for n, s in enumerate(sessions, start=1)]
 
 
 def _per_session(user, kind: str, subject, *, exchange, intro, method: str, role: str | None = None,
                  sessions: Iterable | None = None, link: str | None = None, link_label=None, details=()) -> None:
     """One message per session, each with its own calendar part (one VEVENT per message, as clients expect)."""
-    for session in (upcoming_sessions(exchange) if sessions is None else sessions):
+    for session, series in _numbered(upcoming_sessions(exchange) if sessions is None else sessions):
         _send(user, kind, subject, exchange=exchange, intro=intro, session=session, method=method, role=role,
-              link=link, link_label=link_label, details=details)
+              link=link, link_label=link_label, details=details, series=series)
 
 
 def _page(exchange) -> str:
@@ -114,9 +129,10 @@ def _cancel_where_held(user, kind: str, subject, *, exchange, intro, sessions: l
     _drop_updates([(session, user) for session in sessions])
     held = [session for session in sessions if _holds(user, session)]
     roles = _speaking(user.id, held)
-    for session in held:
+    for session, series in _numbered(held):
         _send(user, kind, subject, exchange=exchange, intro=intro, session=session, method="CANCEL",
-              role=roles.get(session.id), details=details, link=_page(exchange), link_label=_l("The exchange"))
+              role=roles.get(session.id), details=details, link=_page(exchange), link_label=_l("The exchange"),
+              series=series)
     if not held:
         _send(user, kind, subject, exchange=exchange, intro=intro, sessions=sessions, details=details,
               link=_page(exchange), link_label=_l("The exchange"))
@@ -156,8 +172,9 @@ def _tell_person(registration, kind: str, subject, intro, *, seat: bool, link: s
     common = {"exchange": exchange, "intro": intro, "link": link, "link_label": link_label, "coalesce_key": key,
               "not_before": window.not_before}
     if seat:
-        for session in sessions:  # where she speaks, the invite keeps her speaker role
-            _send(user, kind, subject, session=session, method="REQUEST", role=speaking.get(session.id), **common)
+        for session, series in _numbered(sessions):  # where she speaks, the invite keeps her speaker role
+            _send(user, kind, subject, session=session, method="REQUEST", role=speaking.get(session.id),
+                  series=series, **common)
         return
     # No seat: take the event out of her calendar wherever a REQUEST is (or will be) the last word on it, except
     # where she speaks (she keeps that place whatever her registration says).
@@ -165,8 +182,8 @@ def _tell_person(registration, kind: str, subject, intro, *, seat: bool, link: s
     _drop_updates([(session, user) for session in leaving])
     stale = [s for s in leaving if _holds(user, s)]
     if stale:
-        for session in stale:
-            _send(user, kind, subject, session=session, method="CANCEL", **common)
+        for session, series in _numbered(stale):
+            _send(user, kind, subject, session=session, method="CANCEL", series=series, **common)
     elif f"exchange_{kind}" in ACTIVE_KINDS:
         if known != f"exchange_{kind}":  # waitlisted or pending again, and told so already: nothing new
             _send(user, kind, subject, sessions=sessions, **common)

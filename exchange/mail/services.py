@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email
 import json
 import logging
 import re
@@ -14,14 +15,18 @@ from email import message_from_string
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.policy import default as default_policy
+from email.utils import format_datetime, make_msgid, parseaddr, parsedate_to_datetime
 from pathlib import Path
 from typing import NamedTuple
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 
+from ..common.errors import NotFound
+from ..common.permissions import require
 from ..common.realtime import on_commit
 from ..common.scheduler import Loop, start_every
 from ..common.time import utcnow
@@ -423,3 +428,58 @@ def recent_messages(*, status: str | None = None, limit: int = 200) -> list[Outb
     if status:
         query = query.where(OutboxMessage.status == status)
     return list(db.session.scalars(query))
+
+
+@dataclass
+class Part:
+    """A part of a stored message other than its text and HTML bodies: an attachment or the inline calendar."""
+
+    filename: str
+    content_type: str  # with its method for a calendar part: "text/calendar; method=REQUEST"
+    size: int  # bytes, decoded
+
+
+@dataclass
+class MessageView:
+    """One outbox message as an organizer reads it: the row, its headers, its text, its HTML source, its parts."""
+
+    row: OutboxMessage
+    headers: list[tuple[str, str]]
+    sent_date: datetime | None  # the Date header
+    text: str
+    html: str
+    parts: list[Part]
+
+
+SHOWN_HEADERS = ("From", "To", "Subject", "Date", "Message-ID", "Auto-Submitted")
+
+
+def read_message(message_id: int, *, actor) -> MessageView:
+    """Return one outbox message as stored (organizers: `outbox.view`), parsed for reading; NotFound if none.
+
+    What is shown is what the outbox holds: whatever a message's links were when it was queued (or after the
+    outbox redacted them), nothing is rebuilt.
+    """
+    require(actor, "outbox.view", None, _l("Only organizers can read the outbox."))
+    row = db.session.get(OutboxMessage, message_id)
+    if row is None:
+        raise NotFound(_l("There is no such message."))
+    msg = email.message_from_string(row.raw, policy=default_policy)
+    text_part = msg.get_body(preferencelist=("plain",))
+    html_part = msg.get_body(preferencelist=("html",))
+    parts = []
+    for part in msg.walk():
+        if part.is_multipart() or part is text_part or part is html_part:
+            continue
+        content_type = part.get_content_type()
+        if part.get_param("method"):
+            content_type += f"; method={part.get_param('method')}"
+        payload = part.get_payload(decode=True) or b""
+        parts.append(Part(filename=part.get_filename() or "", content_type=content_type, size=len(payload)))
+    try:
+        sent_date = parsedate_to_datetime(msg["Date"]) if msg["Date"] else None
+    except (TypeError, ValueError):
+        sent_date = None
+    return MessageView(row=row, headers=[(name, str(msg[name])) for name in SHOWN_HEADERS if msg[name] is not None],
+                       sent_date=sent_date, text=text_part.get_content() if text_part is not None else "",
+                       html=html_part.get_content() if html_part is not None else "", parts=parts)

@@ -21,3 +21,10 @@ def outbox():
     status = request.args.get("status") or None
     messages = services.recent_messages(status=status if status in STATUSES else None)
     return render_template("mail/outbox.html", messages=messages, counts=services.outbox_counts(), status=status)
+
+
+@bp.route("/<int:message_id>")
+@login_required
+def message(message_id: int):
+    """Show one stored message: its headers, its text, its HTML source (as text) and its parts (organizers)."""
+    return render_template("mail/message.html", message=services.read_message(message_id, actor=current_user))

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from ..common.errors import Conflict, DomainError
 from ..common.web import form_error, optional_id
-from . import followups, library, services, surveys
+from . import followups, library, search, services, surveys
 from .forms import AssignForm, FollowUpAnswerForm, NoteForm, SelfDescriptionForm, SurveyForm
 from .tables import to_csv
 
@@ -148,9 +148,13 @@ def about_you():
 
 @bp.route("/library/")
 def library_index():
-    """List the published outcome notes, filtered by focus area, city and topic."""
+    """List the published outcome notes, filtered by focus area, city and topic; `q` searches their words and the
+    public answers (reports/search.py)."""
     args = {k: request.args.get(k, "")[:80] for k in ("focus_area", "city", "topic")}
-    return render_template("reports/library.html", lib=library.library(actor=current_user, **args), args=args)
+    q = request.args.get("q", "").strip()[:search.MAX_QUERY]
+    hits = search.search_library(q, args, viewer=current_user) if q else None
+    return render_template("reports/library.html", lib=library.library(actor=current_user, **args), args=args,
+                           q=q, hits=hits)
 
 
 @bp.route("/library/<int:note_id>")
