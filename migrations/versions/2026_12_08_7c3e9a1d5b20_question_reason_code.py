@@ -1,0 +1,30 @@
+"""question reason code: a preset dismissal reason on live_questions
+
+Moderators dismiss a question with a preset reason (duplicate, off topic, answered elsewhere, not a question,
+another reason) and optional words of their own; the code is stored so that each reader sees the reason in their
+own language. Existing questions have none ("").
+
+Revision ID: 7c3e9a1d5b20
+Revises: 4f6b8d2c1e9a
+Create Date: 2026-12-08 01:00:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '7c3e9a1d5b20'
+down_revision = '4f6b8d2c1e9a'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('live_questions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('reason_code', sa.String(length=24), nullable=False, server_default=''))
+
+
+def downgrade():
+    with op.batch_alter_table('live_questions', schema=None) as batch_op:
+        batch_op.drop_column('reason_code')
