@@ -4,7 +4,7 @@ Moderators dismiss a question with a preset reason (duplicate, off topic, answer
 another reason) and optional words of their own; the code is stored so that each reader sees the reason in their
 own language. Existing questions have none ("").
 
-Revision ID: 7c3e9a1d5b20
+Revision ID: 8e4f0b2c6d31
 Revises: 4f6b8d2c1e9a
 Create Date: 2026-12-08 01:00:00
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '7c3e9a1d5b20'
+revision = '8e4f0b2c6d31'
 down_revision = '4f6b8d2c1e9a'
 branch_labels = None
 depends_on = None
