@@ -39,6 +39,17 @@ class QuestionStatus(Vocabulary):
     DISMISSED = "dismissed", _l("Dismissed")
 
 
+class DismissReason(Vocabulary):
+    """Why a moderator dismissed a question: stored as the code, shown in each reader's language (its author and
+    the moderators), beside any words the moderator added."""
+
+    DUPLICATE = "duplicate", _l("Already asked (a duplicate)")
+    OFF_TOPIC = "off_topic", _l("Off topic for this session")
+    ANSWERED_ELSEWHERE = "answered_elsewhere", _l("Answered elsewhere in the session")
+    NOT_A_QUESTION = "not_a_question", _l("Not a question")
+    OTHER = "other", _l("Another reason")
+
+
 # Questions only moderators and their authors see; the others are shown to the whole room.
 HIDDEN_QUESTIONS = (QuestionStatus.PENDING, QuestionStatus.DISMISSED)
 SHOWN_QUESTIONS = (QuestionStatus.VISIBLE, QuestionStatus.ANSWERED)
@@ -141,6 +152,17 @@ class Question(db.Model):
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     votes: Mapped[int] = mapped_column(Integer, default=0)  # recounted from QuestionVote on every change
     reason: Mapped[str] = mapped_column(Text, default="")  # why it was dismissed: moderators and the author only
+    # The preset reason (a DismissReason code, or ""), shown in the reader's language beside `reason`.
+    reason_code: Mapped[str] = mapped_column(String(24), default="", server_default="")
+
+    @property
+    def reason_text(self) -> str:
+        """The dismissal reason as its reader reads it: the preset in their language, then the moderator's words."""
+        try:
+            preset = str(DismissReason(self.reason_code).label) if self.reason_code else ""
+        except ValueError:
+            preset = ""
+        return " — ".join(part for part in (preset, self.reason) if part)
     answer: Mapped[str] = mapped_column(Text, default="")
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     seq: Mapped[int] = mapped_column(Integer)  # the seq of its question.asked event

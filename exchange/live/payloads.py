@@ -42,7 +42,8 @@ def question_view(question: Question) -> dict:
     return {"id": question.id, "body": question.body, "anonymous": question.anonymous,
             "author": person_view(question.author, question.author_role), "status": question.status,
             "pinned": question.pinned, "votes": question.votes, "at": iso(question.created_at),
-            "answer": question.answer, "answered_at": iso(question.answered_at), "reason": question.reason}
+            "answer": question.answer, "answered_at": iso(question.answered_at), "reason": question.reason,
+            "reason_code": question.reason_code or ""}
 
 
 def redact_question(data: dict, *, moderator: bool, viewer_id: int | None) -> dict:
@@ -55,6 +56,7 @@ def redact_question(data: dict, *, moderator: bool, viewer_id: int | None) -> di
         out["author"] = None
     if viewer_id is None or viewer_id != author_id:
         out["reason"] = ""
+        out["reason_code"] = ""
     return out
 
 

@@ -260,6 +260,10 @@ def snapshot(seat: Seat) -> dict:
     if not seat.moderates:
         hands = hands.where(RaisedHand.user_id == me)
     muted = db.session.scalar(select(Mute.until).where(Mute.session_id == session_id, Mute.user_id == me))
+    mutes = {}
+    if seat.moderates:  # who is muted until when, so a moderator's menu offers "Unmute" after a reload too
+        mutes = {str(user_id): iso(until) for user_id, until in db.session.execute(
+            select(Mute.user_id, Mute.until).where(Mute.session_id == session_id, Mute.until > utcnow()))}
     return {
         "chat": [message_view(m) for m in reversed(messages)],
         "questions": [{**own_view(q, seat), "voted": q.id in voted} for q in questions],
@@ -267,4 +271,5 @@ def snapshot(seat: Seat) -> dict:
         "hands": [{"user": person_view(h.user), "raised": True, "at": iso(h.raised_at)} for h in db.session.scalars(hands)],
         "presence": presence_counts.last(session_id) if _big_room(session_id) else _presence_count(session_id),
         "muted_until": iso(muted) if muted and muted > utcnow() else None,
+        "mutes": mutes,
     }

@@ -13,7 +13,7 @@ from ..common.text import clean_text
 from ..common.time import utcnow
 from ..extensions import db
 from .eventlog import next_seq, record, room_write
-from .models import HIDDEN_QUESTIONS, SHOWN_QUESTIONS, Question, QuestionStatus, QuestionVote
+from .models import HIDDEN_QUESTIONS, SHOWN_QUESTIONS, DismissReason, Question, QuestionStatus, QuestionVote
 from .payloads import own_view, question_view
 from .rules import check_client_id, check_flood, check_not_muted, check_rate, require_open
 from .seats import Seat, get_seat, require_moderator
@@ -101,7 +101,8 @@ def vote_question(session_id: int, *, actor: Any, question_id: int, value: int) 
     return result
 
 
-def _apply_moderation(question: Question, action: str, *, reason: str, answer: str | None) -> None:
+def _apply_moderation(question: Question, action: str, *, reason: str, answer: str | None,
+                      reason_code: str = "") -> None:
     status = question.status
     if action == "approve":
         if status != QuestionStatus.PENDING:
@@ -111,6 +112,7 @@ def _apply_moderation(question: Question, action: str, *, reason: str, answer: s
         if status == QuestionStatus.DISMISSED:
             raise Conflict(_l("That question is already dismissed."))
         question.status, question.reason, question.pinned = QuestionStatus.DISMISSED, reason, False
+        question.reason_code = reason_code
     elif action == "answer":
         if status == QuestionStatus.DISMISSED:
             raise Conflict(_l("Reopen a dismissed question before answering it."))
@@ -126,13 +128,15 @@ def _apply_moderation(question: Question, action: str, *, reason: str, answer: s
         if status not in (QuestionStatus.ANSWERED, QuestionStatus.DISMISSED):
             raise Conflict(_l("Only answered or dismissed questions can be reopened."))
         question.status, question.reason, question.answered_at = QuestionStatus.VISIBLE, "", None
+        question.reason_code = ""
     else:
         raise Invalid(_l("Unknown action. Use approve, dismiss, answer, pin, unpin or reopen."), field="action")
 
 
 def moderate_question(session_id: int, *, actor: Any, question_id: int, action: str, reason: str | None = None,
-                      answer: str | None = None) -> dict:
-    """Approve, dismiss (with a reason for the author), answer, pin, unpin or reopen a question (moderators).
+                      answer: str | None = None, reason_code: str | None = None) -> dict:
+    """Approve, dismiss (with a reason for the author: a preset `reason_code`, words of the moderator's own, or
+    both), answer, pin, unpin or reopen a question (moderators).
 
     Moderation works after the room closes too, so a written answer can be attached after the session.
     """
@@ -140,6 +144,9 @@ def moderate_question(session_id: int, *, actor: Any, question_id: int, action: 
     require_moderator(seat)
     reason_text = clean_text(reason, field="reason", max_len=REASON_MAX, drop_controls=True,
                              too_long=_l("A reason can have at most %(n)d characters.", n=REASON_MAX))
+    code = (reason_code or "").strip()
+    if code and code not in set(DismissReason):
+        raise Invalid(_l("Choose one of the offered reasons."), field="reason_code")
     answer_text = None if answer is None else clean_text(
         answer, field="answer", max_len=ANSWER_MAX, drop_controls=True,
         too_long=_l("An answer can have at most %(n)d characters.", n=ANSWER_MAX))
@@ -147,7 +154,7 @@ def moderate_question(session_id: int, *, actor: Any, question_id: int, action: 
         question = _seen_question(seat, question_id)
         before = question.status
         before_view = question_view(question)
-        _apply_moderation(question, action, reason=reason_text, answer=answer_text)
+        _apply_moderation(question, action, reason=reason_text, answer=answer_text, reason_code=code)
         view = question_view(question)
         if view == before_view:
             return {"question": view}
@@ -156,7 +163,7 @@ def moderate_question(session_id: int, *, actor: Any, question_id: int, action: 
         public = not (before == QuestionStatus.PENDING and question.status in HIDDEN_QUESTIONS)
         event = record(session_id, "question.updated", {"question": view}, actor_id=actor.id, public=public,
                        user_id=question.author_id)
-        if public and question.reason:
+        if public and (question.reason or question.reason_code):
             # The public copy hides the reason; its author gets it privately.
             record(session_id, "question.updated", {"question": view}, actor_id=actor.id, public=False,
                    user_id=question.author_id)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from .chat import CHAT_MAX, MAX_MUTE_MINUTES, delete_chat, mute_user, send_chat
 from .eventlog import RoomBusy, deliveries, repair_deliveries
+from .models import DismissReason
 from .payloads import event_view, message_view, poll_view, question_view, redact_question
 from .polls import MAX_OPTIONS, OPTION_MAX, PROMPT_MAX, close_poll, open_poll, vote_poll
 from .presence import (
@@ -57,6 +58,7 @@ from .seats import (
     people_room,
     person_room,
     require_host,
+    require_moderator,
     room_role,
     rooms_for,
 )
@@ -65,7 +67,7 @@ from .summary import Summary, rooms_now, session_summary, transcript
 __all__ = [
     # seats and Socket.IO rooms
     "MODERATOR_ROLES", "NAMESPACE", "Seat", "everyone_room", "get_seat", "moderators_room",
-    "people_room", "person_room", "require_host", "room_role", "rooms_for",
+    "people_room", "person_room", "require_host", "require_moderator", "room_role", "rooms_for",
     # what people read
     "event_view", "message_view", "poll_view", "question_view", "redact_question",
     # the event log
@@ -74,7 +76,7 @@ __all__ = [
     "FLOOD_LIMITS", "Muted", "RoomNotOpen",
     # chat, questions, polls, the room
     "CHAT_MAX", "MAX_MUTE_MINUTES", "delete_chat", "mute_user", "send_chat",
-    "ANSWER_MAX", "MODERATION_ACTIONS", "QUESTION_MAX", "REASON_MAX", "ask_question", "moderate_question",
+    "ANSWER_MAX", "DismissReason", "MODERATION_ACTIONS", "QUESTION_MAX", "REASON_MAX", "ask_question", "moderate_question",
     "vote_question",
     "MAX_OPTIONS", "OPTION_MAX", "PROMPT_MAX", "close_poll", "open_poll", "vote_poll",
     "close_room", "lower_hand", "open_room", "raise_hand", "room_closed",

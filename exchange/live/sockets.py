@@ -262,16 +262,19 @@ def on_question_vote(payload=None, *extra):
 
 @socketio.on("question.moderate", namespace=NS)
 def on_question_moderate(payload=None, *extra):
-    """Moderator -> server: `{session_id, question_id, action, reason?, answer?}`. Ack `{ok, question, seq?}`.
+    """Moderator -> server: `{session_id, question_id, action, reason?, reason_code?, answer?}`. Ack
+    `{ok, question, seq?}`. `reason_code` is a preset dismissal reason (duplicate, off_topic, answered_elsewhere,
+    not_a_question, other), shown in each reader's language.
 
     Actions: approve, dismiss, answer, pin, unpin, reopen. Everyone (or, for a question never shown, moderators
     and the author) gets question.updated; a dismissal reason reaches only moderators and the author.
     """
     return _answer(payload, extra, {"session_id": "id", "question_id": "id", "action": "str", "reason?": "str",
-                                    "answer?": "str"},
+                                    "reason_code?": "str", "answer?": "str"},
                    lambda p: services.moderate_question(p["session_id"], actor=_me(),
                                                         question_id=p["question_id"], action=p["action"],
-                                                        reason=p["reason"], answer=p["answer"]))
+                                                        reason=p["reason"], answer=p["answer"],
+                                                        reason_code=p["reason_code"]))
 
 
 @socketio.on("poll.open", namespace=NS)

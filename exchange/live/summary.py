@@ -75,7 +75,7 @@ def transcript(session_id: int, *, actor: Any) -> dict:
         "questions": [{"id": q.id, "at": iso(q.created_at), "author": None if q.anonymous else q.author.name,
                        "anonymous": q.anonymous, "body": q.body, "status": q.status, "votes": q.votes,
                        "pinned": q.pinned, "answer": q.answer, "answered_at": iso(q.answered_at),
-                       "reason": q.reason} for q in questions],
+                       "reason": q.reason_text} for q in questions],
         "polls": [{"id": p["id"], "prompt": p["prompt"], "multiple": p["multiple"], "status": p["status"],
                    "opened_at": p["opened_at"], "closed_at": p["closed_at"], "voters": p["voters"],
                    "options": [{"label": o["label"], "votes": o["votes"]} for o in p["options"]]}

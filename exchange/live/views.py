@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from ..common.errors import Conflict, Invalid
 from ..common.i18n import current_locale
 from ..common.templating import viewer_zone
+from ..common.urls import public_url
 from ..common.web import ConfirmForm, confirm_page, confirmed
 from . import services, transcript
 from .forms import AnswerForm
@@ -58,7 +59,18 @@ def room(session_id: int):
     url = seat.session.exchange.video_url or ""
     link = url if urlsplit(url).scheme in ("http", "https") else ""  # never a javascript: link
     return render_template("live/room.html", seat=seat, session=seat.session, video_url=link, embed=video_embed(link),
-                           namespace=services.NAMESPACE)
+                           namespace=services.NAMESPACE, dismiss_reasons=services.DismissReason.choices())
+
+
+@bp.route("/sessions/<int:session_id>/present")
+@login_required
+def present(session_id: int):
+    """The presenter view for the shared screen (moderators): the pinned or top question, large, and the room's
+    address, kept current over the live connection."""
+    seat = services.get_seat(session_id, actor=current_user)
+    services.require_moderator(seat)
+    return render_template("live/present.html", seat=seat, session=seat.session, namespace=services.NAMESPACE,
+                           room_url=public_url("live.room", session_id=session_id))
 
 
 @bp.route("/sessions/<int:session_id>/room/close", methods=["GET", "POST"])

@@ -18,6 +18,9 @@
   var ROOM_STATUS = { scheduled: _("Not open yet"), open: _("Open"), closed: _("Closed (read-only)") };
   var QUESTION_STATUS = { pending: _("Waiting for a moderator"), visible: _("Open"), answered: _("Answered"), dismissed: _("Dismissed") };
   var ROLE = { host: _("host"), moderator: _("moderator"), panelist: _("panelist"), participant: _("participant") };
+  var REASONS = { duplicate: _("Already asked (a duplicate)"), off_topic: _("Off topic for this session"),
+                  answered_elsewhere: _("Answered elsewhere in the session"), not_a_question: _("Not a question"),
+                  other: _("Another reason") };
   var SENDING = _("Sending…");
   var CAUGHT_UP = _("Back online: you are up to date.");
   var clock;
@@ -31,7 +34,8 @@
   var state = {
     status: cfg.status, lastSeq: null, joined: false, buffer: [],
     chat: new Map(), questions: new Map(), polls: new Map(), hands: new Map(),
-    voted: new Set(), mine: new Set(), choices: new Map(), drafts: new Map(), myHand: false, mutedUntil: null
+    voted: new Set(), mine: new Set(), choices: new Map(), drafts: new Map(), myHand: false, mutedUntil: null,
+    mutes: new Map()
   };
   // How long to wait: the page reads these from the server's config (LIVE_RECONNECT_*, LIVE_ACK_TIMEOUT), so a
   // test can make a failed reconnect attempt take a moment instead of seconds.
@@ -325,6 +329,8 @@
     snap.hands.forEach(function (h) { state.hands.set(h.user.id, h); });
     state.myHand = state.hands.has(me);
     setMuted(snap.muted_until);
+    state.mutes.clear();
+    Object.keys(snap.mutes || {}).forEach(function (id) { state.mutes.set(Number(id), snap.mutes[id]); });
     showPresence(snap.presence);
     touchAll(); // a new picture of the room: every list is built again, and what is gone from it goes
   }
@@ -374,6 +380,7 @@
         break;
       case "mute.changed":
         if (d.user.id === me) { setMuted(d.muted_until); announce(mutedText() || CAUGHT_UP); }
+        if (d.muted_until) { state.mutes.set(d.user.id, d.muted_until); } else { state.mutes.delete(d.user.id); }
         break;
       case "room.status":
         state.status = d.status;
@@ -441,18 +448,15 @@
   }
   if ($("room-open")) {
     $("room-open").addEventListener("click", function () { send("room.open", {}); });
-    // "Close the room" asks first: a dialog here; the link's confirmation page where <dialog> is missing.
-    var closeDialog = $("room-close-dialog");
+    // "Close the room" asks first: the room's one kind of dialog (`ask`); the link's confirmation page where
+    // <dialog> is missing.
     $("room-close").addEventListener("click", function (event) {
-      if (!closeDialog || typeof closeDialog.showModal !== "function") { return; }
+      var dialog = $("room-close-dialog");
+      if (!dialog || typeof dialog.showModal !== "function") { return; }
       event.preventDefault();
-      closeDialog.showModal();
+      ask("room-close-dialog", function () {}, function () { send("room.close", {}); }, $("room-close"));
       $("room-close-confirm").focus();
     });
-    if (closeDialog) {
-      $("room-close-confirm").addEventListener("click", function () { closeDialog.close(); send("room.close", {}); });
-      $("room-close-back").addEventListener("click", function () { closeDialog.close(); $("room-close").focus(); });
-    }
   }
 
   // --- rendering ----------------------------------------------------------------------------------------------
@@ -518,19 +522,100 @@
     var body = m.deleted ? el("p", { "class": "help", text: _("Message deleted by a moderator.") }) : el("p", { "class": "live-body", text: m.body });
     var tools = null;
     if (moderates && !m.deleted) {
-      tools = el("p", { "class": "live-tools" }, [
-        button(_("Delete"), "del-" + m.id, function () { send("chat.delete", { message_id: m.id }); }),
-        !mine && (m.author.role === "participant" || m.author.role === "panelist") ? button(_("Mute"), "mute-" + m.id, function () {
-          var minutes = window.prompt(_("Mute this person for how many minutes? (0 lifts the mute)"), "10");
-          if (minutes === null) { return; }
-          send("chat.mute", { user_id: m.author.id, minutes: parseInt(minutes, 10) || 0 });
-        }) : null
-      ]);
+      var mutable = !mine && (m.author.role === "participant" || m.author.role === "panelist");
+      // One compact menu per message; its actions are built when it opens, from the room as it is then.
+      tools = menu("chat-" + m.id, _("Moderate the message from %(name)s", { name: m.author.name }), function () {
+        return [
+          menuItem(_("Delete the message"), function () { send("chat.delete", { message_id: m.id }); }),
+          mutable ? menuItem(_("Mute…"), function (trigger) { askMute(m.author, trigger); }) : null,
+          mutable && mutedUntil(m.author.id) ? menuItem(_("Unmute"), function () {
+            send("chat.mute", { user_id: m.author.id, minutes: 0 }, function () { announce(_("%(name)s can chat and ask again.", { name: m.author.name })); });
+          }) : null
+        ];
+      });
     }
-    return el("li", { "class": "live-item" + (mine ? " live-item--mine" : ""), "data-id": m.id, "data-sig": chatSignature(m) }, [head, body, tools]);
+    return el("li", { "class": "live-item" + (mine ? " live-item--mine" : ""), "data-id": m.id, "data-sig": chatSignature(m) }, [head, tools, body]);
+  }
+
+  // --- moderation menus and dialogs ---------------------------------------------------------------------------
+  // A per-item menu (a disclosure: keyboard reachable, named for screen readers); Escape closes it and gives the
+  // focus back to its button. Its items are made when it opens, so they follow what changed since.
+  function menu(key, label, items) {
+    var list = el("div", { "class": "live-menu-items", role: "group", "aria-label": label });
+    var summary = el("summary", { "class": "live-menu-button", "aria-label": label, title: label, "data-key": "menu-" + key },
+                     [el("span", { "aria-hidden": "true", text: "⋯" })]);
+    var details = el("details", { "class": "live-menu" }, [summary, list]);
+    details.addEventListener("toggle", function () {
+      if (!details.open) { return; }
+      list.textContent = "";
+      items().forEach(function (item) { if (item) { list.appendChild(item); } });
+      var first = list.querySelector("button");
+      if (first) { first.focus(); }
+    });
+    details.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && details.open) { e.preventDefault(); details.open = false; summary.focus(); }
+    });
+    return details;
+  }
+  function menuItem(label, onChoose) {
+    return el("button", { type: "button", "class": "live-menu-item", text: label, on: { click: function (e) {
+      var details = e.target.closest("details");
+      var summary = details ? details.querySelector("summary") : null;
+      if (details) { details.open = false; }
+      onChoose(summary);
+    } } });
+  }
+  function mutedUntil(userId) {
+    var until = state.mutes.get(userId);
+    return until && new Date(until) > new Date() ? until : null;
+  }
+  // A dialog from the page (its words come translated from the server); OK sends, Cancel or Escape changes
+  // nothing; the focus goes back to the menu that opened it.
+  function ask(dialogId, prepare, onOk, trigger) {
+    var dialog = $(dialogId);
+    var form = dialog.querySelector("form");
+    form.reset();
+    prepare(dialog);
+    dialog.returnValue = "";
+    dialog.addEventListener("close", function closed() {
+      dialog.removeEventListener("close", closed);
+      if (dialog.returnValue === "ok") { onOk(new FormData(form)); }
+      if (trigger && document.body.contains(trigger)) { trigger.focus(); }
+    });
+    dialog.showModal();
+  }
+  function askMute(person, trigger) {
+    ask("mute-dialog", function () { $("mute-dialog-name").textContent = person.name; }, function (data) {
+      var choice = data.get("minutes");
+      var minutes = parseInt(choice, 10);
+      if (choice === "rest") { // until the session ends (at least 5 minutes; a mute lasts at most a day)
+        minutes = Math.min(24 * 60, Math.max(5, Math.ceil((new Date(cfg.endsAt) - new Date()) / 60000)));
+      }
+      send("chat.mute", { user_id: person.id, minutes: minutes }, function () {
+        announce(_("%(name)s is muted.", { name: person.name }));
+      });
+    }, trigger);
+  }
+
+  // The open question with the most votes (the earliest of equals): highlighted, and named in the moderators' glance.
+  var topId = null;
+  function topQuestion() {
+    var best = null;
+    state.questions.forEach(function (q) {
+      if (q.status === "visible" && (!best || q.votes > best.votes || (q.votes === best.votes && q.id < best.id))) { best = q; }
+    });
+    return best;
   }
 
   function renderQuestions(changed) {
+    var top = topQuestion();
+    var newTop = top ? top.id : null;
+    if (newTop !== topId && changed !== true) { // the highlight moves: both items are built again
+      changed = changed instanceof Set ? changed : new Set();
+      if (topId !== null) { changed.add(topId); }
+      if (newTop !== null) { changed.add(newTop); }
+    }
+    topId = newTop;
     var byVotes = $("question-sort").value === "votes";
     var shown = Array.from(state.questions.values()).filter(function (q) {
       return moderates || q.status === "visible" || q.status === "answered" || state.mine.has(q.id);
@@ -563,43 +648,49 @@
       el("span", { text: who }), time(q.at),
       q.status !== "visible" ? el("span", { "class": "pill pill--" + q.status, text: QUESTION_STATUS[q.status] || q.status }) : null,
       q.pinned ? el("span", { "class": "pill", text: _("Pinned") }) : null,
+      q.id === topId ? el("span", { "class": "pill pill--top", text: _("Top question") }) : null,
       waiting ? el("span", { "class": "live-sending", text: SENDING }) : null
     ]);
     var parts = [meta, el("p", { "class": "live-body", text: q.body })];
     if (q.answer) { parts.push(el("p", { "class": "live-answer", text: _("Answer: %(text)s", { text: q.answer }) })); }
-    if (q.reason) { parts.push(el("p", { "class": "help", text: _("Reason: %(text)s", { text: q.reason }) })); }
+    var reason = [REASONS[q.reason_code], q.reason].filter(Boolean).join(" — ");
+    if (reason) { parts.push(el("p", { "class": "help", text: _("Reason: %(text)s", { text: reason }) })); }
     if (moderates) { parts.push(moderation(q)); }
-    return el("li", { "class": "live-item live-q", "data-id": q.id }, [vote, el("div", { "class": "live-q-main" }, parts)]);
+    return el("li", { "class": "live-item live-q" + (q.id === topId ? " live-q--top" : ""), "data-id": q.id },
+              [vote, el("div", { "class": "live-q-main" }, parts)]);
   }
 
   function moderation(q) {
     function act(action, extra) {
-      return function () {
-        var payload = { question_id: q.id, action: action };
-        Object.keys(extra || {}).forEach(function (k) { payload[k] = extra[k]; });
-        if (action === "dismiss") {
-          var reason = window.prompt(_("Why is it dismissed? (only its author sees this)"), "");
-          if (reason === null) { return; }
-          payload.reason = reason;
-        }
-        if (action === "answer") {
-          var answer = window.prompt(_("Written answer (optional):"), q.answer || "");
-          if (answer === null) { return; }
-          payload.answer = answer;
-        }
-        send("question.moderate", payload);
-      };
+      var payload = { question_id: q.id, action: action };
+      Object.keys(extra || {}).forEach(function (k) { payload[k] = extra[k]; });
+      send("question.moderate", payload);
+    }
+    function askAnswer(trigger) {
+      ask("answer-dialog", function () {
+        $("answer-dialog-question").textContent = q.body;
+        $("answer-text").value = q.answer || "";
+      }, function (data) { act("answer", { answer: data.get("answer") || "" }); }, trigger);
+    }
+    function askDismiss(trigger) {
+      ask("dismiss-dialog", function () { $("dismiss-dialog-question").textContent = q.body; }, function (data) {
+        act("dismiss", { reason_code: data.get("reason_code") || "", reason: data.get("reason") || "" });
+      }, trigger);
     }
     var tools = [];
-    if (q.status === "pending") { tools.push(button(_("Approve"), "approve-" + q.id, act("approve"))); }
-    if (q.status !== "dismissed") {
-      tools.push(button(q.status === "answered" ? _("Written answer") : _("Mark answered"), "answer-" + q.id, act("answer")));
-      tools.push(button(_("Dismiss"), "dismiss-" + q.id, act("dismiss")));
-    }
-    if (q.status === "visible" || q.status === "answered") {
-      tools.push(button(q.pinned ? _("Unpin") : _("Pin"), "pin-" + q.id, act(q.pinned ? "unpin" : "pin")));
-    }
-    if (q.status === "answered" || q.status === "dismissed") { tools.push(button(_("Reopen"), "reopen-" + q.id, act("reopen"))); }
+    if (q.status === "pending") { tools.push(button(_("Approve"), "approve-" + q.id, function () { act("approve"); })); }
+    tools.push(menu("q-" + q.id, _("Moderate the question: %(text)s", { text: q.body.slice(0, 60) }), function () {
+      var items = [];
+      if (q.status !== "dismissed") {
+        items.push(menuItem(q.status === "answered" ? _("Edit the written answer…") : _("Mark answered…"), askAnswer));
+        items.push(menuItem(_("Dismiss…"), askDismiss));
+      }
+      if (q.status === "visible" || q.status === "answered") {
+        items.push(menuItem(q.pinned ? _("Unpin") : _("Pin"), function () { act(q.pinned ? "unpin" : "pin"); }));
+      }
+      if (q.status === "answered" || q.status === "dismissed") { items.push(menuItem(_("Reopen"), function () { act("reopen"); })); }
+      return items;
+    }));
     return el("p", { "class": "live-tools" }, tools);
   }
 
@@ -765,6 +856,21 @@
     }
   }
 
+  // What a moderator sees at a glance: questions waiting for approval, hands up, the top open question.
+  function renderGlance() {
+    var waiting = 0;
+    state.questions.forEach(function (q) { if (q.status === "pending") { waiting += 1; } });
+    $("glance-pending").textContent = ngettext("%(num)d question waiting for approval", "%(num)d questions waiting for approval", waiting, { num: waiting });
+    $("glance-pending").hidden = !waiting;
+    var hands = state.hands.size;
+    $("glance-hands").textContent = ngettext("%(num)d hand raised", "%(num)d hands raised", hands, { num: hands });
+    $("glance-hands").hidden = !hands;
+    var top = topQuestion();
+    $("glance-top").textContent = top ? _("Top question (%(votes)s): %(text)s", {
+      votes: ngettext("%(num)d vote", "%(num)d votes", top.votes, { num: top.votes }),
+      text: top.body.length > 90 ? top.body.slice(0, 89) + "…" : top.body }) : "";
+  }
+
   // Render what changed since the last time (see `dirty`), then the notes on what waits to be sent.
   function render() {
     var changed = dirty;
@@ -775,6 +881,7 @@
     if (changed.polls) { renderPolls(changed.polls); }
     if (changed.hands) { renderHands(changed.hands); }
     if (changed.myHand) { renderHandToggle(); }
+    if (moderates && (changed.questions || changed.hands)) { renderGlance(); }
     if (changed.outbox) {
       renderOutbox("chat-outbox", "chat.send");
       renderOutbox("question-outbox", "question.ask");

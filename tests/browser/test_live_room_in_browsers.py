@@ -64,8 +64,12 @@ def test_questions_votes_moderation_polls_chat_and_a_dropped_link(new_page, shot
 
     # The moderator sees who asked (moderators may), and marks it answered with a written answer.
     expect(question(moderator, asked)).to_contain_text(f"{OFFICIAL_NAME} (anonymous to others)")
-    moderator.once("dialog", lambda dialog: dialog.accept("We started with one dataset the budget office chose."))
-    question(moderator, asked).get_by_role("button", name="Mark answered").click()
+    question(moderator, asked).locator("summary.live-menu-button").click()
+    moderator.get_by_role("button", name="Mark answered…").click()
+    answer = moderator.locator("#answer-dialog")
+    answer.get_by_label("Written answer (optional)").fill("We started with one dataset the budget office chose.")
+    answer.get_by_role("button", name="Save").click()
+    expect(answer).to_be_hidden()
     expect(question(official, asked)).to_contain_text("Answered")
     expect(question(official, asked)).to_contain_text("We started with one dataset")
     shots.take(official, "question-answered")

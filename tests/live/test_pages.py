@@ -68,6 +68,33 @@ def test_hosts_get_room_and_poll_tools(room, client, login_as):
     assert 'id="room-close"' in html and 'id="poll-form"' in html and 'id="hand-list"' in html
 
 
+def test_moderators_get_real_dialogs_and_the_script_never_prompts(room, client, login_as):
+    login_as(room.moderator)
+    html = client.get(f"/sessions/{room.id}/room").get_data(as_text=True)
+    for dialog in ("mute-dialog", "dismiss-dialog", "answer-dialog"):
+        assert f'<dialog id="{dialog}"' in html
+    for code in ("duplicate", "off_topic", "answered_elsewhere", "not_a_question", "other"):
+        assert f'value="{code}"' in html  # the preset dismissal reasons, in the reader's language
+    assert 'value="rest"' in html and f'href="/sessions/{room.id}/present"' in html
+    assert 'id="glance-pending"' in html
+    login_as(room.official)
+    participant = client.get(f"/sessions/{room.id}/room").get_data(as_text=True)
+    assert "<dialog" not in participant and "/present" not in participant
+    script = (ROOT / "static" / "js" / "live.js").read_text()
+    assert "window.prompt" not in script and "window.confirm" not in script and "alert(" not in script
+
+
+def test_the_presenter_view_is_for_the_rooms_moderators(room, client, login_as):
+    login_as(room.moderator)
+    response = client.get(f"/sessions/{room.id}/present")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f"http://localhost/sessions/{room.id}/room" in html or f"/sessions/{room.id}/room</strong>" in html
+    assert 'id="present-question"' in html and "present.js" in html
+    login_as(room.official)
+    assert client.get(f"/sessions/{room.id}/present").status_code == 403
+
+
 def test_room_page_with_everything_it_loads_stays_under_50_kb_compressed(room, client, login_as):
     login_as(room.host)  # the host's page is the largest (every tool)
     html = client.get(f"/sessions/{room.id}/room").get_data()

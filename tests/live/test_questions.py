@@ -180,3 +180,42 @@ def test_question_rate_limit(room, joined_clients):
     for n in range(3):
         assert ask(joined_clients["official"], room, f"Q{n}", client_id=f"q{n}")["ok"]
     assert ask(joined_clients["official"], room, "Q3", client_id="q3")["error"]["code"] == "rate_limited"
+
+
+def test_a_preset_dismissal_reason_reaches_only_the_author_in_her_language(room, joined_clients, app, db):
+    from flask_babel import force_locale
+
+    shown = ask(joined_clients["official"], room, "Where is lunch?", client_id="p")["question"]
+    done = moderate(joined_clients["moderator"], room, shown["id"], "dismiss", reason_code="off_topic",
+                    reason="Try the chat.")
+    assert done["question"]["reason_code"] == "off_topic"
+    other = joined_clients["other"].events()[-1]["data"]["question"]
+    assert other["status"] == "dismissed" and other["reason_code"] == "" and other["reason"] == ""
+    mine = [e for e in joined_clients["official"].events() if e["type"] == "question.updated"][-1]["data"]["question"]
+    assert (mine["reason_code"], mine["reason"]) == ("off_topic", "Try the chat.")
+    assert "off_topic" not in str(joined_clients["other"].emit("join", {"session_id": room.id, "after_seq": 0}))
+    # On the summary and in the transcript, the preset is written in the reader's words, then the moderator's.
+    stored = db.session.get(Question, shown["id"])
+    with app.test_request_context(), force_locale("es"):
+        assert stored.reason_text == "Fuera del tema de esta sesión — Try the chat."
+    # Reopening clears both; an unknown code is refused and changes nothing.
+    moderate(joined_clients["moderator"], room, shown["id"], "reopen")
+    refused = moderate(joined_clients["moderator"], room, shown["id"], "dismiss", reason_code="rude")
+    assert refused["ok"] is False and refused["error"]["message"] == "Choose one of the offered reasons."
+    db.session.expire_all()
+    assert db.session.get(Question, shown["id"]).status == "visible"
+    assert db.session.get(Question, shown["id"]).reason_code == ""
+
+
+def test_only_moderators_learn_who_is_muted_when_they_join(room, joined_clients):
+    official = joined_clients["official"]
+    me = official.emit("join", {"session_id": room.id})["snapshot"]
+    muted = joined_clients["moderator"].emit("chat.mute", {"session_id": room.id, "user_id": official.user.id,
+                                                           "minutes": 15})
+    assert muted["ok"] is True
+    seen = joined_clients["moderator"].emit("join", {"session_id": room.id})["snapshot"]["mutes"]
+    assert list(seen) == [str(official.user.id)] and seen[str(official.user.id)] == muted["muted_until"]
+    assert joined_clients["other"].emit("join", {"session_id": room.id})["snapshot"]["mutes"] == {}
+    assert me["mutes"] == {}
+    joined_clients["moderator"].emit("chat.mute", {"session_id": room.id, "user_id": official.user.id, "minutes": 0})
+    assert joined_clients["moderator"].emit("join", {"session_id": room.id})["snapshot"]["mutes"] == {}
