@@ -63,7 +63,7 @@ def test_snippets_are_escaped_and_only_the_matched_words_are_marked(closed, orga
 def test_drafts_and_answers_of_private_exchanges_are_not_found_by_visitors(closed, organizer, client, db,
                                                                            make_exchange, make_user):
     write_note(client, closed.exchange, title="Zeppelin draft", status="draft")
-    hidden = make_exchange(title="Closed circle", visibility="invite_only")
+    hidden = make_exchange(title="Closed circle", visibility="invite_only", created_by=closed.organizer)
     session = hidden.sessions[0]
     session.room_status = "open"
     db.session.commit()

@@ -142,11 +142,14 @@ ROUTES: list[tuple[str, str, dict, tuple]] = [
     ("exchanges.new", "GET", {}, ORG),
     ("exchanges.new", "POST", {}, ORG),
     ("mail.outbox", "GET", {}, ORG),
+    # No such message: organizers and admins get its 404, everyone else is refused before it is looked up.
+    ("mail.message", "GET", {"message_id": "no_message"}, ("in", "no", "no", "no", "nf", "nf", "no", "nf", "nf", "no", "no")),
     ("live.index", "GET", {}, L),
     ("live.room", "GET", {"session_id": "session"}, SEATED),
     ("live.close_room", "GET", {"session_id": "session"}, TEAM),  # the room's hosts: the team, admins
     ("live.close_room", "POST", {"session_id": "session"}, TEAM),
     ("live.summary", "GET", {"session_id": "session"}, SEATED),
+    ("live.present", "GET", {"session_id": "session"}, RAN),  # the presenter view: the room's moderators
     ("live.answer", "POST", {"session_id": "session", "question_id": "question"},
      ("in", "no", "no", "no", "nf", "nf", "no", "no", "nf", "no", "nf")),
     ("live.export", "GET", {"session_id": "session", "fmt": "json"}, RAN),
@@ -202,7 +205,7 @@ def url_arg(world, value):
         db.session.add(question)
         db.session.commit()
         return question.id
-    if value == "question":
+    if value in ("question", "no_message"):
         return 999_999  # no question exists: everyone gets the same 404
     obj = getattr(world, value, None) if isinstance(value, str) else None
     if obj is None:
