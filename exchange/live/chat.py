@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
+from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
 from ..common.errors import Invalid, NotFound
@@ -16,11 +17,33 @@ from ..extensions import db
 from .eventlog import next_seq, record, room_write
 from .models import ChatMessage, LiveEvent, Mute
 from .payloads import iso, message_view, person_view
-from .rules import check_client_id, check_not_muted, check_rate, require_open
+from .rules import check_client_id, check_flood, check_not_muted, check_rate, require_open
 from .seats import MODERATOR_ROLES, get_seat, require_moderator, room_role
 
 CHAT_MAX = 2000
 MAX_MUTE_MINUTES = 24 * 60
+CHAT_PAGE = 100  # messages in the join snapshot, and in each page of `chat.history`
+
+
+def chat_page(session_id: int, *, before_id: int | None = None, limit: int = CHAT_PAGE) -> tuple[list[dict], bool]:
+    """Return the `limit` newest stored messages (before `before_id` when given), oldest first, and whether older
+    ones are stored. Deleted messages are left out, as everywhere a room is read from its store (the snapshot,
+    the transcript): their text is gone and they take no place."""
+    query = select(ChatMessage).where(ChatMessage.session_id == session_id, ChatMessage.deleted_at.is_(None))
+    if before_id is not None:
+        query = query.where(ChatMessage.id < before_id)
+    rows = list(db.session.scalars(query.options(selectinload(ChatMessage.author))
+                                   .order_by(ChatMessage.id.desc()).limit(limit + 1)))
+    return [message_view(m) for m in reversed(rows[:limit])], len(rows) > limit
+
+
+def chat_history(session_id: int, *, actor: Any, before_id: int | None = None) -> dict:
+    """Return the page of messages before `before_id` (the newest page without it) for anyone with a seat; a
+    read, so no room lock and no event, but limited per person like the clicks that cost the server."""
+    seat = get_seat(session_id, actor=actor)
+    check_flood(seat, "chat.history")
+    messages, more = chat_page(session_id, before_id=before_id)
+    return {"messages": messages, "more": more}
 
 
 def _existing_message(session_id: int, author_id: int, client_id: str) -> ChatMessage | None:

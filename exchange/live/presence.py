@@ -18,18 +18,17 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, distinct, func, or_, select, update
-from sqlalchemy.orm import selectinload
 
 from ..common import realtime
 from ..common.errors import Invalid
 from ..common.realtime import emit_after_commit, on_commit
 from ..common.time import utcnow
 from ..extensions import db, socketio
+from .chat import CHAT_PAGE, chat_page
 from .delivery import ledger
 from .eventlog import insert_ignore, room_write, stored_last_seq
 from .models import (
     Attendance,
-    ChatMessage,
     LiveEvent,
     LiveRoom,
     Mute,
@@ -39,7 +38,7 @@ from .models import (
     QuestionVote,
     RaisedHand,
 )
-from .payloads import event_view, iso, message_view, own_view, person_view, poll_view
+from .payloads import event_view, iso, own_view, person_view, poll_view
 from .questions import visible_questions
 from .rules import room_status
 from .seats import NAMESPACE, Seat, everyone_room, get_seat, rooms_for
@@ -47,7 +46,7 @@ from .seats import NAMESPACE, Seat, everyone_room, get_seat, rooms_for
 NODE = uuid.uuid4().hex  # this server process, for presence rows
 PRESENCE_FRESH = timedelta(seconds=90)  # a process refreshes its connections every 30 s (sockets.py)
 PRESENCE_FORGET = timedelta(hours=1)
-SNAPSHOT_CHAT = 100
+SNAPSHOT_CHAT = CHAT_PAGE
 
 
 def _presence_count(session_id: int) -> int:
@@ -247,9 +246,7 @@ def room_state(seat: Seat, *, after_seq: int | None) -> dict:
 def snapshot(seat: Seat) -> dict:
     """Return the room as this person sees it now."""
     session_id, me = seat.session.id, seat.user.id
-    messages = list(db.session.scalars(select(ChatMessage).where(
-        ChatMessage.session_id == session_id, ChatMessage.deleted_at.is_(None))
-        .options(selectinload(ChatMessage.author)).order_by(ChatMessage.id.desc()).limit(SNAPSHOT_CHAT)))
+    chat, chat_more = chat_page(session_id, limit=SNAPSHOT_CHAT)
     questions = visible_questions(seat)
     voted = set(db.session.scalars(select(QuestionVote.question_id).where(
         QuestionVote.user_id == me, QuestionVote.question_id.in_([q.id for q in questions]))))
@@ -265,7 +262,8 @@ def snapshot(seat: Seat) -> dict:
         mutes = {str(user_id): iso(until) for user_id, until in db.session.execute(
             select(Mute.user_id, Mute.until).where(Mute.session_id == session_id, Mute.until > utcnow()))}
     return {
-        "chat": [message_view(m) for m in reversed(messages)],
+        "chat": chat,
+        "chat_more": chat_more,  # older messages are stored: `chat.history` pages through them
         "questions": [{**own_view(q, seat), "voted": q.id in voted} for q in questions],
         "polls": [{**poll_view(p), "my_choices": mine.get(p.id, [])} for p in polls],
         "hands": [{"user": person_view(h.user), "raised": True, "at": iso(h.raised_at)} for h in db.session.scalars(hands)],

@@ -69,12 +69,14 @@ def check_rate(model, seat: Seat, setting: str, default: tuple[int, int], messag
         raise RateLimited(message, details={"retry_after": max(1, math.ceil(wait))})
 
 
-# Per-person limits on the clicks that fan out to the whole room (votes, ballots, hands): (count, seconds),
+# Per-person limits on the clicks that fan out to the whole room (votes, ballots, hands) or read a page of the
+# store (earlier chat): (count, seconds),
 # counted in the rate-limit storage (memory in one process, Redis with several), before the room's lock.
 FLOOD_LIMITS = {
     "question.vote": ("LIVE_VOTE_RATE", (20, 10)),
     "poll.vote": ("LIVE_BALLOT_RATE", (10, 10)),
     "hand.raise": ("LIVE_HAND_RATE", (6, 10)),
+    "chat.history": ("LIVE_HISTORY_RATE", (10, 10)),  # pages of earlier chat: a read of 100 messages each
 }
 
 

@@ -18,7 +18,7 @@ is released, never under it.
 
 from __future__ import annotations
 
-from .chat import CHAT_MAX, MAX_MUTE_MINUTES, delete_chat, mute_user, send_chat
+from .chat import CHAT_MAX, CHAT_PAGE, MAX_MUTE_MINUTES, chat_history, delete_chat, mute_user, send_chat
 from .eventlog import RoomBusy, deliveries, repair_deliveries
 from .models import DismissReason
 from .payloads import event_view, message_view, poll_view, question_view, redact_question
@@ -75,7 +75,7 @@ __all__ = [
     # the checks
     "FLOOD_LIMITS", "Muted", "RoomNotOpen",
     # chat, questions, polls, the room
-    "CHAT_MAX", "MAX_MUTE_MINUTES", "delete_chat", "mute_user", "send_chat",
+    "CHAT_MAX", "CHAT_PAGE", "MAX_MUTE_MINUTES", "chat_history", "delete_chat", "mute_user", "send_chat",
     "ANSWER_MAX", "DismissReason", "MODERATION_ACTIONS", "QUESTION_MAX", "REASON_MAX", "ask_question", "moderate_question",
     "vote_question",
     "MAX_OPTIONS", "OPTION_MAX", "PROMPT_MAX", "close_poll", "open_poll", "vote_poll",

@@ -225,6 +225,15 @@ def on_chat_send(payload=None, *extra):
                                                 client_id=p["client_id"]))
 
 
+@socketio.on("chat.history", namespace=NS)
+def on_chat_history(payload=None, *extra):
+    """Anyone with a seat -> server: `{session_id, before_id?}`. Ack `{ok, messages, more}`: the 100 stored
+    messages before message `before_id` (the newest 100 without it), oldest first, deleted ones left out as in
+    the join snapshot; `more` tells whether older ones are stored. Nothing is sent to anyone else."""
+    return _answer(payload, extra, {"session_id": "id", "before_id?": "id"},
+                   lambda p: services.chat_history(p["session_id"], actor=_me(), before_id=p["before_id"]))
+
+
 @socketio.on("chat.delete", namespace=NS)
 def on_chat_delete(payload=None, *extra):
     """Moderator -> server: `{session_id, message_id}`. Ack `{ok, message_id, seq}`; everyone: chat.deleted."""

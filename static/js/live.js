@@ -35,7 +35,7 @@
     status: cfg.status, lastSeq: null, joined: false, buffer: [],
     chat: new Map(), questions: new Map(), polls: new Map(), hands: new Map(),
     voted: new Set(), mine: new Set(), choices: new Map(), drafts: new Map(), myHand: false, mutedUntil: null,
-    mutes: new Map()
+    mutes: new Map(), chatMore: false
   };
   // How long to wait: the page reads these from the server's config (LIVE_RECONNECT_*, LIVE_ACK_TIMEOUT), so a
   // test can make a failed reconnect attempt take a moment instead of seconds.
@@ -320,6 +320,7 @@
     state.chat.clear(); state.questions.clear(); state.polls.clear(); state.hands.clear();
     state.voted.clear(); state.mine.clear(); state.choices.clear();
     snap.chat.forEach(function (m) { state.chat.set(m.id, m); });
+    state.chatMore = !!snap.chat_more;
     snap.questions.forEach(function (q) {
       state.questions.set(q.id, q);
       if (q.voted) { state.voted.add(q.id); }
@@ -349,6 +350,7 @@
     var d = event.data;
     switch (event.type) {
       case "chat.posted":
+        if (live && !state.chat.has(d.message.id) && d.message.author.id !== me) { arrived("chat"); }
         keep(state.chat, d.message.id, d.message, event.seq); // the chat list is a live region: it announces
         touch("chat", d.message.id);
         break;
@@ -358,9 +360,15 @@
         break;
       case "question.asked":
       case "question.updated":
-        var isNew = !state.questions.has(d.question.id);
-        if (keep(state.questions, d.question.id, d.question, event.seq) && live && isNew && d.question.status !== "pending") {
-          announce(_("New question: %(text)s", { text: d.question.body }));
+        var before = state.questions.get(d.question.id);
+        var isNew = !before;
+        if (keep(state.questions, d.question.id, d.question, event.seq) && live) {
+          if (isNew && d.question.status !== "pending") { announce(_("New question: %(text)s", { text: d.question.body })); }
+          if (isNew && (moderates || d.question.status !== "pending") && !state.mine.has(d.question.id)) { arrived("questions"); }
+          if (!isNew && before.status !== "answered" && d.question.status === "answered" && state.mine.has(d.question.id)) {
+            arrived("questions");
+            cue(_("Your question was answered: %(text)s", { text: d.question.body }), "questions");
+          }
         }
         touch("questions", d.question.id);
         break;
@@ -369,14 +377,20 @@
       case "poll.closed":
         keep(state.polls, d.poll.id, d.poll, event.seq);
         touch("polls", d.poll.id);
-        if (live && event.type === "poll.opened") { announce(_("A poll opened: %(prompt)s", { prompt: d.poll.prompt })); }
+        if (live && event.type === "poll.opened") {
+          arrived("polls");
+          cue(_("A poll opened: %(prompt)s", { prompt: d.poll.prompt }), "polls");
+        }
         if (live && event.type === "poll.closed") { announce(_("Poll closed: %(prompt)s", { prompt: d.poll.prompt })); }
         break;
       case "hand.changed":
         if (d.raised) { state.hands.set(d.user.id, { user: d.user, raised: true, at: event.at }); } else { state.hands.delete(d.user.id); }
         touch("hands", d.user.id);
         if (d.user.id === me) { state.myHand = d.raised; touch("myHand"); }
-        if (live && d.raised && moderates && d.user.id !== me) { announce(_("%(name)s raised a hand", { name: d.user.name })); }
+        if (live && d.raised && moderates && d.user.id !== me) {
+          announce(_("%(name)s raised a hand", { name: d.user.name }));
+          arrived("video"); // the hands are under the video
+        }
         break;
       case "mute.changed":
         if (d.user.id === me) { setMuted(d.muted_until); announce(mutedText() || CAUGHT_UP); }
@@ -504,6 +518,7 @@
       return node.dataset.sig === chatSignature(m);
     });
     if (atBottom) { box.scrollTop = box.scrollHeight; }
+    $("chat-earlier").hidden = !state.chatMore;
   }
 
   function roleName(role) {
@@ -719,7 +734,7 @@
           draft = next;
         } } });
       return el("li", { "class": "live-option" }, [
-        input, el("label", { "for": id, text: o.label + " — " + o.votes }),
+        input, el("label", { "for": id, text: o.label + " — " + ngettext("%(num)d vote", "%(num)d votes", o.votes, { num: o.votes }) }),
         el("progress", { max: Math.max(p.voters, 1), value: o.votes, "aria-hidden": "true" })
       ]);
     });
@@ -888,6 +903,141 @@
     }
     renderNotes();
   }
+  // --- earlier chat ---------------------------------------------------------------------------------------------
+  // "Load earlier messages" asks for the 100 stored before the oldest one shown (`chat.history`); ids are stable,
+  // so the page merges them in. The chat log is a live region: while they go in it is switched off (and busy),
+  // so a screen reader does not read out a hundred old messages; the page says how many came instead. The reader
+  // keeps her place in the log.
+  $("chat-earlier").addEventListener("click", function () {
+    var button = $("chat-earlier");
+    var oldest = null;
+    state.chat.forEach(function (m, id) { if (oldest === null || id < oldest) { oldest = id; } });
+    var payload = { session_id: sessionId };
+    if (oldest !== null) { payload.before_id = oldest; }
+    button.disabled = true;
+    socket.timeout(tune.ack).emit("chat.history", payload, function (err, ack) {
+      button.disabled = false;
+      if (err) { showError(CONNECTION.offline); return; }
+      if (!ack.ok) { showError(ack.error.message); return; }
+      var log = $("chat-log");
+      var fromBottom = log.scrollHeight - log.scrollTop;
+      log.setAttribute("aria-live", "off");
+      log.setAttribute("aria-busy", "true");
+      var added = 0;
+      ack.messages.forEach(function (m) {
+        if (!state.chat.has(m.id)) { state.chat.set(m.id, m); touch("chat", m.id); added += 1; }
+      });
+      state.chatMore = ack.more;
+      touch("chat", null);
+      render();
+      log.scrollTop = log.scrollHeight - fromBottom;
+      window.setTimeout(function () { log.setAttribute("aria-live", "polite"); log.removeAttribute("aria-busy"); }, 300);
+      announce(ngettext("%(num)d earlier message loaded.", "%(num)d earlier messages loaded.", added, { num: added }) +
+               (ack.more ? "" : " " + _("This is the start of the chat.")));
+      if (!ack.more) { $("chat-log").focus(); } // the button is gone: the focus goes to the log, not the page's top
+    });
+  });
+
+  // --- a phone: section tabs and cues ---------------------------------------------------------------------------
+  // At most 700 px wide (the CSS's media query) the sections become tabs — Chat · Questions · Polls · Video — and
+  // only the chosen one shows; each tab counts what came since it was last shown ("Polls, 1 new" for a screen
+  // reader). Wider, every section shows as before and the tab bar is hidden. A poll opening, or an answer to
+  // one's own question, also shows a cue at the top with a way to its section, and is announced.
+  var narrowQuery = window.matchMedia ? window.matchMedia("(max-width: 700px)") : null;
+  var TABS = [["chat", "panel-chat", "chat-h"], ["questions", "panel-qa", "qa-h"], ["polls", "panel-polls", "polls-h"],
+              ["video", "panel-video", "video-h"]];
+  var tabs = { selected: "chat", unread: { chat: 0, questions: 0, polls: 0, video: 0 }, buttons: {}, labels: {}, panels: {} };
+  function narrow() { return !!(narrowQuery && narrowQuery.matches); }
+  function showCounts() {
+    TABS.forEach(function (t) {
+      var n = tabs.unread[t[0]], button = tabs.buttons[t[0]];
+      button.querySelector(".live-tab-count").textContent = n ? String(n) : "";
+      button.querySelector(".visually-hidden").textContent = n ? ", " + ngettext("%(num)d new", "%(num)d new", n, { num: n }) : "";
+    });
+  }
+  function arrived(tab) {
+    if (!narrow() || tabs.selected === tab) { return; }
+    tabs.unread[tab] += 1;
+    showCounts();
+  }
+  function selectTab(name, focus) {
+    var wasChat = tabs.selected === "chat";
+    tabs.selected = name;
+    TABS.forEach(function (t) {
+      var on = t[0] === name, button = tabs.buttons[t[0]];
+      button.setAttribute("aria-selected", on ? "true" : "false");
+      button.tabIndex = on ? 0 : -1;
+      tabs.panels[t[0]].classList.toggle("live-tab-off", !on);
+    });
+    tabs.unread[name] = 0;
+    showCounts();
+    if (focus) { tabs.buttons[name].focus(); }
+    if (name === "chat" && !wasChat) { $("chat-log").scrollTop = $("chat-log").scrollHeight; } // the newest in view
+    if (cueTab === name && narrow()) { hideCue(); }
+  }
+  function layout() { // the sections are tab panels only while the tabs show
+    TABS.forEach(function (t) {
+      if (narrow()) { tabs.panels[t[0]].setAttribute("role", "tabpanel"); } else { tabs.panels[t[0]].removeAttribute("role"); }
+    });
+  }
+  var nav = $("live-nav");
+  var bar = el("div", { "class": "live-tabs", role: "tablist", "aria-label": _("Room sections") });
+  TABS.forEach(function (t) {
+    tabs.labels[t[0]] = $(t[2]).textContent; // the sections' own headings, in the reader's language
+    tabs.panels[t[0]] = $(t[1]);
+    var button = el("button", { type: "button", role: "tab", id: "tab-" + t[0], "class": "live-tab", "aria-controls": t[1],
+                                "data-tab": t[0], on: { click: function () { selectTab(t[0], false); } } }, [
+      el("span", { text: tabs.labels[t[0]] }), el("span", { "class": "visually-hidden" }),
+      el("span", { "class": "live-tab-count", "aria-hidden": "true" })
+    ]);
+    tabs.buttons[t[0]] = button;
+    bar.appendChild(button);
+  });
+  // Arrow keys move between the tabs (and show the one reached), Home and End go to the first and last.
+  bar.addEventListener("keydown", function (e) {
+    var at = TABS.map(function (t) { return t[0]; }).indexOf(tabs.selected), to = null;
+    if (e.key === "ArrowRight" || e.key === "ArrowDown") { to = (at + 1) % TABS.length; }
+    else if (e.key === "ArrowLeft" || e.key === "ArrowUp") { to = (at + TABS.length - 1) % TABS.length; }
+    else if (e.key === "Home") { to = 0; } else if (e.key === "End") { to = TABS.length - 1; }
+    if (to === null) { return; }
+    e.preventDefault();
+    selectTab(TABS[to][0], true);
+  });
+  nav.appendChild(bar);
+
+  var cueTab = null;
+  var cueBox = el("div", { "class": "live-cue", id: "live-cue", hidden: true }, [
+    el("p", { id: "live-cue-text" }),
+    el("button", { type: "button", id: "live-cue-go", "class": "button button--small", on: { click: function () {
+      var tab = cueTab;
+      hideCue();
+      if (narrow()) { selectTab(tab, true); } else { tabs.panels[tab].scrollIntoView({ block: "start" }); }
+    } } }),
+    el("button", { type: "button", id: "live-cue-close", "class": "button button--small button--secondary", text: _("Hide this notice"),
+                   on: { click: function () { hideCue(); } } })
+  ]);
+  nav.appendChild(cueBox);
+  // The cue is seen; the announcement (the room's one announcer) is what a screen reader hears, once.
+  function cue(text, tab) {
+    announce(text);
+    cueTab = tab;
+    $("live-cue-text").textContent = text;
+    $("live-cue-go").textContent = _("Go to %(section)s", { section: tabs.labels[tab] });
+    cueBox.hidden = false;
+  }
+  function hideCue() {
+    var focused = cueBox.contains(document.activeElement);
+    cueBox.hidden = true;
+    cueTab = null;
+    if (focused && narrow()) { tabs.buttons[tabs.selected].focus(); }
+  }
+  selectTab("chat", false);
+  layout();
+  if (narrowQuery) {
+    var follow = function () { layout(); if (narrow()) { tabs.unread[tabs.selected] = 0; showCounts(); } };
+    if (narrowQuery.addEventListener) { narrowQuery.addEventListener("change", follow); } else { narrowQuery.addListener(follow); }
+  }
+
   // Before the first join (or after a reload while the link is down): show what is still waiting to be sent.
   ["hands", "myHand", "outbox"].forEach(function (part) { touch(part); });
   render();

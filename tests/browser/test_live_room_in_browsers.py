@@ -210,6 +210,7 @@ def test_live_room_on_a_phone(new_page, shots):
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360 and box["height"] >= 24, box
     send.tap()
     expect(chat_line(phone, text)).to_have_count(1)
+    phone.get_by_role("tab", name=re.compile("^Questions")).tap()  # a phone shows one section at a time
     phone.get_by_label("Your question").fill(f"Can a phone ask too? {text}")
     phone.get_by_role("button", name="Ask", exact=True).tap()
     expect(question(phone, text)).to_have_count(1)

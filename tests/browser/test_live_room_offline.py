@@ -103,13 +103,19 @@ def test_what_a_person_does_offline_is_kept_and_sent_once_when_back(open_page, q
 
     page.context.set_offline(True)
     expect(page.locator("#live-conn")).to_have_attribute("data-state", "offline")
+    # A phone shows one section at a time: the tabs (Chat · Questions · Polls · Video) lead to each.
+    page.get_by_role("tab", name=re.compile("^Questions")).tap()
     question.locator("button.live-vote").tap()
+    page.get_by_role("tab", name=re.compile("^Polls")).tap()
     poll.get_by_label("Not yet").check()
     poll.get_by_role("button", name="Submit my choice").tap()
+    page.get_by_role("tab", name=re.compile("^Video")).tap()
     page.locator("#hand-toggle").tap()
+    page.get_by_role("tab", name=re.compile("^Chat")).tap()
     chat, asked = f"Typed while my link was down [{tag}]", f"Asked while offline: who pays for the sensors? [{tag}]"
     page.get_by_label("Message").fill(chat)
     page.get_by_role("button", name="Send", exact=True).tap()
+    page.get_by_role("tab", name=re.compile("^Questions")).tap()
     page.get_by_label("Your question").fill(asked)
     page.get_by_role("button", name="Ask", exact=True).tap()
 

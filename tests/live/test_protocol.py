@@ -15,6 +15,7 @@ VALID = {
     "join": {"session_id": "$session", "after_seq": 0},
     "leave": {"session_id": "$session"},
     "chat.send": {"session_id": "$session", "body": "Hello", "client_id": "new-1"},
+    "chat.history": {"session_id": "$session", "before_id": "$message"},
     "chat.delete": {"session_id": "$session", "message_id": "$message"},
     "chat.mute": {"session_id": "$session", "user_id": "$official", "minutes": 5},
     "question.ask": {"session_id": "$session", "body": "Why?", "anonymous": False, "client_id": "new-2"},
@@ -36,6 +37,7 @@ REFUSED = {
     "join": ["outsider", "waitlisted"],
     "leave": ["outsider"],
     "chat.send": ["outsider", "waitlisted"],
+    "chat.history": ["outsider", "waitlisted"],
     "chat.delete": ["outsider", "official", "panelist"],
     "chat.mute": ["outsider", "official", "panelist"],
     "question.ask": ["outsider", "waitlisted"],
@@ -111,7 +113,7 @@ def bad_payloads(event: str, ids: dict) -> list[tuple[str, object]]:
     variants: list[tuple[str, object]] = [("no payload", None), ("a list", [valid]), ("a string", "join"),
                                           ("unknown session", {**valid, "session_id": 99999})]
     for name, value in valid.items():
-        if name == "after_seq" or (event == "poll.open" and name == "multiple"):
+        if name in ("after_seq", "before_id") or (event == "poll.open" and name == "multiple"):
             continue  # optional fields
         variants.append((f"missing {name}", {k: v for k, v in valid.items() if k != name}))
         for wrong in WRONG[type(value)]:

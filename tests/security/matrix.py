@@ -222,6 +222,7 @@ EVENTS: dict[str, tuple[dict, tuple]] = {
     "join": ({}, PARTICIPANT),
     "leave": ({}, PARTICIPANT),
     "chat.send": ({"body": "Hello", "client_id": "c-1"}, PARTICIPANT),
+    "chat.history": ({}, PARTICIPANT),
     "chat.delete": ({"message_id": "message"}, MODERATOR),
     "chat.mute": ({"user_id": "official", "minutes": 5}, MODERATOR),
     "question.ask": ({"body": "How?", "anonymous": True, "client_id": "q-1"}, PARTICIPANT),
