@@ -66,6 +66,16 @@ class SessionData:
     end_fold: int | None = None
     track_id: int | None = None
     premoderate_questions: bool = False
+    video_url: str = ""  # the session's own link; "" uses the exchange's
+
+
+def check_video_url(url: str | None) -> str:
+    """Return a video link (an exchange's or a session's) trimmed: a full https:// address, or "" for none."""
+    url = (url or "").strip()
+    if url and (not url.startswith("https://") or len(url) > 500 or any(c.isspace() for c in url)
+                or len(url) == len("https://")):
+        raise Invalid(_l("Enter the video link as a full web address starting with https://."), field="video_url")
+    return url
 
 
 def clean_text(value: str | None, *, field_name: str, label, max_len: int, required: bool = False,

@@ -134,6 +134,10 @@ class SessionForm(SessionTimesMixin, FlaskForm):
     timezone = SelectField(_l("Time zone the times are in"), choices=zone_choices, validate_choice=False)
     track_id = SelectField(_l("Track"), coerce=record_id, validate_choice=False, choices=lambda: [(0, _l("— No track —"))])
     premoderate_questions = BooleanField(_l("Moderators approve questions before everyone sees them"))
+    video_url = StringField(_l("Video link of this session"), validators=[Optional(), Length(max=500)],
+                            description=_l("Optional, https:// only: when this session meets in its own video room "
+                                           "(a conference's track), registered people get this link instead of the "
+                                           "exchange's."))
     submit = SubmitField(_l("Save session"))
 
     def fill_choices(self, exchange) -> None:
@@ -144,7 +148,8 @@ class SessionForm(SessionTimesMixin, FlaskForm):
                                     starts_local=self.starts_local.data, ends_local=self.ends_local.data,
                                     timezone=self.timezone.data, start_fold=optional_fold(self.start_fold.data),
                                     end_fold=optional_fold(self.end_fold.data), track_id=self.track_id.data or None,
-                                    premoderate_questions=bool(self.premoderate_questions.data))
+                                    premoderate_questions=bool(self.premoderate_questions.data),
+                                    video_url=self.video_url.data or "")
 
 
 class SpeakerForm(FlaskForm):

@@ -19,7 +19,7 @@ from ..common.time import is_zone, local_to_utc
 from ..experts.models import City, FocusArea, Topic
 from ..extensions import db
 from . import notify
-from .checks import LANGUAGES, ExchangeData, SessionData, clean_text, to_utc
+from .checks import LANGUAGES, ExchangeData, SessionData, check_video_url, clean_text, to_utc
 from .models import EXCHANGE_KINDS, VISIBILITIES, Exchange, SpeakerRole
 from .registrations import (
     lock_exchange,
@@ -84,7 +84,7 @@ def stage_exchange_data(exchange: Exchange, data: ExchangeData) -> None:
             languages=problems.check(_languages, data.languages),
             interpretation_notes=problems.check(clean_text, data.interpretation_notes, field_name="interpretation_notes",
                                                 label=_l("Interpretation notes"), max_len=2000),
-            video_url=problems.check(_check_video_url, data.video_url),
+            video_url=problems.check(check_video_url, data.video_url),
             registration_deadline=problems.check(_deadline, data.registration_deadline, data.timezone) if zone_ok else None,
             focus_areas=problems.check(_by_ids, FocusArea, data.focus_area_ids, "focus_areas"),
             topics=problems.check(_by_ids, Topic, data.topic_ids, "topics"),
@@ -109,13 +109,6 @@ def _by_ids(model, ids: list[int], field_name: str) -> list:
         raise Invalid(_l("One of the chosen items no longer exists. Reload the page and choose again."), field=field_name)
     order = {i: n for n, i in enumerate(ids)}
     return sorted(found, key=lambda row: order[row.id])
-
-
-def _check_video_url(url: str) -> str:
-    url = (url or "").strip()
-    if url and not (url.startswith("https://") or url.startswith("http://")) or len(url) > 500 or any(c.isspace() for c in url):
-        raise Invalid(_l("Enter the video link as a full web address starting with https://."), field="video_url")
-    return url
 
 
 def create_exchange(*, actor: User, data: ExchangeData, first_session: SessionData | None = None,

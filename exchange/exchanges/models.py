@@ -202,6 +202,8 @@ class ExchangeSession(db.Model):
     status: Mapped[str] = mapped_column(String(12), default="scheduled")
     room_status: Mapped[RoomStatus] = mapped_column(EnumText(RoomStatus, 12), default=RoomStatus.SCHEDULED)
     premoderate_questions: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The session's own video link (a conference's track rooms); None: the exchange's. Registered people only.
+    video_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     # Calendar identity: the UID never changes; SEQUENCE rises on every change of time, place, link or status.
     ical_uid: Mapped[str] = mapped_column(String(120), unique=True, default=_new_uid)
     ical_sequence: Mapped[int] = mapped_column(Integer, default=0)
@@ -210,6 +212,11 @@ class ExchangeSession(db.Model):
     exchange: Mapped[Exchange] = relationship(back_populates="sessions")
     track: Mapped[Track | None] = relationship()
     speakers: Mapped[list[SessionSpeaker]] = relationship(back_populates="session", cascade="all, delete-orphan")
+
+    @property
+    def video_link(self) -> str:
+        """The video link people use for this session: its own when set, else the exchange's ("" when neither)."""
+        return self.video_url or self.exchange.video_url or ""
 
     def __repr__(self) -> str:
         return f"<ExchangeSession {self.id} {self.starts_at:%Y-%m-%d %H:%M}Z>"

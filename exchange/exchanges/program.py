@@ -267,7 +267,8 @@ class _Checker:
             return None
         data = services.SessionData(title=title, description=description, starts_local=start[0], ends_local=end[0],
                                     timezone=zone, start_fold=start[1], end_fold=end[1],
-                                    premoderate_questions=self.flag(obj, "premoderate_questions", where))
+                                    premoderate_questions=self.flag(obj, "premoderate_questions", where),
+                                    video_url=self.text(obj, "video_url", where, max_len=500))
         return _SessionRow(where, getattr(obj, "line", 1), external_id, data, status, speakers, track)
 
     def texts(self, obj: dict, value: Any, key: str, where: str, languages: list[str]) -> dict[str, str]:
@@ -572,6 +573,7 @@ def _export_exchange(exchange: Exchange) -> dict:
             "track": s.track.name if s.track else None,
             "status": s.status,
             "premoderate_questions": s.premoderate_questions,
+            "video_url": s.video_url or "",
             "speakers": [{"email": sp.user.email, "role": sp.role} for sp in
                          sorted(s.speakers, key=lambda sp: (sp.role, sp.user.email))],
         } for s in exchange.sessions],

@@ -15,7 +15,7 @@ from ..common.errors import Conflict, Invalid, Problems
 from ..common.time import is_zone, utcnow
 from ..extensions import db
 from . import notify
-from .checks import MAX_SESSION_HOURS, SessionData, check_clash, clean_text, to_utc, zone_of
+from .checks import MAX_SESSION_HOURS, SessionData, check_clash, check_video_url, clean_text, to_utc, zone_of
 from .models import Exchange, ExchangeSession, RoomStatus, Track
 
 
@@ -54,6 +54,7 @@ def _session_values(exchange: Exchange, data: SessionData, problems: Problems) -
                                       label=_l("The description"), max_len=5000),
         "track": problems.check(_track, exchange, data.track_id),
         "premoderate_questions": bool(data.premoderate_questions),
+        "video_url": problems.check(check_video_url, data.video_url) or None,
     }
 
 
@@ -105,7 +106,8 @@ def add_session(exchange: Exchange, *, actor: User, data: SessionData) -> Exchan
 
 
 def stage_update_session(session: ExchangeSession, data: SessionData, *, actor: User | None) -> bool:
-    """Apply edits to a session (no commit); return whether its time moved (everyone concerned is told).
+    """Apply edits to a session (no commit); return whether its time moved (everyone concerned is told, as they
+    are when its own video link changes: the invite's SEQUENCE rises).
 
     Every field is checked before anything changes; all the problems are raised together."""
     exchange = session.exchange
@@ -124,6 +126,7 @@ def stage_update_session(session: ExchangeSession, data: SessionData, *, actor: 
     values = _session_values(exchange, data, problems)
     problems.raise_any()
     was = (session.starts_at, session.ends_at)
+    relinked = values["video_url"] != session.video_url
     if moved:
         starts_at, ends_at = times
         for speaker in session.speakers:
@@ -131,10 +134,13 @@ def stage_update_session(session: ExchangeSession, data: SessionData, *, actor: 
                 check_clash(speaker.user, starts_at, ends_at, exclude_session_id=session.id, actor=actor)
         session.starts_at, session.ends_at = starts_at, ends_at
         stage_bump_sequence(session)
+    elif relinked:
+        stage_bump_sequence(session)
     session.timezone = data.timezone
     _assign(session, values)
-    if moved and (exchange.status == "published" or any(sp.status == "accepted" for sp in session.speakers)):
-        notify.session_changed(session, was=was)
+    if (moved or relinked) and (exchange.status == "published"
+                                or any(sp.status == "accepted" for sp in session.speakers)):
+        notify.session_changed(session, was=was if moved else None)
     return moved
 
 

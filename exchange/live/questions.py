@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from blinker import Namespace
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -22,6 +24,12 @@ QUESTION_MAX = 500
 REASON_MAX = 500
 ANSWER_MAX = 5000
 MODERATION_ACTIONS = ("approve", "dismiss", "answer", "pin", "unpin", "reopen")
+
+signals = Namespace()
+# Sent with `question` (answered, with a written answer) and `actor` when a moderator writes or changes a question's
+# answer, inside moderate_question's transaction (before its commit); receivers stage their changes there and never
+# commit (reports: the question's follow-up is answered and its asker told, once).
+question_answered = signals.signal("live.question-answered")
 
 
 def _seen_question(seat: Seat, question_id: int) -> Question:
@@ -158,6 +166,8 @@ def moderate_question(session_id: int, *, actor: Any, question_id: int, action: 
         view = question_view(question)
         if view == before_view:
             return {"question": view}
+        if action == "answer" and question.status == QuestionStatus.ANSWERED and question.answer:
+            question_answered.send(current_app._get_current_object(), question=question, actor=actor)
         # The room hears of it once the question was or becomes public; a pending one stays between
         # the moderators and its author.
         public = not (before == QuestionStatus.PENDING and question.status in HIDDEN_QUESTIONS)

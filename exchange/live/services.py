@@ -44,6 +44,7 @@ from .questions import (
     REASON_MAX,
     ask_question,
     moderate_question,
+    question_answered,
     vote_question,
 )
 from .room import close_room, lower_hand, open_room, raise_hand, room_closed
@@ -62,7 +63,7 @@ from .seats import (
     room_role,
     rooms_for,
 )
-from .summary import Summary, rooms_now, session_summary, transcript
+from .summary import Summary, rooms_now, session_summary, transcript, transcript_questions
 
 __all__ = [
     # seats and Socket.IO rooms
@@ -77,12 +78,12 @@ __all__ = [
     # chat, questions, polls, the room
     "CHAT_MAX", "CHAT_PAGE", "MAX_MUTE_MINUTES", "chat_history", "delete_chat", "mute_user", "send_chat",
     "ANSWER_MAX", "DismissReason", "MODERATION_ACTIONS", "QUESTION_MAX", "REASON_MAX", "ask_question", "moderate_question",
-    "vote_question",
+    "question_answered", "vote_question",
     "MAX_OPTIONS", "OPTION_MAX", "PROMPT_MAX", "close_poll", "open_poll", "vote_poll",
     "close_room", "lower_hand", "open_room", "raise_hand", "room_closed",
     # presence and the join answer
     "NODE", "PRESENCE_FORGET", "PRESENCE_FRESH", "SNAPSHOT_CHAT", "PresenceCoalescer", "drop_presence",
     "join_room", "leave_room", "presence_counts", "refresh_presence", "room_state", "snapshot",
     # pages
-    "Summary", "rooms_now", "session_summary", "transcript",
+    "Summary", "rooms_now", "session_summary", "transcript", "transcript_questions",
 ]

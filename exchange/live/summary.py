@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from blinker import Namespace
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
@@ -17,6 +19,12 @@ from .models import HIDDEN_QUESTIONS, Attendance, ChatMessage, LiveRoom, Poll, Q
 from .payloads import iso, poll_view
 from .questions import visible_questions
 from .seats import Seat, get_seat, room_role
+
+signals = Namespace()
+# Sent with `session_id` while a transcript is built; each receiver returns {question id: extra fields} for the
+# questions' rows (reports: the expert's written follow-up answer), so the live room never imports reports.
+transcript_questions = signals.signal("live.transcript-questions")
+FOLLOW_UP_FIELDS = {"follow_up_answer": "", "follow_up_by": "", "follow_up_answered_at": None}
 
 
 @dataclass
@@ -57,7 +65,8 @@ def session_summary(session_id: int, *, actor: Any) -> Summary:
 
 def transcript(session_id: int, *, actor: Any) -> dict:
     """Return the room's record for the people who ran it (the exchange's team, administrators, the session's
-    accepted hosts and moderators, experts too): chat, questions (anonymous askers stay anonymous), polls."""
+    accepted hosts and moderators, experts too): chat, questions (anonymous askers stay anonymous; with an expert's
+    written follow-up answer, `follow_up_answer`), polls."""
     seat = get_seat(session_id, actor=actor)
     require(actor, "live.export", seat.session, _l("Only the people who ran this session can export its transcript."))
     session = seat.session
@@ -65,6 +74,15 @@ def transcript(session_id: int, *, actor: Any) -> dict:
     messages = db.session.scalars(select(ChatMessage).where(
         ChatMessage.session_id == session_id, ChatMessage.deleted_at.is_(None)).order_by(ChatMessage.seq))
     questions = db.session.scalars(select(Question).where(Question.session_id == session_id).order_by(Question.id))
+    extras: dict[int, dict] = {}
+    for _receiver, found in transcript_questions.send(current_app._get_current_object(), session_id=session_id):
+        for question_id, fields in (found or {}).items():
+            extras.setdefault(question_id, {}).update(fields)
+
+    def follow_up(question_id: int) -> dict:
+        fields = {**FOLLOW_UP_FIELDS, **extras.get(question_id, {})}
+        return {**fields, "follow_up_answered_at": iso(fields["follow_up_answered_at"])}
+
     return {
         "session": {"id": session.id, "title": session.title, "exchange": session.exchange.title,
                     "starts_at": iso(session.starts_at), "ends_at": iso(session.ends_at),
@@ -75,7 +93,7 @@ def transcript(session_id: int, *, actor: Any) -> dict:
         "questions": [{"id": q.id, "at": iso(q.created_at), "author": None if q.anonymous else q.author.name,
                        "anonymous": q.anonymous, "body": q.body, "status": q.status, "votes": q.votes,
                        "pinned": q.pinned, "answer": q.answer, "answered_at": iso(q.answered_at),
-                       "reason": q.reason_text} for q in questions],
+                       "reason": q.reason_text, **follow_up(q.id)} for q in questions],
         "polls": [{"id": p["id"], "prompt": p["prompt"], "multiple": p["multiple"], "status": p["status"],
                    "opened_at": p["opened_at"], "closed_at": p["closed_at"], "voters": p["voters"],
                    "options": [{"label": o["label"], "votes": o["votes"]} for o in p["options"]]}

@@ -10,7 +10,8 @@ from datetime import datetime
 from ..common import timefmt
 from ..common.spreadsheet import cell
 
-CSV_COLUMNS = ("kind", "id", "at", "author", "text", "status", "votes", "pinned", "answer", "poll_id")
+CSV_COLUMNS = ("kind", "id", "at", "author", "text", "status", "votes", "pinned", "answer", "reason",
+               "follow_up_answer", "poll_id")
 
 
 def _md_escape(text: str) -> str:
@@ -46,6 +47,9 @@ def to_markdown(data: dict, zone: str = "UTC", locale: str = "en") -> str:
             lines += [f"**Answer:** {_md_escape(q['answer'])}", ""]
         if q["reason"]:
             lines += [f"*Dismissed:* {_md_escape(q['reason'])}", ""]
+        if q.get("follow_up_answer"):
+            by = f" ({_md_escape(q['follow_up_by'])})" if q.get("follow_up_by") else ""
+            lines += [f"**Written answer after the session{by}:** {_md_escape(q['follow_up_answer'])}", ""]
     lines += ["## Polls", ""]
     if not data["polls"]:
         lines.append("No polls.")
@@ -63,21 +67,23 @@ def to_markdown(data: dict, zone: str = "UTC", locale: str = "en") -> str:
 
 
 def to_csv(data: dict) -> str:
-    """Return the transcript as one CSV table: chat, question and poll-option rows."""
+    """Return the transcript as one CSV table: chat, question and poll-option rows (a question's dismissal reason
+    and its expert's written follow-up answer in their own columns)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for m in data["chat"]:
-        writer.writerow([cell(v) for v in ("chat", m["id"], m["at"], m["author"], m["body"], "", "", "", "", "")])
+        writer.writerow([cell(v) for v in ("chat", m["id"], m["at"], m["author"], m["body"], "", "", "", "", "", "", "")])
     for q in data["questions"]:
         author = "Anonymous" if q["anonymous"] else q["author"]
         writer.writerow([cell(v) for v in ("question", q["id"], q["at"], author, q["body"], q["status"], q["votes"],
-                                            "yes" if q["pinned"] else "no", q["answer"], "")])
+                                            "yes" if q["pinned"] else "no", q["answer"], q["reason"],
+                                            q.get("follow_up_answer", ""), "")])
     for p in data["polls"]:
         writer.writerow([cell(v) for v in ("poll", p["id"], p["opened_at"], "", p["prompt"], p["status"],
-                                            p["voters"], "", "", p["id"])])
+                                            p["voters"], "", "", "", "", p["id"])])
         for o in p["options"]:
-            writer.writerow([cell(v) for v in ("poll_option", "", "", "", o["label"], "", o["votes"], "", "", p["id"])])
+            writer.writerow([cell(v) for v in ("poll_option", "", "", "", o["label"], "", o["votes"], "", "", "", "", p["id"])])
     return out.getvalue()
 
 

@@ -56,7 +56,7 @@ def index():
 def room(session_id: int):
     """Show the live room: video, chat, questions, polls and hands (the page needs JavaScript)."""
     seat = services.get_seat(session_id, actor=current_user)
-    url = seat.session.exchange.video_url or ""
+    url = seat.session.video_link  # its own link when set, else the exchange's
     link = url if urlsplit(url).scheme in ("http", "https") else ""  # never a javascript: link
     return render_template("live/room.html", seat=seat, session=seat.session, video_url=link, embed=video_embed(link),
                            namespace=services.NAMESPACE, dismiss_reasons=services.DismissReason.choices())

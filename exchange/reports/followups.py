@@ -4,6 +4,12 @@ Chosen design: they are created eagerly by `create_follow_ups`, called once insi
 through the live room's `room_closed` signal (exchange/live/room.py; connected by `connect_signals`, which the app
 factory calls), so a closed room and its follow-ups commit together and organizers can assign them at once.
 Closing a room again creates nothing twice (one follow-up per question). The live room never imports reports.
+
+One answer closes a follow-up, wherever it is written: the assigned expert's (`answer_follow_up`) or a moderator's
+written answer to the question itself, in the room or on the summary page after the room closed (the live room's
+`question_answered` signal, inside `moderate_question`'s transaction). Both call `close_follow_up`, which emails the
+asker the first time only. A follow-up closed by the question's own answer keeps `answer` empty: that answer lives
+on the question (the summary and the transcript show it there, once).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
-from ..common.errors import Invalid, NotFound
+from ..common.errors import Conflict, Invalid, NotFound
 from ..common.permissions import can, is_admin, require
 from ..common.time import utcnow
 from ..common.urls import public_url
@@ -24,7 +30,7 @@ from ..exchanges.permissions import team_clause
 from ..experts.models import ExpertProfile
 from ..extensions import db
 from ..live.models import Question
-from ..live.services import room_closed
+from ..live.services import question_answered, room_closed, transcript_questions
 from ..mail.services import Recipient, queue_email
 from .models import FollowUp
 
@@ -48,9 +54,40 @@ def _follow_up_closed_room(_app: Any, *, session_id: int) -> None:
     create_follow_ups(session_id)
 
 
+def _follow_up_question_answered(_app: Any, *, question: Question, actor: Any) -> None:
+    """Receive `question_answered`: the question's follow-up (if any) is answered, in the moderation's transaction."""
+    follow_up = db.session.scalar(select(FollowUp).where(FollowUp.question_id == question.id))
+    if follow_up is not None:
+        close_follow_up(follow_up, answer=question.answer, answerer=actor)
+
+
+def _transcript_follow_ups(_app: Any, *, session_id: int) -> dict[int, dict]:
+    """Receive `transcript_questions`: each question's written follow-up answer, for the transcript."""
+    return {f.question_id: {"follow_up_answer": f.answer, "follow_up_by": f.expert.name if f.expert else "",
+                            "follow_up_answered_at": f.answered_at}
+            for f in answered_follow_ups(session_id)}
+
+
 def connect_signals() -> None:
-    """Create follow-ups whenever a live room closes (called by the app factory; connecting twice is harmless)."""
+    """Create follow-ups whenever a live room closes, close one when its question is answered, and lend the transcript
+    the written answers (called by the app factory; connecting twice is harmless)."""
     room_closed.connect(_follow_up_closed_room)
+    question_answered.connect(_follow_up_question_answered)
+    transcript_questions.connect(_transcript_follow_ups)
+
+
+def close_follow_up(follow_up: FollowUp, *, answer: str, answerer: Any) -> None:
+    """The one way a follow-up becomes answered: mark it and, the first time only, email the asker `answer` (their
+    name is never shown to others). No commit: the caller's transaction (the email leaves after it commits)."""
+    if follow_up.status == "answered":
+        return
+    follow_up.status, follow_up.answered_at = "answered", utcnow()
+    asker = follow_up.question.author
+    if not asker.disabled:
+        queue_email(Recipient.of(asker), "follow_up_answered", kind="follow_up_answered",
+                    subject=_l("Your question has an answer: %(title)s", title=follow_up.session.title),
+                    context={"follow_up": follow_up, "answer": answer, "expert_name": answerer.name,
+                             "link": public_url("live.summary", session_id=follow_up.session_id, _anchor="follow-ups")})
 
 
 def list_follow_ups(*, actor: Any) -> list[FollowUp]:
@@ -105,25 +142,24 @@ def assign_follow_up(follow_up: FollowUp, *, actor: Any, expert_id: int) -> Foll
 
 
 def answer_follow_up(follow_up: FollowUp, *, actor: Any, answer: str) -> FollowUp:
-    """Store the expert's written answer and tell the asker privately (their name is never shown to others)."""
+    """Store the expert's written answer and tell the asker privately, once (a later edit is not emailed again)."""
     require(actor, "followup.answer", follow_up)
+    if follow_up.status == "answered" and not follow_up.answer:
+        raise Conflict(_l("This question was already answered on the session's summary."))
     text = (answer or "").strip()
     if not text:
         raise Invalid(_l("Write an answer."), field="answer")
     if len(text) > ANSWER_MAX:
         raise Invalid(_l("Please keep the answer under %(n)s characters.", n=ANSWER_MAX), field="answer")
-    follow_up.answer, follow_up.status, follow_up.answered_at = text, "answered", utcnow()
-    asker = follow_up.question.author
-    if not asker.disabled:
-        queue_email(Recipient.of(asker), "follow_up_answered", kind="follow_up_answered",
-                    subject=_l("Your question has an answer: %(title)s", title=follow_up.session.title),
-                    context={"follow_up": follow_up, "expert_name": actor.name,
-                             "link": public_url("live.summary", session_id=follow_up.session_id, _anchor="follow-ups")})
+    follow_up.answer = text
+    close_follow_up(follow_up, answer=text, answerer=actor)
     db.session.commit()
     return follow_up
 
 
 def answered_follow_ups(session_id: int) -> list[FollowUp]:
-    """Return a session's answered follow-ups, for its summary page (askers are never named there)."""
+    """Return a session's follow-ups answered in writing by an expert, for its summary page and transcript (askers
+    are never named there); one closed by the question's own answer shows with the question."""
     return list(db.session.scalars(select(FollowUp).where(FollowUp.session_id == session_id,
-                                                          FollowUp.status == "answered").order_by(FollowUp.id)))
+                                                          FollowUp.status == "answered", FollowUp.answer != "")
+                                   .order_by(FollowUp.id)))

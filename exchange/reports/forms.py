@@ -14,8 +14,7 @@ from .services import GENDER_LABELS, IDENTITY_LABELS
 
 class SurveyForm(FlaskForm):
     rating = RadioField(_l("How useful was this session for your work?"), coerce=int,
-                        choices=lambda: [(1, _l("1 — not useful")), (2, "2"), (3, "3"), (4, "4"),
-                                         (5, _l("5 — very useful"))],
+                        choices=[(n, str(n)) for n in range(1, 6)],  # the page names the ends: 1 not useful, 5 very
                         validators=[InputRequired(_l("Choose a rating from 1 to 5."))])
     will_apply = TextAreaField(_l("What will you apply in your own work?"), validators=[Optional(), Length(max=2000)])
     to_change = TextAreaField(_l("What should we change next time?"), validators=[Optional(), Length(max=2000)])

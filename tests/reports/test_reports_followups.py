@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from sqlalchemy import event, select
 
@@ -118,3 +120,105 @@ def test_follow_ups_and_reports_belong_to_the_exchanges_team(closed, client, log
                   page="/reports/follow-ups")
     db.session.refresh(follow_up)
     assert follow_up.status == "assigned"
+
+
+def answered_mails(outbox, asker) -> list:
+    return [r for r in outbox.rows() if r.kind == "follow_up_answered" and asker.email in r.to_addr]
+
+
+def test_an_answer_written_on_the_summary_closes_the_follow_up_and_reaches_the_asker_once(closed, client, login_as,
+                                                                                            db, outbox):
+    """Issue 21 §4: one answer, wherever it is written, closes the follow-up and reaches the asker (once)."""
+    follow_up = follow_up_for(db, closed.anonymous_id)
+    asker, sid = closed.jakarta[1], closed.session.id
+    login_as(closed.organizer)
+    client.submit(f"/reports/follow-ups/{follow_up.id}/assign", {"expert": closed.expert.user.id},
+                  page="/reports/follow-ups")
+    summary = f"/sessions/{sid}/summary"
+    answer_url = f"/sessions/{sid}/questions/{closed.anonymous_id}/answer"
+    assert client.submit(answer_url, {"answer": "Brief the council before you publish."}, page=summary).status_code == 302
+    db.session.refresh(follow_up)
+    assert follow_up.status == "answered" and follow_up.answered_at is not None
+    (mail,) = answered_mails(outbox, asker)
+    text = body_text(outbox.last(to=asker.email))
+    assert "Brief the council before you publish." in text and "asked anonymously" in text
+    listing = html.unescape(client.get("/reports/follow-ups").get_data(as_text=True))
+    card = listing.split(f'id="f{follow_up.id}"')[1].split("</section>")[0]
+    assert "Answered on the session's summary" in card and "Brief the council before you publish." in card
+    # Changing the answer, and the assigned expert's late answer, do not email the asker again.
+    client.submit(answer_url, {"answer": "Brief the council first, then publish."}, page=summary)
+    login_as(closed.expert.user)
+    page = html.unescape(client.get(f"/follow-ups/{follow_up.id}").get_data(as_text=True))
+    assert "already answered on the session's summary" in page and "Brief the council first" in page
+    response = client.submit(f"/follow-ups/{follow_up.id}", {"answer": "Something else."},
+                             page=f"/follow-ups/{follow_up.id}")
+    assert response.status_code == 409 or "already answered" in response.get_data(as_text=True)
+    db.session.refresh(follow_up)
+    assert follow_up.answer == "" and len(answered_mails(outbox, asker)) == 1
+    # The summary shows the answer once, with the question (not again as a written follow-up).
+    login_as(closed.lagos[2])
+    page = client.get(summary).get_data(as_text=True)
+    assert page.count("Brief the council first, then publish.") == 1 and asker.name not in page
+
+
+def test_an_expert_answer_then_a_summary_answer_emails_the_asker_once(closed, client, login_as, db, outbox):
+    follow_up = follow_up_for(db, closed.named_id)
+    asker, sid = closed.lagos[0], closed.session.id
+    login_as(closed.organizer)
+    client.submit(f"/reports/follow-ups/{follow_up.id}/assign", {"expert": closed.expert.user.id},
+                  page="/reports/follow-ups")
+    login_as(closed.expert.user)
+    client.submit(f"/follow-ups/{follow_up.id}", {"answer": "The procurement data."})
+    client.submit(f"/follow-ups/{follow_up.id}", {"answer": "The procurement data, then payroll."})  # an edit
+    login_as(closed.organizer)
+    client.submit(f"/sessions/{sid}/questions/{closed.named_id}/answer", {"answer": "See the expert's answer."},
+                  page=f"/sessions/{sid}/summary")
+    db.session.refresh(follow_up)
+    assert follow_up.status == "answered" and follow_up.answer == "The procurement data, then payroll."
+    (mail,) = answered_mails(outbox, asker)
+    assert "The procurement data." in body_text(outbox.last(to=asker.email))
+
+
+def test_a_follow_up_left_unanswered_stays_open_when_its_question_is_only_pinned(closed, db, outbox):
+    live.moderate_question(closed.session.id, actor=closed.organizer, question_id=closed.named_id, action="pin")
+    assert follow_up_for(db, closed.named_id).status == "open" and answered_mails(outbox, closed.lagos[0]) == []
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "md"])
+def test_the_transcript_carries_the_written_follow_up_answers_and_dismissal_reasons(ended, client, login_as, db, fmt):
+    """Issue 21 §4: the transcript includes the expert's follow-up answers; its CSV has a dismissal-reason column."""
+    import csv
+    import io
+    import json
+
+    closed, sid = ended, ended.session.id
+    dismissed = live.ask_question(sid, actor=closed.lagos[3], body="Off topic: parking?", anonymous=False,
+                                  client_id="q-off")["question"]
+    live.moderate_question(sid, actor=closed.organizer, question_id=dismissed["id"], action="dismiss",
+                           reason="Ask the venue.")
+    live.close_room(sid, actor=closed.organizer)
+    follow_up = follow_up_for(db, closed.anonymous_id)
+    login_as(closed.organizer)
+    client.submit(f"/reports/follow-ups/{follow_up.id}/assign", {"expert": closed.expert.user.id},
+                  page="/reports/follow-ups")
+    login_as(closed.expert.user)
+    client.submit(f"/follow-ups/{follow_up.id}", {"answer": "Meet the council chair first."})
+    login_as(closed.organizer)
+    response = client.get(f"/sessions/{sid}/transcript.{fmt}")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and closed.jakarta[1].name not in text  # the asker stays anonymous
+    if fmt == "json":
+        questions = {q["id"]: q for q in json.loads(text)["questions"]}
+        assert questions[closed.anonymous_id]["follow_up_answer"] == "Meet the council chair first."
+        assert questions[closed.anonymous_id]["follow_up_by"] == "Dana Expert"
+        assert questions[closed.named_id]["follow_up_answer"] == ""
+        assert "Ask the venue." in questions[dismissed["id"]]["reason"]
+    if fmt == "csv":
+        rows = {r["id"]: r for r in csv.DictReader(io.StringIO(text)) if r["kind"] == "question"}
+        assert rows[str(closed.anonymous_id)]["follow_up_answer"] == "Meet the council chair first."
+        assert rows[str(closed.anonymous_id)]["author"] == "Anonymous"
+        assert "Ask the venue." in rows[str(dismissed["id"])]["reason"]
+        assert rows[str(closed.named_id)]["reason"] == ""
+    if fmt == "md":
+        assert "Written answer after the session (Dana Expert):** Meet the council chair first." in text
+        assert "*Dismissed:* Ask the venue." in text

@@ -79,3 +79,57 @@ def test_cli_sends_due_surveys(app, ended, db):
 
     result = CliRunner().invoke(cli, ["surveys", "send"], obj=ScriptInfo(create_app=lambda: app))
     assert result.exit_code == 0 and "Queued 8 survey email(s)." in result.output
+
+
+def test_the_rating_is_one_compact_accessible_scale(ended, client, outbox):
+    """Issue 21 §4: one fieldset with its legend; five radios in one row, each tied to its visible number 1–5; the
+    ends named "Not useful" and "Very useful" and tied to the radios 1 and 5; an error points at the group."""
+    from html.parser import HTMLParser
+
+    class Scale(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.fieldsets, self.legends, self.radios, self.labels, self.texts = 0, [], [], {}, {}
+            self._in, self._id = None, None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "fieldset" and "rating" in (a.get("class") or "").split():
+                self.fieldsets += 1
+            if tag == "input" and a.get("name") == "rating":
+                self.radios.append(a)
+            if tag in ("legend", "label", "span", "p"):
+                self._in, self._id = (tag, a.get("for") or a.get("id")), None
+            if tag == "legend":
+                self.legends.append("")
+
+        def handle_data(self, data):
+            if not self._in:
+                return
+            tag, key = self._in
+            if tag == "legend":
+                self.legends[-1] += data
+            elif tag == "label" and key:
+                self.labels[key] = self.labels.get(key, "") + data
+            elif key:
+                self.texts[key] = self.texts.get(key, "") + data
+
+        def handle_endtag(self, tag):
+            self._in = None
+
+    send_due_surveys()
+    link = link_for(outbox, ended.lagos[0])
+    scale = Scale()
+    scale.feed(client.get(link).get_data(as_text=True))
+    assert scale.fieldsets == 1 and any("How useful was this session" in legend for legend in scale.legends)
+    assert [r["type"] for r in scale.radios] == ["radio"] * 5
+    assert [scale.labels[r["id"]].strip() for r in scale.radios] == ["1", "2", "3", "4", "5"]
+    assert [r["value"] for r in scale.radios] == ["1", "2", "3", "4", "5"]
+    assert all("required" in r for r in scale.radios)
+    assert scale.texts[scale.radios[0]["aria-describedby"]].strip() == "Not useful"
+    assert scale.texts[scale.radios[4]["aria-describedby"]].strip() == "Very useful"
+    assert "aria-describedby" not in scale.radios[2]
+
+    refused = client.submit(link, {"will_apply": "", "to_change": ""})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and 'href="#rating-0"' in page and 'aria-describedby="rating-error"' in page
