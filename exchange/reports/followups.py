@@ -26,6 +26,7 @@ from ..extensions import db
 from ..live.models import Question
 from ..live.services import room_closed
 from ..mail.services import Recipient, queue_email
+from .absentees import absent_voters
 from .models import FollowUp
 
 ANSWER_MAX = 10000
@@ -105,7 +106,8 @@ def assign_follow_up(follow_up: FollowUp, *, actor: Any, expert_id: int) -> Foll
 
 
 def answer_follow_up(follow_up: FollowUp, *, actor: Any, answer: str) -> FollowUp:
-    """Store the expert's written answer and tell the asker privately (their name is never shown to others)."""
+    """Store the expert's written answer and tell the asker privately (their name is never shown to others), and
+    the people who voted for the question but missed the session (`absentees.absent_voters`)."""
     require(actor, "followup.answer", follow_up)
     text = (answer or "").strip()
     if not text:
@@ -118,6 +120,11 @@ def answer_follow_up(follow_up: FollowUp, *, actor: Any, answer: str) -> FollowU
         queue_email(Recipient.of(asker), "follow_up_answered", kind="follow_up_answered",
                     subject=_l("Your question has an answer: %(title)s", title=follow_up.session.title),
                     context={"follow_up": follow_up, "expert_name": actor.name,
+                             "link": public_url("live.summary", session_id=follow_up.session_id, _anchor="follow-ups")})
+    for voter in absent_voters(follow_up.question):  # they missed the session: the answer reaches them too
+        queue_email(Recipient.of(voter), "follow_up_answered", kind="follow_up_answered",
+                    subject=_l("A question you voted for has an answer: %(title)s", title=follow_up.session.title),
+                    context={"follow_up": follow_up, "expert_name": actor.name, "voter": True,
                              "link": public_url("live.summary", session_id=follow_up.session_id, _anchor="follow-ups")})
     db.session.commit()
     return follow_up
