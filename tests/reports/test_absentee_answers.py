@@ -66,7 +66,7 @@ def test_the_absentees_email_is_in_the_readers_language(session_over, outbox):
     message = outbox.last(to=room.other.email)
     text = body_text(message)
     assert message["Subject"].startswith("Las respuestas de")
-    assert "Has votado por esta pregunta." in text and "Formulada antes de la sesión" in text
+    assert "Usted votó por esta pregunta." in text and "Formulada antes de la sesión" in text
     assert "About forty thousand dollars." in text
     # An anonymous question stays anonymous in the voter's email.
     assert room.official.name not in text
@@ -90,6 +90,6 @@ def test_a_later_follow_up_answer_reaches_the_absent_voters_too(session_over, cl
     assert client.submit(f"/follow-ups/{follow_up.id}", {"answer": "The city's open data team."}).status_code == 302
     to_voter = outbox.last(to=room.other.email)
     assert "The city's open data team." in body_text(to_voter)
-    assert to_voter["Subject"].startswith("Una pregunta que votaste tiene respuesta")
+    assert to_voter["Subject"].startswith("Una pregunta que usted votó tiene respuesta")
     assert "The city's open data team." in body_text(outbox.last(to=room.official.email))
     assert not any("open data team" in body_text(m) for m in outbox.messages(to=room.panelist.email))
