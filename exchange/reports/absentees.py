@@ -21,8 +21,7 @@ from ..common.urls import public_url
 from ..exchanges.models import ExchangeSession
 from ..extensions import db
 from ..live.models import Attendance, Question, QuestionStatus, QuestionVote
-from ..live.seats import room_role
-from ..live.services import room_closed
+from ..live.services import room_closed, room_role
 from ..mail.services import Recipient, queue_email
 from .models import AbsenteeEmail
 
