@@ -174,9 +174,11 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _connect_signals() -> None:
+    from .reports.absentees import connect_signals as connect_absentees
     from .reports.followups import connect_signals as connect_follow_ups
 
     connect_follow_ups()  # live.room.room_closed -> follow-ups, in the close's transaction
+    connect_absentees()  # live.room.room_closed -> the absentees' answers emails, in the same transaction
 
 
 def _wants_json() -> bool:

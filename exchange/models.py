@@ -30,6 +30,7 @@ from .live.models import (
 )
 from .mail.models import OutboxMessage
 from .reports.models import (
+    AbsenteeEmail,
     FollowUp,
     OutcomeMedia,
     OutcomeNote,
@@ -44,4 +45,5 @@ __all__ = [
     "OutboxMessage", "PasswordResetToken", "PeerRequest", "Poll", "PollBallot", "PollOption", "Presence", "Question",
     "QuestionVote", "RaisedHand", "Registration", "ReviewDecision", "SessionSpeaker", "Topic", "Track", "User",
     "FollowUp", "OutcomeMedia", "OutcomeNote", "SelfDescription", "SurveyInvitation", "SurveyResponse",
+    "AbsenteeEmail",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -164,6 +164,8 @@ class Question(db.Model):
             preset = ""
         return " — ".join(part for part in (preset, self.reason) if part)
     answer: Mapped[str] = mapped_column(Text, default="")
+    # Asked while the room was still scheduled (before the session): kept, so the mark survives reopening.
+    asked_early: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     seq: Mapped[int] = mapped_column(Integer)  # the seq of its question.asked event
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

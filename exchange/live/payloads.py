@@ -43,7 +43,7 @@ def question_view(question: Question) -> dict:
             "author": person_view(question.author, question.author_role), "status": question.status,
             "pinned": question.pinned, "votes": question.votes, "at": iso(question.created_at),
             "answer": question.answer, "answered_at": iso(question.answered_at), "reason": question.reason,
-            "reason_code": question.reason_code or ""}
+            "reason_code": question.reason_code or "", "early": bool(question.asked_early)}
 
 
 def redact_question(data: dict, *, moderator: bool, viewer_id: int | None) -> dict:

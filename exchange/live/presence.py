@@ -23,6 +23,7 @@ from ..common import realtime
 from ..common.errors import Invalid
 from ..common.realtime import emit_after_commit, on_commit
 from ..common.time import utcnow
+from ..exchanges.models import RoomStatus
 from ..extensions import db, socketio
 from .chat import CHAT_PAGE, chat_page
 from .delivery import ledger
@@ -52,6 +53,14 @@ SNAPSHOT_CHAT = CHAT_PAGE
 def _presence_count(session_id: int) -> int:
     return db.session.scalar(select(func.count(distinct(Presence.user_id))).where(
         Presence.session_id == session_id, Presence.seen_at > utcnow() - PRESENCE_FRESH))
+
+
+def record_attendance(session_id: int) -> None:
+    """Count the people in the room now as having attended (the room opens); inside the caller's room write."""
+    now = utcnow()
+    for user_id in list(db.session.scalars(select(distinct(Presence.user_id)).where(
+            Presence.session_id == session_id, Presence.seen_at > now - PRESENCE_FRESH))):
+        insert_ignore(Attendance, session_id=session_id, user_id=user_id, first_joined_at=now)
 
 
 def refresh_presence() -> None:
@@ -181,7 +190,10 @@ def join_room(session_id: int, *, actor: Any, sid: str, after_seq: int | None = 
     with room_write(session_id):
         insert_ignore(Presence, session_id=session_id, user_id=actor.id, sid=sid, node=NODE, joined_at=utcnow(),
                       seen_at=utcnow())
-        insert_ignore(Attendance, session_id=session_id, user_id=actor.id, first_joined_at=utcnow())
+        if room_status(session_id) != RoomStatus.SCHEDULED:
+            # Looking in before the session (to ask early) is not attending it: `record_attendance` counts the
+            # people still here when the room opens.
+            insert_ignore(Attendance, session_id=session_id, user_id=actor.id, first_joined_at=utcnow())
         count = _count_unless_big(session_id)
         if count is not None:
             _record_peak(session_id, count)

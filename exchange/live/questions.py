@@ -50,7 +50,10 @@ def visible_questions(seat: Seat) -> list[Question]:
 
 
 def ask_question(session_id: int, *, actor: Any, body: str, anonymous: bool, client_id: str) -> dict:
-    """Ask a question (pending first when the session pre-moderates); a repeated client_id returns the first."""
+    """Ask a question (pending first when the session pre-moderates); a repeated client_id returns the first.
+
+    Also before the session: while the room is scheduled and the session has not ended (`require_open`), and
+    the question keeps that mark (`asked_early`, the payload's `early`)."""
     seat = get_seat(session_id, actor=actor)
     text = clean_text(body, field="body", max_len=QUESTION_MAX, drop_controls=True, required=True,
                       empty=_l("Write your question first."),
@@ -62,7 +65,7 @@ def ask_question(session_id: int, *, actor: Any, body: str, anonymous: bool, cli
                                                          Question.client_id == client_id))
         if first is not None:
             return {"question": own_view(first, seat), "seq": first.seq}
-        require_open(session_id)
+        early = require_open(session_id, before_start=True)
         check_not_muted(seat)
         check_rate(Question, seat, "LIVE_QUESTION_RATE", (3, 30),
                    _l("You are asking questions too fast. Wait a little and try again."))
@@ -71,7 +74,7 @@ def ask_question(session_id: int, *, actor: Any, body: str, anonymous: bool, cli
         question = Question(session_id=session_id, author_id=actor.id, author=actor, author_role=seat.role,
                             client_id=client_id, body=text, anonymous=bool(anonymous), seq=seq,
                             status=QuestionStatus.PENDING if pending else QuestionStatus.VISIBLE, pinned=False, votes=0, reason="",
-                            answer="", created_at=utcnow())
+                            answer="", asked_early=early, created_at=utcnow())
         db.session.add(question)
         db.session.flush()
         record(session_id, "question.asked", {"question": question_view(question)}, actor_id=actor.id, seq=seq,
@@ -82,14 +85,14 @@ def ask_question(session_id: int, *, actor: Any, body: str, anonymous: bool, cli
 
 
 def vote_question(session_id: int, *, actor: Any, question_id: int, value: int) -> dict:
-    """Vote for a question (value 1) or take the vote back (0); one vote per person."""
+    """Vote for a question (value 1) or take the vote back (0); one vote per person; before the session too."""
     seat = get_seat(session_id, actor=actor)
     if value not in (0, 1):
         raise Invalid(_l("A vote is 1 (vote) or 0 (take it back)."), field="value")
     check_flood(seat, "question.vote")
     with room_write(session_id):
         question = _seen_question(seat, question_id)
-        require_open(session_id)
+        require_open(session_id, before_start=True)
         if question.status not in SHOWN_QUESTIONS:
             raise Conflict(_l("You can vote only on questions shown to the room."))
         voted = db.session.get(QuestionVote, (question.id, actor.id)) is not None

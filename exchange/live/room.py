@@ -23,6 +23,7 @@ from .eventlog import record, room_write
 from .models import LiveEvent, Poll, RaisedHand
 from .payloads import person_view
 from .polls import record_poll_closed
+from .presence import record_attendance
 from .rules import check_flood, require_open, room_status
 from .seats import get_seat, require_host, require_moderator
 
@@ -102,6 +103,8 @@ def _set_room_status(session_id: int, status: RoomStatus, actor: Any) -> dict:
                 _hand_event(session_id, hand.user, False, actor.id)
             # Other features stage what a closed room means to them (reports: follow-ups) in this same transaction.
             room_closed.send(current_app._get_current_object(), session_id=session_id)
+        else:
+            record_attendance(session_id)  # who looked in before the session and is still here attends it
         db.session.execute(update(ExchangeSession).where(ExchangeSession.id == session_id)
                            .values(room_status=status, updated_at=utcnow())
                            .execution_options(synchronize_session=False))

@@ -40,13 +40,27 @@ def room_status(session_id: int) -> str:
     return db.session.scalar(select(ExchangeSession.room_status).where(ExchangeSession.id == session_id)) or ""
 
 
-def require_open(session_id: int) -> None:
-    """Raise RoomNotOpen unless the room is open (a closed room is read-only; one not yet open takes no writes)."""
-    status = room_status(session_id)
+def require_open(session_id: int, *, before_start: bool = False) -> bool:
+    """Raise RoomNotOpen unless the room takes this write; return True when it comes before the room opened.
+
+    An open room takes every write; a closed one is read-only. A room not yet open takes no writes, except the
+    ones asked with `before_start` (asking and voting on questions): those it takes while the session has not
+    ended and is not cancelled, so people in other time zones can ask before the host opens the room.
+    """
+    status, ends_at, session_status = db.session.execute(
+        select(ExchangeSession.room_status, ExchangeSession.ends_at, ExchangeSession.status)
+        .where(ExchangeSession.id == session_id)).one_or_none() or ("", None, "")
+    if status == RoomStatus.OPEN:
+        return False
     if status == RoomStatus.CLOSED:
         raise RoomNotOpen(_l("The room is closed: it is read-only now."))
-    if status != RoomStatus.OPEN:
-        raise RoomNotOpen(_l("The room is not open yet. The host opens it when the session starts."))
+    if before_start and status == RoomStatus.SCHEDULED:
+        if session_status == "cancelled":
+            raise RoomNotOpen(_l("This session is cancelled: it takes no questions."))
+        if ends_at is not None and ends_at <= utcnow():
+            raise RoomNotOpen(_l("The session has ended: it takes no more questions."))
+        return True
+    raise RoomNotOpen(_l("The room is not open yet. The host opens it when the session starts."))
 
 
 def check_client_id(client_id: Any) -> str:

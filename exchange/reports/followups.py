@@ -32,6 +32,7 @@ from ..extensions import db
 from ..live.models import Question
 from ..live.services import question_answered, room_closed, transcript_questions
 from ..mail.services import Recipient, queue_email
+from .absentees import absent_voters
 from .models import FollowUp
 
 ANSWER_MAX = 10000
@@ -77,8 +78,9 @@ def connect_signals() -> None:
 
 
 def close_follow_up(follow_up: FollowUp, *, answer: str, answerer: Any) -> None:
-    """The one way a follow-up becomes answered: mark it and, the first time only, email the asker `answer` (their
-    name is never shown to others). No commit: the caller's transaction (the email leaves after it commits)."""
+    """The one way a follow-up becomes answered: mark it and, the first time only, email `answer` to the asker (their
+    name is never shown to others) and to the people who voted for it but missed the session. No commit: the
+    caller's transaction (the emails leave after it commits)."""
     if follow_up.status == "answered":
         return
     follow_up.status, follow_up.answered_at = "answered", utcnow()
@@ -87,6 +89,11 @@ def close_follow_up(follow_up: FollowUp, *, answer: str, answerer: Any) -> None:
         queue_email(Recipient.of(asker), "follow_up_answered", kind="follow_up_answered",
                     subject=_l("Your question has an answer: %(title)s", title=follow_up.session.title),
                     context={"follow_up": follow_up, "answer": answer, "expert_name": answerer.name,
+                             "link": public_url("live.summary", session_id=follow_up.session_id, _anchor="follow-ups")})
+    for voter in absent_voters(follow_up.question):  # they missed the session: the answer reaches them too
+        queue_email(Recipient.of(voter), "follow_up_answered", kind="follow_up_answered",
+                    subject=_l("A question you voted for has an answer: %(title)s", title=follow_up.session.title),
+                    context={"follow_up": follow_up, "answer": answer, "expert_name": answerer.name, "voter": True,
                              "link": public_url("live.summary", session_id=follow_up.session_id, _anchor="follow-ups")})
 
 
@@ -142,7 +149,8 @@ def assign_follow_up(follow_up: FollowUp, *, actor: Any, expert_id: int) -> Foll
 
 
 def answer_follow_up(follow_up: FollowUp, *, actor: Any, answer: str) -> FollowUp:
-    """Store the expert's written answer and tell the asker privately, once (a later edit is not emailed again)."""
+    """Store the expert's written answer and tell the asker privately, once (a later edit is not emailed again), and
+    the people who voted for the question but missed the session (`absentees.absent_voters`)."""
     require(actor, "followup.answer", follow_up)
     if follow_up.status == "answered" and not follow_up.answer:
         raise Conflict(_l("This question was already answered on the session's summary."))

@@ -155,3 +155,21 @@ class OutcomeMedia(db.Model):
 
     def __repr__(self) -> str:
         return f"<OutcomeMedia {self.kind} note={self.note_id}>"
+
+
+class AbsenteeEmail(db.Model):
+    """The written answers emailed to a person who asked or voted but never came into the room: one per session
+    and person (the unique key makes a second close, or a second sender, insert nothing)."""
+
+    __tablename__ = "absentee_emails"
+    __table_args__ = (UniqueConstraint("session_id", "user_id", name="uq_absentee_emails_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("exchange_sessions.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    outbox_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id", ondelete="SET NULL"),
+                                                          nullable=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<AbsenteeEmail session={self.session_id} user={self.user_id}>"

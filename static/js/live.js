@@ -647,10 +647,16 @@
     });
   }
 
+  // Questions (asking and voting) open before the session: while the room is scheduled and the session has not
+  // ended (the server's rule: rules.require_open); chat, polls and hands wait for the room to open.
+  function questionsOpen() {
+    return state.status === "open" || (state.status === "scheduled" && new Date(cfg.endsAt) > new Date());
+  }
+
   function questionItem(q) {
     var waiting = pending("vote:" + q.id);
     var voted = waiting ? waiting.payload.value === 1 : state.voted.has(q.id);
-    var canVote = state.status === "open" && (q.status === "visible" || q.status === "answered");
+    var canVote = questionsOpen() && (q.status === "visible" || q.status === "answered");
     var vote = el("button", {
       type: "button", "class": "live-vote", "data-key": "vote-" + q.id, "aria-pressed": voted ? "true" : "false",
       disabled: !canVote, "aria-label": (voted ? _("Voted") : _("Vote")) + " — " + ngettext("%(num)d vote", "%(num)d votes", q.votes, { num: q.votes }) +
@@ -663,6 +669,7 @@
       el("span", { text: who }), time(q.at),
       q.status !== "visible" ? el("span", { "class": "pill pill--" + q.status, text: QUESTION_STATUS[q.status] || q.status }) : null,
       q.pinned ? el("span", { "class": "pill", text: _("Pinned") }) : null,
+      q.early ? el("span", { "class": "pill pill--early", text: _("Asked before the session") }) : null,
       q.id === topId ? el("span", { "class": "pill pill--top", text: _("Top question") }) : null,
       waiting ? el("span", { "class": "live-sending", text: SENDING }) : null
     ]);
@@ -797,8 +804,10 @@
     ["chat-form", "question-form", "poll-form"].forEach(function (id) {
       var form = $(id);
       if (!form) { return; }
-      Array.from(form.elements).forEach(function (control) { control.disabled = !open; });
+      var on = id === "question-form" ? questionsOpen() : open;
+      Array.from(form.elements).forEach(function (control) { control.disabled = !on; });
     });
+    $("question-early").hidden = !(state.status === "scheduled" && questionsOpen());
     if (hosts) {
       $("room-open").hidden = open;
       $("room-close").hidden = !open;
