@@ -8,6 +8,7 @@ What other features may use (everything else, and every name starting with `_`, 
   feature, an invitation, proved an address);
 - `login.start_login_session(user, remember=...)`: for a view of another feature that logs someone in (the
   invitation sign-up); the web layer, not a service;
-- `forms.ZoneAndLanguageMixin`, `forms.zone_choices`: the zone and language fields of other features' forms;
+- `forms.ZoneAndLanguageMixin`, `forms.ZoneField` (the zone picker), `forms.zone_choices`: the zone and language
+  fields of other features' forms;
 - `privacy.person_name` (a template filter the app registers), `views.bp` (the app factory).
 """

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from ..common.errors import DomainError
+from ..common.templating import known_zone
 from ..common.web import form_error, safe_next
 from ..extensions import limiter
 from . import privacy, services
@@ -74,6 +75,7 @@ def signup():
     status = 200
     if request.method == "GET":
         form.language.data = form.language.data or _best_language()
+        form.timezone.data = known_zone() or form.timezone.data  # the visitor's zone, when her browser told it
         # A fresh form: let the browser's own zone replace the UTC default (static/js/app.js).
         form.timezone.render_kw = {**(form.timezone.render_kw or {}), "data-detect-zone": "1"}
     if form.validate_on_submit():

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from ..accounts.login import start_login_session
 from ..common.errors import DomainError
+from ..common.templating import known_zone
 from ..common.web import form_error
 from . import registrations, services
 from .blueprint import bp, registered_message
@@ -46,7 +47,8 @@ def invitation(token: str):
         form.city_id.data, form.stakeholder_group.data = invite.city_id or 0, invite.stakeholder_group
         if not current_user.is_authenticated:
             form.name.data = invite.name
-            form.timezone.data = invite.city.timezone if invite.city else "UTC"
+            # The invitee's own zone when her browser told it (the `tz` cookie), else her city's.
+            form.timezone.data = known_zone() or (invite.city.timezone if invite.city else "UTC")
     status = 200
     if form.validate_on_submit():
         try:
