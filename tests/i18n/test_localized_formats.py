@@ -11,7 +11,14 @@ from flask import render_template_string
 from flask_babel import force_locale
 
 from exchange.common.i18n import sort_key
-from exchange.common.time import ZONE_REGIONS, canonical_zone_names, is_zone, zone_choices, zone_label, zone_name
+from exchange.common.time import (
+    ZONE_REGIONS,
+    canonical_zone_names,
+    is_zone,
+    zone_choices,
+    zone_label,
+    zone_name,
+)
 
 SUMMER = datetime(2026, 7, 10, 13, 0, tzinfo=UTC)
 MARCH = datetime(2026, 3, 10, 13, 0, tzinfo=UTC)
