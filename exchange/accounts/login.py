@@ -13,8 +13,9 @@ from flask import session
 from flask_login import login_user
 
 
-def start_login_session(user, *, remember: bool) -> None:
-    """Log `user` in with a fresh session: the reader's language kept, everything else cleared.
+def start_login_session(user, *, remember: bool, first: bool = False) -> None:
+    """Log `user` in with a fresh session: the reader's language kept, everything else cleared. `first`: her first
+    login (a new account), so that the home page welcomes her rather than "back".
 
     A fresh session at login means nothing an attacker planted before login survives it. `_login` names this
     login: its live-room connections close when it logs out (live/access.py).
@@ -26,4 +27,6 @@ def start_login_session(user, *, remember: bool) -> None:
         session["lang"] = lang
     now = int(time.time())
     session.update(_started=now, _seen=now, _remembered=remember, _login=secrets.token_urlsafe(16))
+    if first:
+        session["first_login"] = True
     login_user(user, remember=remember)

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from ..common.errors import DomainError
+from ..common.errors import DomainError, NotFound
 from ..common.templating import known_zone
 from ..common.web import form_error, safe_next
 from ..extensions import limiter
@@ -100,12 +100,16 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
+        try:  # a first login (read before authenticate records this one); says nothing about unknown addresses
+            first = services.get_user_by_email(form.email.data or "").last_login_at is None
+        except NotFound:
+            first = False
         try:
             user = services.authenticate(email=form.email.data, password=form.password.data)
         except DomainError as exc:
             status = form_error(form, exc)
         else:
-            start_login_session(user, remember=bool(form.remember.data))
+            start_login_session(user, remember=bool(form.remember.data), first=first)
             flash(_("You are logged in."), "success")
             return redirect(safe_next(request.args.get("next"), url_for("main.home")))
     elif form.is_submitted():

@@ -70,6 +70,6 @@ def _accept(token: str, form, exchange_id: int):
         user, registration = registrations.sign_up_with_invitation(
             token, name=form.name.data, password=form.password.data, timezone=form.timezone.data,
             language=form.language.data, answers=form.answers())
-        start_login_session(user, remember=False)
+        start_login_session(user, remember=False, first=True)
     flash(registered_message(registration.status), "success")
     return redirect(url_for("exchanges.detail", exchange_id=exchange_id))
