@@ -6,7 +6,7 @@ What other features may use (everything else, and every name starting with `_`, 
 - `services`: `normalize_email`, `add_user`, `create_user`, `get_user_by_email`, `set_disabled`, `hash_password`,
   `load_user` (Flask-Login's loader), `stage_verify_email` and `stage_release_email` (an emailed link of another
   feature, an invitation, proved an address);
-- `login.start_login_session(user, remember=...)`: for a view of another feature that logs someone in (the
+- `login.start_login_session(user, remember=..., first=...)`: for a view of another feature that logs someone in (the
   invitation sign-up); the web layer, not a service;
 - `forms.ZoneAndLanguageMixin`, `forms.ZoneField` (the zone picker), `forms.zone_choices`: the zone and language
   fields of other features' forms;
