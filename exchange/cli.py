@@ -55,7 +55,7 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     outbox = current_app.config["MAIL_OUTBOX_DIR"] if not current_app.config.get("MAIL_SERVER") else "SMTP " + current_app.config["MAIL_SERVER"]
     click.echo(f"\nEmails go to: {outbox}\n")
     if not no_serve:
-        serve_in_process(current_app._get_current_object(), host, port)
+        serve_in_process(current_app._get_current_object(), host, port, demo=True)
 
 
 @cli.command("serve")

@@ -105,8 +105,20 @@ def tune_gc(thresholds: str) -> None:
     gc.set_threshold(*values)
 
 
-def serve_in_process(app, host: str, port: int) -> None:
-    """Serve HTTP and Socket.IO from this process until interrupted."""
+class _DemoServerNotices(logging.Filter):
+    """Drop Werkzeug's two start-up warnings in the demo: "appears to be used in a production deployment" (printed
+    by Flask-SocketIO when stdin is no terminal) and "This is a development server", which contradict each other;
+    the demo says once what it is instead."""
+
+    HIDDEN = ("appears to be used in a production deployment", "This is a development server")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not any(text in record.getMessage() for text in self.HIDDEN)
+
+
+def serve_in_process(app, host: str, port: int, *, demo: bool = False) -> None:
+    """Serve HTTP and Socket.IO from this process until interrupted (`demo`: the demo's one-line notice instead
+    of Werkzeug's warnings)."""
     from .extensions import socketio
 
     tune_gc(app.config.get("GC_THRESHOLDS", "default"))  # first: a bad value stops the server before anything runs
@@ -121,6 +133,9 @@ def serve_in_process(app, host: str, port: int) -> None:
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
     click.echo(f"Serving Peer Exchange on http://{host}:{port}/ (pid {os.getpid()}, async mode {socketio.async_mode}); "
                "Ctrl+C stops.")
+    if demo:
+        logging.getLogger("werkzeug").addFilter(_DemoServerNotices())
+        click.echo("This is the demo's development server; run `exchange serve` in production.")
     socketio.run(app, host=host, port=port, debug=False, use_reloader=False, log_output=False,
                  allow_unsafe_werkzeug=True)
 

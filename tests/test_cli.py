@@ -272,3 +272,40 @@ def test_the_demo_shows_teams_two_organizers_run_the_webinar_and_only_olivia_the
     webinar, conference = (db.session.scalar(select(Exchange.id).where(Exchange.external_id == e)) for e in teams)
     assert client.get(f"/exchanges/{webinar}/edit").status_code == 200
     assert client.get(f"/exchanges/{conference}/edit").status_code == 404
+
+
+def test_demo_server_says_once_what_it_is_without_werkzeugs_contradictory_warnings(run, db, monkeypatch):
+    """`exchange demo` used to print both "Werkzeug appears to be used in a production deployment" and "This is a
+    development server"; it now says one true thing."""
+    import logging
+
+    from werkzeug._internal import _log
+
+    from exchange import server
+    from exchange.extensions import socketio
+
+    def fake_run(app, **kwargs):  # what Flask-SocketIO and Werkzeug log when they start (stdin not a terminal)
+        _log("warning", "Werkzeug appears to be used in a production deployment. Consider switching to a production web server instead.")
+        _log("info", "WARNING: This is a development server. Do not use it in a production deployment.")
+        _log("info", " * Running on http://127.0.0.1:5000")
+
+    monkeypatch.setattr(socketio, "run", fake_run)
+    monkeypatch.setattr(server, "start_background_jobs", lambda app: None)
+    werkzeug_logger = logging.getLogger("werkzeug")
+    filters, level = list(werkzeug_logger.filters), werkzeug_logger.level
+    seen: list[str] = []
+    collector = logging.Handler()
+    collector.emit = lambda record: seen.append(record.getMessage())
+    werkzeug_logger.addHandler(collector)
+    werkzeug_logger.setLevel(logging.INFO)
+    try:
+        result = run("demo", "--port", "0")
+    finally:
+        werkzeug_logger.filters[:] = filters
+        werkzeug_logger.removeHandler(collector)
+        werkzeug_logger.setLevel(level)
+    assert result.exit_code == 0, result.output
+    assert "demo's development server" in result.output
+    printed = " ".join(seen)
+    assert "production deployment" not in printed and "This is a development server" not in printed
+    assert "Running on" in printed

@@ -5,14 +5,33 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from ..common.time import current_locale
+from ..common.time import ZONE_REGIONS, current_locale, is_zone, zone_name
 from ..common.time import zone_choices as localized_zone_choices
 from ..config import SUPPORTED_LANGUAGES
 
 
-def zone_choices() -> list[tuple[str, str]]:
-    """Return every zone as "Country — City" in the reader's language (the value stays the IANA name)."""
-    return list(localized_zone_choices(current_locale()))
+def zone_choices() -> dict[str | None, list[tuple[str, str]]]:
+    """Return the canonical zones as "Country — City" in the reader's language, grouped by region (the region's
+    name in the reader's language; UTC first, in no group); the value stays the IANA name."""
+    return {str(ZONE_REGIONS[region]) if region else None: list(zones)
+            for region, zones in localized_zone_choices(current_locale())}
+
+
+class ZoneField(SelectField):
+    """The zone picker: canonical zones grouped by region (`<optgroup>`), with a search box the page's script shows
+    (`_macros.html: field`). A stored zone the picker does not offer (an old alias such as `US/Eastern`) is added
+    at the top, selected, so that saving the form keeps it."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("choices", zone_choices)
+        kwargs.setdefault("validate_choice", False)
+        super().__init__(label, validators, **kwargs)
+
+    def __call__(self, **kwargs):
+        offered = {value for zones in self.choices.values() for value, _label in zones}
+        if self.data and self.data not in offered and is_zone(self.data):
+            self.choices = {**self.choices, None: [*self.choices.get(None, []), (self.data, zone_name(self.data))]}
+        return super().__call__(**kwargs)
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -20,7 +39,7 @@ def language_choices() -> list[tuple[str, str]]:
 
 
 class ZoneAndLanguageMixin:
-    timezone = SelectField(_l("Time zone"), choices=zone_choices, validate_choice=False, default="UTC",
+    timezone = ZoneField(_l("Time zone"), default="UTC",
                            description=_l("Times are shown to you in this zone."))
     language = SelectField(_l("Language"), choices=language_choices, validate_choice=False)
 

@@ -14,8 +14,9 @@ from flask_login import login_user
 from . import services
 
 
-def start_login_session(user, *, remember: bool) -> None:
-    """Log `user` in with a fresh session: the reader's language kept, everything else cleared.
+def start_login_session(user, *, remember: bool, first: bool = False) -> None:
+    """Log `user` in with a fresh session: the reader's language kept, everything else cleared. `first`: her first
+    login (a new account), so that the home page welcomes her rather than "back".
 
     A fresh session at login means nothing an attacker planted before login survives it. The login is recorded
     on the server (`services.open_login`): the session and remember cookies carry its token, and logging out
@@ -29,4 +30,6 @@ def start_login_session(user, *, remember: bool) -> None:
     services.open_login(user, remember=remember)
     now = int(time.time())
     session.update(_started=now, _seen=now, _remembered=remember)
+    if first:
+        session["first_login"] = True
     login_user(user, remember=remember)

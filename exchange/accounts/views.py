@@ -8,7 +8,8 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from ..common.errors import DomainError
+from ..common.errors import DomainError, NotFound
+from ..common.templating import known_zone
 from ..common.web import form_error, safe_next
 from ..extensions import limiter
 from . import privacy, services
@@ -80,6 +81,7 @@ def signup():
     status = 200
     if request.method == "GET":
         form.language.data = form.language.data or _best_language()
+        form.timezone.data = known_zone() or form.timezone.data  # the visitor's zone, when her browser told it
         # A fresh form: let the browser's own zone replace the UTC default (static/js/app.js).
         form.timezone.render_kw = {**(form.timezone.render_kw or {}), "data-detect-zone": "1"}
     if form.validate_on_submit():
@@ -107,6 +109,10 @@ def login():
     status = 200
     headers = {}
     if form.validate_on_submit():
+        try:  # a first login (read before authenticate records this one); says nothing about unknown addresses
+            first = services.get_user_by_email(form.email.data or "").last_login_at is None
+        except NotFound:
+            first = False
         try:
             user = services.authenticate(email=form.email.data, password=form.password.data,
                                          address=_client_address())
@@ -115,7 +121,7 @@ def login():
             if exc.details.get("retry_after"):
                 headers["Retry-After"] = str(exc.details["retry_after"])
         else:
-            start_login_session(user, remember=bool(form.remember.data))
+            start_login_session(user, remember=bool(form.remember.data), first=first)
             flash(_("You are logged in."), "success")
             return redirect(safe_next(request.args.get("next"), url_for("main.home")))
     elif form.is_submitted():

@@ -11,7 +11,11 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from . import i18n, permissions, timefmt
-from .time import zone_label, zone_name
+from .time import is_zone, zone_label, zone_name
+
+# A visitor's zone (no account): her choice on the zone page, or what her browser said (static/js/zone.js).
+ZONE_COOKIE = "tz"
+ZONE_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
 def select_locale() -> str:
@@ -26,16 +30,31 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or "en"
 
 
-def select_timezone() -> str:
-    """Return the signed-in reader's zone, else UTC (Babel's selector)."""
-    if has_request_context() and current_user and current_user.is_authenticated:
+def known_zone() -> str | None:
+    """Return the reader's own zone when it is known: the signed-in reader's profile zone, else a visitor's `tz`
+    cookie when it names a zone (`time.is_zone`, which accepts old aliases too); None when nobody said."""
+    if not has_request_context():
+        return None
+    if current_user and current_user.is_authenticated:
         return current_user.timezone or "UTC"
-    return "UTC"
+    cookie = request.cookies.get(ZONE_COOKIE, "")
+    return cookie if is_zone(cookie) else None
+
+
+def select_timezone() -> str:
+    """Return the reader's zone (`known_zone`), else UTC (Babel's selector)."""
+    return known_zone() or "UTC"
 
 
 def viewer_zone() -> str:
     """Return the zone the current reader sees times in."""
     return select_timezone()
+
+
+def zone_known() -> bool:
+    """Tell whether times are in the reader's own zone; when not, pages say they are in UTC (and the exchange's
+    zone) and offer the zone page, and `static/js/zone.js` asks the browser."""
+    return known_zone() is not None
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -72,4 +91,5 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(i18n.format_number, "number")
     app.add_template_filter(i18n.sorted_by_name, "sorted_by_name")
     app.jinja_env.globals.update(clock_hour12=timefmt.twelve_hour, zone_label=zone_label, zone_name=zone_name, get_locale=get_locale, viewer_zone=viewer_zone,
+                                 zone_known=zone_known,
                                  language_labels=i18n.language_labels, js_catalog=i18n.js_catalog)

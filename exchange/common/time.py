@@ -149,28 +149,48 @@ def zone_label(zone: str, at: datetime | None = None, locale: str | None = None)
     return f"{zone_city(zone, locale)}, UTC{sign}{hours}" + (f":{mins:02d}" if mins else "")
 
 
+# The regions of the zone picker, in the order it lists them (the first part of a canonical IANA name).
+ZONE_REGIONS = {
+    "Africa": _l("Africa"), "America": _l("America"), "Antarctica": _l("Antarctica"), "Arctic": _l("Arctic"),
+    "Asia": _l("Asia"), "Atlantic": _l("Atlantic Ocean"), "Australia": _l("Australia"), "Europe": _l("Europe"),
+    "Indian": _l("Indian Ocean"), "Pacific": _l("Pacific Ocean"),
+}
+
+
+@lru_cache(maxsize=1)
+def canonical_zone_names() -> tuple[str, ...]:
+    """Return the zones the picker offers: UTC and the canonical IANA names (no old or legacy aliases such as
+    `US/Eastern` or `Asia/Calcutta`: CLDR's alias table names them). `is_zone` still accepts every alias."""
+    aliases = get_global("zone_aliases")
+    return tuple(z for z in zone_names() if z == "UTC" or (z not in aliases and z.split("/", 1)[0] in ZONE_REGIONS))
+
+
 @lru_cache(maxsize=16)
-def zone_choices(locale: str = "en") -> tuple[tuple[str, str], ...]:
-    """Return (IANA name, "Country — City") for every zone people can choose, in `locale`, sorted by country."""
+def zone_choices(locale: str = "en") -> tuple[tuple[str | None, tuple[tuple[str, str], ...]], ...]:
+    """Return the zone picker's groups: (None, UTC) first, then (region, ((IANA name, "Country — City"), ...)) for
+    each region of `ZONE_REGIONS` in its order, each region's zones sorted by label in `locale`. The region is its
+    key in `ZONE_REGIONS` (the caller writes its label in the reader's language)."""
     try:
         territories = Locale.parse(locale).territories
     except (ValueError, TypeError, UnknownLocaleError):
         territories = Locale("en").territories
     zone_territory = get_global("zone_territories")
-    aliases = get_global("zone_aliases")
     labelled = []
-    for zone in zone_names():
+    for zone in canonical_zone_names():
         if zone == "UTC":
             continue
-        code = zone_territory.get(zone) or zone_territory.get(aliases.get(zone, zone))
+        code = zone_territory.get(zone)
         country = territories.get(code) if code and code != "001" else None
         city = zone_city(zone, locale)
         labelled.append((zone, f"{country} — {city}" if country else city))
     counts: dict[str, int] = {}
     for _zone, label in labelled:
         counts[label] = counts.get(label, 0) + 1
-    # Old names (Asia/Calcutta, US/Eastern) read like the current ones: tell them apart by their IANA name.
-    labelled = [(zone, f"{label} ({zone})" if counts[label] > 1 and zone in aliases else label)
-                for zone, label in labelled]
-    labelled.sort(key=lambda pair: (sort_key(pair[1]), pair[0]))
-    return (("UTC", "UTC"), *labelled)
+    labelled = [(zone, f"{label} ({zone})" if counts[label] > 1 else label) for zone, label in labelled]
+    groups = []
+    for region in ZONE_REGIONS:
+        zones = sorted(((z, label) for z, label in labelled if z.split("/", 1)[0] == region),
+                       key=lambda pair: (sort_key(pair[1]), pair[0]))
+        if zones:
+            groups.append((region, tuple(zones)))
+    return ((None, (("UTC", "UTC"),)), *groups)

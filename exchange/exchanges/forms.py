@@ -25,7 +25,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..accounts.forms import ZoneAndLanguageMixin, zone_choices
+from ..accounts.forms import ZoneAndLanguageMixin, ZoneField
 from ..common.errors import Invalid
 from ..common.i18n import current_locale
 from ..common.web import Required, record_id
@@ -86,7 +86,7 @@ class ExchangeForm(FlaskForm):
     requires_approval = BooleanField(_l("Organizers approve each registration"))
     video_url = StringField(_l("Video link"), validators=[Optional(), Length(max=500)],
                             description=_l("Zoom, Jitsi, YouTube, BigBlueButton … shown only to registered people on the join page."))
-    timezone = SelectField(_l("Time zone of the exchange"), choices=zone_choices, validate_choice=False, default="UTC")
+    timezone = ZoneField(_l("Time zone of the exchange"), default="UTC")
     submit = SubmitField(_l("Save"))
 
     def fill_choices(self) -> None:
@@ -131,7 +131,7 @@ class NewExchangeForm(SessionTimesMixin, ExchangeForm):
 class SessionForm(SessionTimesMixin, FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
-    timezone = SelectField(_l("Time zone the times are in"), choices=zone_choices, validate_choice=False)
+    timezone = ZoneField(_l("Time zone the times are in"))
     track_id = SelectField(_l("Track"), coerce=record_id, validate_choice=False, choices=lambda: [(0, _l("— No track —"))])
     premoderate_questions = BooleanField(_l("Moderators approve questions before everyone sees them"))
     video_url = StringField(_l("Video link of this session"), validators=[Optional(), Length(max=500)],
@@ -339,7 +339,7 @@ class AssistantForm(FlaskForm):
     duration = IntegerField(_l("Duration (minutes)"), default=60, validators=[InputRequired(), NumberRange(min=15, max=480)])
     date_from = DateField(_l("First day"), validators=[InputRequired()])
     date_to = DateField(_l("Last day"), validators=[InputRequired()])
-    zone = SelectField(_l("Show times in"), choices=zone_choices, validate_choice=False)
+    zone = ZoneField(_l("Show times in"))
     occurrences = IntegerField(_l("Weekly sessions in the series"), default=1,
                                validators=[Optional(), NumberRange(min=1, max=12)],
                                description=_l("More than 1 plans one session a week and rotates the inconvenient hour across cities."))

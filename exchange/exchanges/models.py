@@ -135,6 +135,17 @@ class Exchange(db.Model):
     topics: Mapped[list[Topic]] = relationship(secondary=exchange_topics)
     cities: Mapped[list[City]] = relationship(secondary=exchange_cities)
 
+    @property
+    def live_sessions(self) -> list[ExchangeSession]:
+        """Its sessions that are not cancelled, in order (what a listing counts and spans)."""
+        return [s for s in self.sessions if s.status != "cancelled"]
+
+    @property
+    def live_span(self) -> tuple[datetime, datetime] | None:
+        """From the first live session's start to the last one's end (a conference to its last session), or None."""
+        live = self.live_sessions
+        return (live[0].starts_at, max(s.ends_at for s in live)) if live else None
+
     def __repr__(self) -> str:
         return f"<Exchange {self.id} {self.kind} {self.status}>"
 

@@ -526,7 +526,7 @@ def session_changed(session, *, was: tuple[datetime, datetime] | None) -> None:
     exchange = session.exchange
     if was is not None:
         subject = _l("New time: %(title)s", title=exchange.title)
-        intro = _l("“%(session)s” (%(title)s) has moved to a new time.", session=session.title, title=exchange.title)
+        intro = _l("“%(session)s” has moved to a new time.", session=session.title)  # the exchange follows below
     else:
         subject = _l("Updated: %(title)s", title=exchange.title)
         intro = _l("The joining link of “%(title)s” changed. Open the joining details before the session.",

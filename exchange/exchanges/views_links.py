@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from ..accounts.login import start_login_session
 from ..common.errors import DomainError
+from ..common.templating import known_zone
 from ..common.web import form_error
 from . import registrations, services
 from .blueprint import bp, registered_message
@@ -45,7 +46,8 @@ def invitation(token: str):
         form.city_id.data, form.stakeholder_group.data = invite.city_id or 0, invite.stakeholder_group
         if not current_user.is_authenticated:
             form.name.data = invite.name
-            form.timezone.data = invite.city.timezone if invite.city else "UTC"
+            # The invitee's own zone when her browser told it (the `tz` cookie), else her city's.
+            form.timezone.data = known_zone() or (invite.city.timezone if invite.city else "UTC")
     status = 200
     if form.validate_on_submit():
         try:
@@ -67,6 +69,6 @@ def _accept(token: str, form, exchange_id: int):
         user, registration = registrations.sign_up_with_invitation(
             token, name=form.name.data, password=form.password.data, timezone=form.timezone.data,
             language=form.language.data, answers=form.answers())
-        start_login_session(user, remember=False)
+        start_login_session(user, remember=False, first=True)
     flash(registered_message(registration.status), "success")
     return redirect(url_for("exchanges.detail", exchange_id=exchange_id))

@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from ..common import permissions, timefmt
 from ..common.errors import DomainError, Invalid, NotFound
 from ..common.i18n import current_locale
+from ..common.templating import viewer_zone
 from ..common.time import get_zone, is_zone, zone_label
 from ..common.web import ConfirmForm, ReasonConfirmForm, confirm_page, confirmed, form_error, optional_id
 from . import questions, services
@@ -63,8 +64,7 @@ def _prefill_new(form: NewExchangeForm) -> dict:
         if person is not None:
             field.data, shown[key] = str(person.id), person
     zone = args.get("zone", "")
-    if is_zone(zone):
-        form.timezone.data = zone
+    form.timezone.data = zone if is_zone(zone) else viewer_zone()  # else the organizer's own zone, not UTC
     start = _parse_local(args.get("start", ""))
     if start is not None:
         form.starts_local.data = start

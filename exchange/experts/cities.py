@@ -16,7 +16,7 @@ from ..exchanges.models import Exchange, exchange_cities
 from ..exchanges.permissions import team_clause
 from ..extensions import db
 from .checks import clean_text
-from .models import City, OfficialProfile
+from .models import STAKEHOLDER_GROUPS, City, OfficialProfile
 from .vocab import check_zone
 
 
@@ -89,7 +89,8 @@ def update_city(city: City, *, actor: User, name: str, country: str, region: str
 
 def city_page(city: City, *, viewer) -> dict:
     """Return a city's exchanges (published public ones; an organizer also sees their teams' others, an administrator
-    every one) and, for organizers, officials."""
+    every one), sorted by their first live session; how many officials it has in each stakeholder group (everyone:
+    counts, no names); and, for organizers, those officials grouped by stakeholder group."""
     query = (select(Exchange).join(exchange_cities, exchange_cities.c.exchange_id == Exchange.id)
              .where(exchange_cities.c.city_id == city.id).options(selectinload(Exchange.sessions)))
     public = and_(Exchange.status == "published", Exchange.visibility == "public")
@@ -97,10 +98,17 @@ def city_page(city: City, *, viewer) -> dict:
         query = query.where(public)
     elif not permissions.is_admin(viewer):
         query = query.where(or_(public, team_clause(viewer, Exchange.id)))
-    exchanges = sorted(db.session.scalars(query), key=lambda e: (e.sessions[0].starts_at if e.sessions else e.created_at))
+    exchanges = sorted(db.session.scalars(query), key=lambda e: (e.live_span[0] if e.live_span else e.created_at))
+    counts = dict(db.session.execute(
+        select(OfficialProfile.stakeholder_group, func.count()).where(OfficialProfile.city_id == city.id)
+        .group_by(OfficialProfile.stakeholder_group)).all())
+    group_counts = [(group, counts[group]) for group in STAKEHOLDER_GROUPS if counts.get(group)]
     officials = None
     if permissions.can(viewer, "city.view_officials", city):
-        officials = list(db.session.scalars(
+        rows = list(db.session.scalars(
             select(OfficialProfile).join(User, OfficialProfile.user).options(joinedload(OfficialProfile.user))
             .where(OfficialProfile.city_id == city.id).order_by(User.name)))
-    return {"exchanges": exchanges, "officials": officials}
+        officials = [(group, [o for o in rows if o.stakeholder_group == group])
+                     for group in (*STAKEHOLDER_GROUPS, *sorted({o.stakeholder_group for o in rows} - set(STAKEHOLDER_GROUPS)))]
+        officials = [(group, people) for group, people in officials if people]
+    return {"exchanges": exchanges, "officials": officials, "group_counts": group_counts}

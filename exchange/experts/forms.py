@@ -24,7 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Optional
 
-from ..accounts.forms import zone_choices
+from ..accounts.forms import ZoneField
 from ..common.i18n import sort_key
 from ..common.web import Required, record_id
 from .data import US_STATES
@@ -102,7 +102,7 @@ class ExpertApplicationForm(FlaskForm):
     focus_areas = SelectMultipleField(_l("Focus areas"), validate_choice=False)
     topics = SelectMultipleField(_l("Topics"), validate_choice=False, validators=[Required()])
     languages = FieldList(FormField(LanguageRow), min_entries=LANGUAGE_ROWS, max_entries=12)
-    timezone = SelectField(_l("Your time zone"), choices=zone_choices, validate_choice=False, validators=[Required()],
+    timezone = ZoneField(_l("Your time zone"), validators=[Required()],
                            description=_l("Your availability below is in this zone."))
     availability = FieldList(FormField(WindowRow), min_entries=WINDOW_ROWS, max_entries=30)
     bio = TextAreaField(_l("Short bio"), validators=[Required()], description=_l("What you have led and what you can advise on (at most 2000 characters)."))
@@ -201,7 +201,7 @@ class CityForm(FlaskForm):
     country = StringField(_l("Country"), validators=[Required()])
     region = StringField(_l("Region"), validators=[Required()])
     population = IntegerField(_l("Population (metro area, people)"), validators=[Optional(), NumberRange(min=0), NumberRange(max=100_000_000)])
-    timezone = SelectField(_l("Time zone"), choices=zone_choices, validate_choice=False)
+    timezone = ZoneField(_l("Time zone"))
     submit = SubmitField(_l("Save city"))
 
 
@@ -215,7 +215,7 @@ class ChallengeForm(FlaskForm):
     languages = SelectMultipleField(_l("Languages you can work in"), choices=language_choices, validate_choice=False,
                                     validators=[Required()],
                                     description=_l("Hold Ctrl (or Cmd) to choose more than one."), render_kw={"size": 8})
-    timezone = SelectField(_l("Your time zone"), choices=zone_choices, validate_choice=False, validators=[Required()])
+    timezone = ZoneField(_l("Your time zone"), validators=[Required()])
     hours_start = TimeField(_l("Your working day starts"), default=time(8))
     hours_end = TimeField(_l("Your working day ends"), default=time(18))
     preferred_times = TextAreaField(_l("Preferred times (optional)"),

@@ -11,6 +11,7 @@ from ..common.errors import DomainError
 from ..common.i18n import sort_key, translated
 from ..common.templating import viewer_zone
 from ..common.web import ConfirmForm, confirm_page, confirmed, form_error, optional_id, page_number
+from ..reports import library
 from . import services, vocab
 from .forms import (
     ChallengeForm,
@@ -30,6 +31,7 @@ bp = Blueprint("experts", __name__)
 # Globals rather than a context processor, so that imported macros and emails see them too.
 bp.add_app_template_global(vocab, "vocab")
 bp.add_app_template_global(vocab.language_name, "language_name")
+bp.add_app_template_global(services.get_own_profile, "own_expert_profile")  # the account page's role line
 
 
 def _render_form(template: str, form, status: int, **context):
@@ -213,9 +215,10 @@ def cities():
 
 @bp.route("/cities/<slug>")
 def city(slug: str):
-    """A city: its exchanges and (to organizers) its officials."""
+    """A city: its exchanges, its officials by stakeholder group (names to organizers only), its library notes."""
     city = services.get_city(slug)
-    return render_template("experts/city.html", city=city, **services.city_page(city, viewer=current_user))
+    notes = library.library(actor=current_user, city=city.slug).notes  # the library's notes tagged with the city
+    return render_template("experts/city.html", city=city, notes=notes, **services.city_page(city, viewer=current_user))
 
 
 def _city_values(form: CityForm) -> dict:

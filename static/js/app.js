@@ -16,4 +16,29 @@
       }
     });
   }
+
+  // The zone picker's search (templates/_macros.html: field): show the box; typing keeps the zones whose city,
+  // country or IANA name holds the words, and selects the first. Without this script the select alone works.
+  function fold(text) { return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase(); }
+  document.querySelectorAll("input[data-zone-search]").forEach(function (input) {
+    var select = document.getElementById(input.getAttribute("data-zone-search"));
+    if (!select) { return; }
+    input.parentNode.hidden = false;
+    input.addEventListener("input", function () {
+      var words = fold(input.value).split(/\s+/).filter(Boolean);
+      var first = null;
+      Array.prototype.forEach.call(select.options, function (option) {
+        var text = fold(option.textContent + " " + option.value.replace(/_/g, " "));
+        var match = words.every(function (w) { return text.indexOf(w) !== -1; });
+        option.hidden = !match;
+        if (match && first === null) { first = option; }
+      });
+      Array.prototype.forEach.call(select.querySelectorAll("optgroup"), function (group) {
+        group.hidden = !group.querySelector("option:not([hidden])");
+      });
+      if (first && words.length && select.options[select.selectedIndex] && select.options[select.selectedIndex].hidden) {
+        select.value = first.value;
+      }
+    });
+  });
 })();

@@ -168,6 +168,7 @@ def test_rescheduling_raises_the_sequence_and_tells_everyone_in_their_zone(db, m
     assert int(event["SEQUENCE"]) == session.ical_sequence and str(event["UID"]) == session.ical_uid
     text = body_text(mail)
     assert "has moved to a new time" in text and "(Lagos, UTC+1)" in text and "Previously:" in text
+    assert f"({exchange.title})" not in text  # the exchange is named on its own line, not again in brackets
     assert calendar_of(outbox.last(to=expert.email))["METHOD"] == "REQUEST"
     waiting = outbox.last(to=jakarta.email)
     assert calendar_of(waiting) is None and "(Jakarta, UTC+7)" in body_text(waiting)

@@ -113,3 +113,44 @@ def test_bad_official_profiles_are_refused(app, db, make_user, login_as, referen
     response = client.submit("/officials/profile", data)
     assert response.status_code == 400 and message in response.get_data(as_text=True)
     assert db.session.scalar(select(OfficialProfile)) is None
+
+
+def test_cities_are_in_the_menu_and_city_names_link_to_their_page(db, client, make_exchange, reference):
+    lagos, jakarta = reference.city("lagos"), reference.city("jakarta")
+    exchange = make_exchange(title="Two-city webinar", cities=[lagos, jakarta])
+    home = client.get("/").get_data(as_text=True)
+    assert '<a href="/cities/">Cities</a>' in home
+    for page in (f"/exchanges/{exchange.id}", "/exchanges/"):
+        html = client.get(page).get_data(as_text=True)
+        assert '<a href="/cities/lagos">Lagos</a>' in html and '<a href="/cities/jakarta">Jakarta</a>' in html
+
+
+def test_a_city_page_lists_its_officials_by_stakeholder_group_and_its_library_notes(
+        app, db, client, make_exchange, make_official, organizer, organizer_client, reference):
+    from exchange.reports.models import OutcomeNote
+
+    lagos = reference.city("lagos")
+    make_official(city="lagos", group="civil_society", name="Ada Civic", email="ada@lagos.example")
+    make_official(city="lagos", group="civil_society", name="Bola Civic", email="bola@lagos.example")
+    make_official(city="lagos", group="tech_leaders", name="Chidi Tech", email="chidi@lagos.example")
+    make_official(city="jakarta", group="tech_leaders", name="Dewi Jakarta")
+    exchange = make_exchange(title="Public webinar for Lagos", cities=[lagos])
+    db.session.add_all([
+        OutcomeNote(exchange=exchange, title="What Lagos learned about open budgets", status="published",
+                    cities=[lagos], published_at=exchange.created_at),
+        OutcomeNote(exchange=exchange, title="A draft about Lagos", status="draft", cities=[lagos]),
+        OutcomeNote(exchange=exchange, title="Jakarta's note", status="published", cities=[reference.city("jakarta")],
+                    published_at=exchange.created_at),
+    ])
+    db.session.commit()
+    visitor = client.get("/cities/lagos").get_data(as_text=True)
+    assert "Civil society" in visitor and "Civil society: 2" in visitor.replace("</span>", "")
+    assert "Ada Civic" not in visitor and "ada@lagos.example" not in visitor  # counts only, never names
+    assert "What Lagos learned about open budgets" in visitor
+    assert "A draft about Lagos" not in visitor and "Jakarta&#39;s note" not in visitor and "Jakarta's note" not in visitor
+    organizers = organizer_client.get("/cities/lagos").get_data(as_text=True)
+    civil = organizers.index("<caption>Civil society")
+    tech = organizers.index("<caption>Technology")
+    # Groups in the vocabulary's order (technology leaders before civil society), people by name in each.
+    assert tech < organizers.index("Chidi Tech") < civil < organizers.index("Ada Civic") < organizers.index("Bola Civic")
+    assert "Dewi Jakarta" not in organizers

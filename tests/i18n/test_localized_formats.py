@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -10,7 +11,14 @@ from flask import render_template_string
 from flask_babel import force_locale
 
 from exchange.common.i18n import sort_key
-from exchange.common.time import zone_choices, zone_label, zone_name, zone_names
+from exchange.common.time import (
+    ZONE_REGIONS,
+    canonical_zone_names,
+    is_zone,
+    zone_choices,
+    zone_label,
+    zone_name,
+)
 
 SUMMER = datetime(2026, 7, 10, 13, 0, tzinfo=UTC)
 MARCH = datetime(2026, 3, 10, 13, 0, tzinfo=UTC)
@@ -40,12 +48,26 @@ def test_zone_labels_follow_the_current_locale(app):
 
 
 @pytest.mark.parametrize("locale", ["en", "es", "pt", "fr"])
-def test_the_zone_picker_offers_every_zone_once_with_a_distinct_label(locale):
-    choices = zone_choices(locale)
-    assert Counter(z for z, _ in choices) == Counter(zone_names())
-    labels = [label for _, label in choices]
+def test_the_zone_picker_offers_each_canonical_zone_once_grouped_by_region(locale):
+    groups = zone_choices(locale)
+    assert groups[0] == (None, (("UTC", "UTC"),))
+    assert [region for region, _ in groups[1:]] == [r for r in ZONE_REGIONS if any(r == region for region, _ in groups)]
+    zones = [z for _, pairs in groups for z, _ in pairs]
+    assert Counter(zones) == Counter(canonical_zone_names())
+    assert 350 < len(zones) < 450  # not the ~590 names with every alias
+    for region, pairs in groups[1:]:
+        assert all(z.startswith(region + "/") for z, _ in pairs)
+    for old in ("US/Eastern", "Asia/Calcutta", "America/Buenos_Aires", "Europe/Kiev", "Etc/GMT+5", "EST5EDT"):
+        assert old not in zones
+    for current in ("Asia/Kolkata", "America/Argentina/Buenos_Aires", "Europe/Kyiv", "Africa/Lagos", "America/New_York"):
+        assert current in zones
+    labels = [label for _, pairs in groups for _, label in pairs]
     assert len(set(labels)) == len(labels)
-    assert choices[0] == ("UTC", "UTC")
+
+
+def test_old_zone_names_are_still_accepted():
+    assert is_zone("US/Eastern") and is_zone("Asia/Calcutta")
+    assert not is_zone("Mars/Olympus_Mons")
 
 
 @pytest.mark.parametrize(("locale", "zone", "label"), [
@@ -53,18 +75,40 @@ def test_the_zone_picker_offers_every_zone_once_with_a_distinct_label(locale):
     ("es", "America/Mexico_City", "México — Ciudad de México"),
     ("fr", "Africa/Kinshasa", "Congo-Kinshasa — Kinshasa"),
     ("en", "Asia/Jakarta", "Indonesia — Jakarta"),
-    ("pt", "Asia/Calcutta", "Índia — Calcutá (Asia/Calcutta)"),  # an old name, told apart from Asia/Kolkata
+    ("pt", "Asia/Kolkata", "Índia — Calcutá"),
 ])
 def test_zone_picker_labels_are_country_and_city_sorted_for_the_reader(locale, zone, label):
-    choices = zone_choices(locale)
-    assert dict(choices)[zone] == label
-    keys = [sort_key(label) for _, label in choices[1:]]
-    assert keys == sorted(keys)  # "Índia" sorts with the I's, as the reader looks for it
+    groups = zone_choices(locale)
+    assert dict(pair for _, pairs in groups for pair in pairs)[zone] == label
+    for _, pairs in groups[1:]:
+        keys = [sort_key(label) for _, label in pairs]
+        assert keys == sorted(keys)  # "Índia" sorts with the I's, as the reader looks for it
 
 
 def test_the_sign_up_form_lists_zones_in_the_readers_language(client):
     html = client.get("/accounts/signup", headers={"Accept-Language": "pt-BR"}).get_data(as_text=True)
     assert '<option value="America/Sao_Paulo">Brasil — São Paulo</option>' in html
+
+
+def test_the_zone_picker_groups_zones_by_region_in_the_readers_language_with_a_search(client):
+    html = client.get("/accounts/signup", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    picker = html[re.search(r'<select[^>]*id="timezone"', html).start():]
+    picker = picker[:picker.index("</select>")]
+    assert picker.index('value="UTC"') < picker.index('<optgroup label="África">')  # UTC first, in no group
+    assert '<optgroup label="Océano Pacífico">' in picker
+    group = picker[picker.index('<optgroup label="África">'):]
+    assert group.index('value="Africa/Lagos"') < group.index("</optgroup>")
+    assert "US/Eastern" not in picker and "Asia/Calcutta" not in picker
+    # The search box, shown by app.js, labelled in the reader's language; the select works alone.
+    assert '<label for="timezone-search">Buscar una ciudad o un país</label>' in html
+    assert 'data-zone-search="timezone"' in html
+
+
+def test_a_profile_with_an_old_zone_name_keeps_it_selected(client, make_user, login_as):
+    user = make_user(email="old@example.org", timezone="US/Eastern")
+    login_as(user)
+    html = client.get("/accounts/profile").get_data(as_text=True)
+    assert '<option selected value="US/Eastern">' in html or 'value="US/Eastern" selected' in html
 
 
 @pytest.mark.parametrize(("locale", "text"), [

@@ -29,6 +29,8 @@ ROUTES: list[tuple[str, str, dict, tuple]] = [
     ("main.home", "GET", {}, P),
     ("main.healthz", "GET", {}, P),
     ("main.set_language", "POST", {}, P),
+    ("main.set_zone", "GET", {}, P),
+    ("main.set_zone", "POST", {}, P),
     ("static", "GET", {"filename": "css/app.css"}, P),
     ("accounts.login", "GET", {}, P),
     ("accounts.login", "POST", {}, P),
