@@ -42,8 +42,6 @@ from ..mail.services import (
 )
 from .models import SEAT_HOLDING, Registration, RegistrationStatus, SpeakerRole
 
-public_link = public_url  # absolute links for emails, in a request, on the command line and in jobs
-
 
 def upcoming_sessions(exchange) -> list:
     """Return the exchange's scheduled sessions that have not ended."""
@@ -100,11 +98,11 @@ def _per_session(user, kind: str, subject, *, exchange, intro, method: str, role
 
 
 def _page(exchange) -> str:
-    return public_link("exchanges.detail", exchange_id=exchange.id)
+    return public_url("exchanges.detail", exchange_id=exchange.id)
 
 
 def _join(exchange) -> str:
-    return public_link("exchanges.join", exchange_id=exchange.id)
+    return public_url("exchanges.join", exchange_id=exchange.id)
 
 
 def _holds(user, session) -> bool:
@@ -197,7 +195,7 @@ def registration_confirmed(registration) -> None:
     _tell_person(registration, "registered", _l("Registered: %(title)s", title=exchange.title), seat=True,
                  intro=_l("You are registered for “%(title)s”. The calendar invite below adds it to your calendar.",
                           title=exchange.title),
-                 link=public_link("exchanges.join", exchange_id=exchange.id), link_label=_l("Joining details"))
+                 link=public_url("exchanges.join", exchange_id=exchange.id), link_label=_l("Joining details"))
 
 
 def promoted_from_waitlist(registration) -> None:
@@ -206,7 +204,7 @@ def promoted_from_waitlist(registration) -> None:
     _tell_person(registration, "promoted", _l("A seat opened for you: %(title)s", title=exchange.title), seat=True,
                  intro=_l("A seat opened in “%(title)s” and it is yours: you moved from the waitlist to registered.",
                           title=exchange.title),
-                 link=public_link("exchanges.join", exchange_id=exchange.id), link_label=_l("Joining details"))
+                 link=public_url("exchanges.join", exchange_id=exchange.id), link_label=_l("Joining details"))
 
 
 def waitlisted(registration) -> None:
@@ -338,13 +336,8 @@ def registrations_changed(exchange, changes: Iterable[tuple], organizers: Iterab
                              "… and %(num)d more changes: see the registrations page.", more))
         _send(organizer, "registrations_digest", subject, exchange=exchange, details=shown,
               intro=_l("The registrations for “%(title)s” changed in the last few minutes:", title=exchange.title),
-              link=public_link("exchanges.registrations", exchange_id=exchange.id), link_label=_l("Registrations"),
+              link=public_url("exchanges.registrations", exchange_id=exchange.id), link_label=_l("Registrations"),
               coalesce_key=key, not_before=window.not_before, state={"was": [[uid, was] for uid, was in before.items()]})
-
-
-def _later(write, *args) -> LazyString:
-    """A time written when the email is rendered, in the recipient's language (`timefmt`, under their locale)."""
-    return LazyString(write, *args)
 
 
 def invitation(invite, token: str) -> None:
@@ -359,9 +352,10 @@ def invitation(invite, token: str) -> None:
                 context={"exchange": exchange, "sessions": upcoming_sessions(exchange), "role": None, "was": None,
                          "intro": _l("You are invited to “%(title)s”. The link below is yours alone: it registers you "
                                      "(and lets you create an account first if you have none).", title=exchange.title),
-                         "details": [_l("The link works until %(date)s.", date=_later(timefmt.date, invite.expires_at,
-                                                                                     recipient.timezone))],
-                         "link": public_link("exchanges.invitation", token=token), "link_label": _l("Accept the invitation")})
+                         # the date is written when the email is rendered: in the recipient's language and zone
+                         "details": [_l("The link works until %(date)s.",
+                                        date=LazyString(timefmt.date, invite.expires_at, recipient.timezone))],
+                         "link": public_url("exchanges.invitation", token=token), "link_label": _l("Accept the invitation")})
 
 
 # -- speakers ---------------------------------------------------------------------------------------
@@ -374,7 +368,7 @@ def speaker_invited(speaker, token: str) -> None:
           sessions=[session], role=speaker.role,
           intro=_l("You are invited to speak at “%(title)s” as %(role)s. Please accept or decline with the link below.",
                    title=exchange.title, role=SpeakerRole(speaker.role).noun),
-          link=public_link("exchanges.speaking", token=token), link_label=_l("Accept or decline"))
+          link=public_url("exchanges.speaking", token=token), link_label=_l("Accept or decline"))
 
 
 def _speaking_key(session, user) -> str:
@@ -538,7 +532,7 @@ def session_changed(session, *, was: tuple[datetime, datetime] | None) -> None:
         if role is None and user.id in refreshed:
             continue  # her first message is still unsent: it now says the new time instead
         _send(user, "session_changed", subject, exchange=exchange, intro=intro, session=session, method="REQUEST",
-              role=role, was=was, link=public_link("exchanges.join", exchange_id=exchange.id),
+              role=role, was=was, link=public_url("exchanges.join", exchange_id=exchange.id),
               link_label=_l("Joining details"))
     if was is not None:
         for user in others:
@@ -600,5 +594,5 @@ def added_to_team(member) -> None:
           sessions=upcoming_sessions(exchange),
           intro=_l("%(name)s added you to the team of “%(title)s”. You can now edit it, run its registrations, "
                    "invitations and follow-ups, and moderate its live rooms.", name=by, title=exchange.title),
-          link=public_link("exchanges.detail", exchange_id=exchange.id, _anchor="manage"),
+          link=public_url("exchanges.detail", exchange_id=exchange.id, _anchor="manage"),
           link_label=_l("Manage the exchange"))
