@@ -66,7 +66,8 @@ def test_a_moderator_dismisses_answers_and_pins_with_the_keyboard_and_presents(n
     other_menu = question(moderator, wanted).locator("summary.live-menu-button")
     other_menu.focus()
     moderator.keyboard.press("Enter")
-    moderator.keyboard.press("Enter")  # "Mark answered…"
+    expect(question(moderator, wanted).get_by_role("button", name="Mark answered…")).to_be_focused()
+    moderator.keyboard.press("Enter")
     expect(moderator.locator("#answer-dialog")).to_be_visible()
     moderator.keyboard.press("Escape")
     expect(moderator.locator("#answer-dialog")).to_be_hidden()
@@ -85,6 +86,7 @@ def test_a_moderator_dismisses_answers_and_pins_with_the_keyboard_and_presents(n
     expect(screen.locator("#present-conn")).to_have_text("Connected")
     other_menu.focus()
     moderator.keyboard.press("Enter")
+    expect(question(moderator, wanted).get_by_role("button", name="Mark answered…")).to_be_focused()
     question(moderator, wanted).get_by_role("button", name="Pin").click()
     expect(screen.locator("#present-label")).to_have_text("Pinned question")
     expect(screen.locator("#present-question")).to_have_text(wanted)

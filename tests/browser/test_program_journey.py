@@ -23,7 +23,9 @@ def webinar_start() -> datetime:
 
 
 def hhmm(moment: datetime, zone: str) -> str:
-    return moment.astimezone(ZoneInfo(zone)).strftime("%H:%M")
+    """The time of day as an English reader sees it: "4:00 PM" (exchange/common/timefmt.py: clock)."""
+    local = moment.astimezone(ZoneInfo(zone))
+    return f"{local.hour % 12 or 12}:{local.minute:02d}\u202f{'AM' if local.hour < 12 else 'PM'}"
 
 
 def test_expert_applies_is_approved_scheduled_and_an_official_registers(new_page, server, shots):
