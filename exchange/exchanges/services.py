@@ -12,7 +12,8 @@ module; it holds no logic (as `live/services.py` for the live room). Each concer
 
 - `team`        the exchange's team: its creator, co-organizers added and removed
 
-Registration, the waitlist and invitations are `registrations.py`. Each public write commits once, with its emails
+Registration, the waitlist and invitations are `registrations.py`; an exchange's own registration questions and the
+answers kept with a registration are `questions.py` (views call both directly, as their own faces). Each public write commits once, with its emails
 in the same transaction; a `stage_*` function does the same change without committing, for another use case of this
 package (program import) to commit (docs/architecture.md, "Commit naming").
 """
